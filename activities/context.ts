@@ -1,0 +1,44 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { AppConfig } from '../core/config.js';
+import { VecflowError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { EmbedderRegistry } from '../embedders/index.js';
+import { EmbedderError } from '../embedders/port.js';
+import type { VectorStore } from '../stores/port.js';
+
+/** What activities run against: the worker builds one of these at start-up. */
+export interface ActivityContext {
+  config: AppConfig;
+  store: VectorStore;
+  embedders: EmbedderRegistry;
+  log: Logger;
+}
+
+/**
+ * Client mistakes (validation, not found, conflict) and final embedder errors will not get
+ * better on retry: they become non-retryable failures carrying the error's name as type.
+ */
+export function toActivityFailure(err: unknown): unknown {
+  if (err instanceof VecflowError && err.status < 500) {
+    return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [err.details ?? null] });
+  }
+  if (err instanceof EmbedderError && !err.retryable) {
+    return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true });
+  }
+  return err;
+}
+
+/** Wraps every activity so failures are classified in one place. */
+export function classified<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    out[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+    };
+  }
+  return out as T;
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { VERSION } from '../core/version.js';
+import { requireApiKey } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { errorHandler, notFound } from './errors.js';
+import { OpenApiRegistry } from './openapi.js';
+import { collectionRoutes } from './routes/collections.js';
+import { healthRoutes } from './routes/health.js';
+
+/** The Express app: request ids, logs, body limits, API keys on /api/v1, JSON errors. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  const openapi = new OpenApiRegistry(VERSION);
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    res.locals.requestId = given && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    res.set('x-request-id', res.locals.requestId);
+    next();
+  });
+  app.use(pinoHttp({ logger: deps.log, genReqId: (_req, res) => res.locals.requestId, autoLogging: { ignore: (req) => req.url === '/health' } }));
+  app.use(healthRoutes(deps, openapi));
+
+  const v1 = express.Router();
+  v1.use(requireApiKey(deps.config.env.VECFLOW_API_KEYS));
+  v1.use(express.json({ limit: deps.config.env.VECFLOW_BODY_LIMIT }));
+  v1.use(collectionRoutes(deps, openapi));
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(openapi.document());
+  });
+  app.use('/api/v1', v1);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

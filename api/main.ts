@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import { isLoopback, loadConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { lazyClient } from '../core/temporal.js';
+import { openStore, storeTarget } from '../stores/index.js';
+import { LazyStore } from '../stores/lazy.js';
+import { createApp } from './app.js';
+
+// The API process: a thin layer that starts and queries workflows and reads the store.
+const log = createLogger('api');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const host = config.env.VECFLOW_HOST;
+  if (config.env.VECFLOW_API_KEYS.length === 0 && !isLoopback(host)) {
+    throw new ConfigError(`refusing to listen on ${host} without API keys: set VECFLOW_API_KEYS or bind to 127.0.0.1`);
+  }
+  const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
+  const temporal = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
+  const store = new LazyStore(() => openStore(storeTarget(config), config.env.VECFLOW_PG_POOL_SIZE));
+  const app = createApp({ config, store, temporal, log });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.env.PORT, host, () => resolve(s)).on('error', reject);
+  });
+  const addr = server.address();
+  log.info({ url: `http://${host}:${typeof addr === 'object' && addr ? addr.port : config.env.PORT}` }, 'api listening');
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    server.close(async () => {
+      await store.close().catch(() => undefined);
+      await temporal.connection.close().catch(() => undefined);
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
+  // The IPC channel only tells us the parent is gone; it must not keep the process alive.
+  process.channel?.unref();
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'api failed to start');
+  process.exit(1);
+});

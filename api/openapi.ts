@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+// The OpenAPI document, grown by each route as it is registered (see route.ts).
+export interface OperationSpec {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  tags?: string[];
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  responses?: Record<number, string>;
+  /** Routes outside /api/v1 (health, readiness) need no API key. */
+  public?: boolean;
+}
+
+export class OpenApiRegistry {
+  private readonly paths: Record<string, Record<string, unknown>> = {};
+
+  constructor(private readonly version: string) {}
+
+  add(spec: OperationSpec): void {
+    const params = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const query = spec.query
+      ? Object.entries(spec.query.shape).map(([name, schema]) => ({
+          name,
+          in: 'query',
+          required: !(schema as z.ZodType).safeParse(undefined).success,
+          schema: jsonSchema(schema as z.ZodType),
+        }))
+      : [];
+    const responses = Object.fromEntries(
+      Object.entries(spec.responses ?? { 200: 'OK' }).map(([code, description]) => [
+        code,
+        { description, content: { 'application/json': { schema: Number(code) >= 400 ? { $ref: '#/components/schemas/Error' } : {} } } },
+      ]),
+    );
+    (this.paths[spec.path] ??= {})[spec.method] = {
+      summary: spec.summary,
+      tags: spec.tags,
+      parameters: [...params, ...query],
+      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
+      responses,
+      ...(spec.public ? { security: [] } : {}),
+    };
+  }
+
+  document(): unknown {
+    return {
+      openapi: '3.1.0',
+      info: { title: 'vecflow', version: this.version, description: 'Durable vector-data operations on Temporal.' },
+      servers: [{ url: '/' }],
+      security: [{ ApiKey: [] }, { Bearer: [] }],
+      paths: this.paths,
+      components: {
+        securitySchemes: {
+          ApiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'ApiKey <key>' },
+          Bearer: { type: 'http', scheme: 'bearer' },
+        },
+        schemas: {
+          Error: {
+            type: 'object',
+            required: ['detail', 'code'],
+            properties: { detail: { type: 'string' }, code: { type: 'string' }, request_id: { type: 'string' }, errors: { type: 'array', items: {} } },
+          },
+        },
+      },
+    };
+  }
+}
+
+function jsonSchema(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  } catch {
+    return {};
+  }
+}

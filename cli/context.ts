@@ -1,0 +1,28 @@
+import { type AppConfig, loadConfig } from '../core/config.js';
+import { lazyClient } from '../core/temporal.js';
+import { openStore, storeTarget } from '../stores/index.js';
+import type { VectorStore } from '../stores/port.js';
+import type { Client } from '@temporalio/client';
+
+/** What a CLI command talks to: the same configuration, Temporal and store as the API. */
+export function cliConfig(): AppConfig {
+  return loadConfig();
+}
+
+export function cliTemporal(config: AppConfig): Client {
+  const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
+  return lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
+}
+
+export async function withStore<T>(config: AppConfig, fn: (store: VectorStore) => Promise<T>): Promise<T> {
+  const store = await openStore(storeTarget(config), 2);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+}

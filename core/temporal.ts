@@ -1,0 +1,41 @@
+import { Client, Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from './search-attributes.js';
+
+// Temporal connections and the one-time registration of vecflow's search attributes.
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+}
+
+/** A client whose connection is opened on first use, so a process can start before Temporal does. */
+export function lazyClient(settings: TemporalSettings): Client {
+  return new Client({ connection: Connection.lazy({ address: settings.address }), namespace: settings.namespace });
+}
+
+const INDEXED_TYPE = { KEYWORD: 2 } as const; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+
+/** Registers the search attributes if missing; idempotent, safe to run from every worker start. */
+export async function ensureSearchAttributes(client: Client): Promise<void> {
+  const { namespace } = client.options;
+  const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTES.filter((a) => !(a.name in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await client.connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((a) => [a.name, INDEXED_TYPE[a.type as 'KEYWORD']])),
+  });
+}
+
+/** Waits until Temporal answers, or throws after `timeoutMs`. */
+export async function waitForTemporal(client: Client, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.workflowService.getSystemInfo({});
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal did not answer within ${timeoutMs} ms: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

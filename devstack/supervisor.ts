@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../core/config.js';
+import { describeTarget, storeTarget } from '../stores/index.js';
+import { stopProcess } from './process.js';
+import { type TemporalDev, startTemporalDev } from './temporal-dev.js';
+import { ROOT } from './tools.js';
+
+// `npm start`: the whole embedded stack as one supervised process tree — a Temporal dev server
+// (unless TEMPORAL_ADDRESS is set), the worker (which owns the embedded store unless
+// DATABASE_URL or QDRANT_URL is set) and the API. A crashed worker or API is restarted with
+// backoff; SIGINT/SIGTERM stops every child before the supervisor exits.
+const TSX = import.meta.resolve('tsx');
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+interface Service {
+  name: 'worker' | 'api';
+  entry: string;
+  child?: ChildProcess;
+  restarts: number[];
+}
+
+const say = (msg: string) => console.log(`[vecflow] ${msg}`);
+
+export async function runSupervisor(): Promise<void> {
+  const config = loadConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  let stopping = false;
+  let temporal: TemporalDev | null = null;
+  const services: Service[] = [
+    { name: 'worker', entry: path.join(ROOT, 'worker/main.ts'), restarts: [] },
+    { name: 'api', entry: path.join(ROOT, 'api/main.ts'), restarts: [] },
+  ];
+
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    // API first (stop taking requests), then the worker (finish activities), then Temporal.
+    for (const s of [...services].reverse()) if (s.child) await stopProcess(s.child, 25_000);
+    await temporal?.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  // `npm start` runs us under `sh -c`; a SIGTERM to npm kills that shell without passing the
+  // signal on, and we are re-parented. Treat losing the parent like a SIGTERM.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void shutdown(0), 500).unref();
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (!config.env.TEMPORAL_ADDRESS) {
+    say('starting Temporal dev server…');
+    temporal = await startTemporalDev({
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+      port: config.env.VECFLOW_TEMPORAL_PORT,
+      uiPort: config.env.VECFLOW_TEMPORAL_UI_PORT,
+      logFile: path.join(config.dataDir, 'temporal.log'),
+      log: say,
+    });
+    env.TEMPORAL_ADDRESS = temporal.address;
+  }
+  if (stopping) return;
+
+  const launch = (s: Service) => {
+    const child = spawn(process.execPath, ['--import', TSX, s.entry], { cwd: process.cwd(), env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    s.child = child;
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      s.restarts = s.restarts.filter((t) => now - t < 60_000);
+      if (s.restarts.length >= MAX_RESTARTS_PER_MINUTE) {
+        say(`${s.name} keeps failing (exit ${code ?? signal}); giving up`);
+        void shutdown(1);
+        return;
+      }
+      s.restarts.push(now);
+      const delay = 500 * 2 ** s.restarts.length;
+      say(`${s.name} exited (${code ?? signal}); restarting in ${delay} ms`);
+      setTimeout(() => !stopping && launch(s), delay);
+    });
+  };
+  for (const s of services) launch(s);
+
+  const host = config.env.VECFLOW_HOST;
+  say(`API         http://${host}:${config.env.PORT}  (health: /health, readiness: /ready, OpenAPI: /api/v1/openapi.json)`);
+  say(`Temporal    ${env.TEMPORAL_ADDRESS} namespace ${config.env.TEMPORAL_NAMESPACE}`);
+  if (temporal?.uiUrl) say(`Temporal UI ${temporal.uiUrl}`);
+  say(`Store       ${describeTarget(storeTarget(config))}`);
+  say(`Data dir    ${config.dataDir}`);
+}

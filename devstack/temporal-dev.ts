@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
+import { freePort, waitForPort } from './ports.js';
+import { stopProcess } from './process.js';
+import { TEMPORAL, findTool, resolveTool } from './tools.js';
+
+// A Temporal dev server (`temporal server start-dev`) with vecflow's search attributes, for
+// `npm start` and for the test suite. Without a CLI binary and when installing one fails, it
+// falls back to @temporalio/testing's own download (unless CI=true, where that hides a broken
+// install step and so is not tried).
+export interface TemporalDevOptions {
+  /** SQLite file for persistent state; in-memory when absent. */
+  dbFile?: string;
+  port?: number;
+  /** UI port; null for a headless server. */
+  uiPort?: number | null;
+  /** Where the server's own log goes; discarded when absent (its tail is kept for errors). */
+  logFile?: string;
+  log?: (msg: string) => void;
+}
+
+export interface TemporalDev {
+  address: string;
+  uiUrl: string | null;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startTemporalDev(options: TemporalDevOptions = {}): Promise<TemporalDev> {
+  const log = options.log ?? console.error;
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort === undefined ? null : options.uiPort;
+  let bin: string | null = findTool(TEMPORAL);
+  if (!bin) {
+    try {
+      bin = await resolveTool(TEMPORAL, log);
+    } catch (err) {
+      if (process.env.CI === 'true') throw new Error(`Temporal CLI unavailable and CI=true: ${(err as Error).message}`);
+      log(`${(err as Error).message}; trying @temporalio/testing's download`);
+      return startWithTestingDownload(port, uiPort, options.dbFile);
+    }
+  }
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  args.push(...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]));
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  for (const a of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${a.name}=Keyword`);
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'pipe';
+  const child = spawn(bin, args, { stdio: ['ignore', out, out] });
+  let tail = '';
+  const keepTail = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keepTail);
+  child.stderr?.on('data', keepTail);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) =>
+      reject(new Error(`temporal server exited early (code ${code}, signal ${signal})${options.logFile ? `; see ${options.logFile}` : `: ${tail}`}`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  try {
+    await Promise.race([waitForPort(port, '127.0.0.1', 60_000), exited]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`,
+    pid: child.pid,
+    stop: () => stopProcess(child, 10_000),
+  };
+}
+
+async function startWithTestingDownload(port: number, uiPort: number | null, dbFile?: string): Promise<TemporalDev> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port,
+      ui: uiPort !== null,
+      ...(uiPort !== null ? { uiPort } : {}),
+      dbFilename: dbFile,
+      searchAttributes: SEARCH_ATTRIBUTES,
+    },
+  });
+  return { address: `127.0.0.1:${port}`, uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`, pid: undefined, stop: () => env.teardown() };
+}

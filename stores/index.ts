@@ -1,0 +1,40 @@
+import pg from 'pg';
+import type { AppConfig } from '../core/config.js';
+import { Db } from './postgres/db.js';
+import { EMBEDDED_SOCKET_PORT, embeddedSocketDir } from './postgres/embedded.js';
+import { PostgresStore } from './postgres/store.js';
+import { QdrantStore } from './qdrant/store.js';
+import type { VectorStore } from './port.js';
+
+export type StoreTarget =
+  | { kind: 'qdrant'; url: string; apiKey?: string }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'embedded'; socketDir: string };
+
+/** Which store this configuration talks to: Qdrant, a real Postgres, or the embedded PGlite. */
+export function storeTarget(config: AppConfig): StoreTarget {
+  if (config.env.QDRANT_URL) return { kind: 'qdrant', url: config.env.QDRANT_URL, apiKey: config.env.QDRANT_API_KEY };
+  if (config.env.DATABASE_URL) return { kind: 'postgres', url: config.env.DATABASE_URL };
+  return { kind: 'embedded', socketDir: embeddedSocketDir(config.dataDir) };
+}
+
+export function describeTarget(t: StoreTarget): string {
+  if (t.kind === 'embedded') return `embedded PGlite (socket ${t.socketDir}/.s.PGSQL.${EMBEDDED_SOCKET_PORT})`;
+  return `${t.kind} ${t.url.replace(/\/\/[^@/]*@/, '//***@')}`;
+}
+
+export function postgresPool(target: Exclude<StoreTarget, { kind: 'qdrant' }>, max: number): pg.Pool {
+  const base = { max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
+  const pool =
+    target.kind === 'postgres'
+      ? new pg.Pool({ ...base, connectionString: target.url })
+      : new pg.Pool({ ...base, host: target.socketDir, port: EMBEDDED_SOCKET_PORT, user: 'postgres', database: 'postgres' });
+  // An idle client losing its server (restart, killed owner) must not crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export async function openStore(target: StoreTarget, poolSize = 8): Promise<VectorStore> {
+  if (target.kind === 'qdrant') return QdrantStore.open(target.url, target.apiKey);
+  return PostgresStore.open(new Db(postgresPool(target, poolSize)));
+}

@@ -1,0 +1,81 @@
+import type { FilterNode } from '../core/filter.js';
+import type { IdRange } from '../core/id-space.js';
+import type { CollectionRef, PhysicalSpec, Point } from '../core/types.js';
+
+// The store port: everything vecflow needs from a vector database. Every adapter passes the
+// shared conformance suite in test/conformance.
+
+export interface CatalogModel extends PhysicalSpec {
+  /** True while a reindex writes to this model's collection besides blue. */
+  writeTarget: boolean;
+  createdAt: string;
+}
+
+export interface CatalogEntry {
+  collection: string;
+  blue: string | null;
+  models: CatalogModel[];
+}
+
+/**
+ * overwrite: always write.
+ * newer: write only where nothing is stored for the id or the stored timestamp is older.
+ * absent: write only where nothing is stored for the id.
+ */
+export type WriteMode = 'overwrite' | 'newer' | 'absent';
+
+export interface UpsertResult {
+  /** Ids written by this call. */
+  written: string[];
+  /** Ids left as they were because of the write mode. */
+  skipped: string[];
+}
+
+export interface ScanOptions {
+  /** Restrict to a contiguous range of the internal id space (a shard). */
+  range?: IdRange;
+  /** Resume after this cursor (from a previous page's `next`). */
+  cursor?: string | null;
+  limit: number;
+  withVectors?: boolean;
+}
+
+export interface ScanPage {
+  points: Point[];
+  /** Cursor to resume from, or null when the range is exhausted. */
+  next: string | null;
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  payload: Record<string, unknown>;
+  timestamp: bigint;
+}
+
+export interface VectorStore {
+  readonly kind: 'postgres' | 'qdrant';
+  /** Resolves when the store answers; throws otherwise. */
+  ping(): Promise<void>;
+
+  ensureCollection(spec: PhysicalSpec): Promise<CatalogModel>;
+  /** Drops the physical collection and its catalog record; blue is cleared if it pointed there. */
+  dropCollection(ref: CollectionRef): Promise<void>;
+  catalog(collection?: string): Promise<CatalogEntry[]>;
+  getBlue(collection: string): Promise<string | null>;
+  /** Atomically points the collection's blue at `model`; NotFoundError if it does not exist. */
+  setBlue(ref: CollectionRef): Promise<void>;
+  setWriteTarget(ref: CollectionRef, on: boolean): Promise<void>;
+
+  upsert(ref: CollectionRef, points: Point[], mode?: WriteMode): Promise<UpsertResult>;
+  get(ref: CollectionRef, ids: string[], withVectors?: boolean): Promise<Point[]>;
+  /** Returns the ids that existed and were deleted. */
+  delete(ref: CollectionRef, ids: string[]): Promise<string[]>;
+  deleteByFilter(ref: CollectionRef, filter: FilterNode): Promise<number>;
+  count(ref: CollectionRef, filter?: FilterNode): Promise<number>;
+  /** Pages through points in internal-id order. */
+  scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage>;
+  search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,216 @@
+import type { FilterNode } from '../../core/filter.js';
+import type { IdRange } from '../../core/id-space.js';
+import { internalId } from '../../core/point-id.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import type { CollectionRef, PhysicalSpec, Point } from '../../core/types.js';
+import type { CatalogEntry, CatalogModel, ScanOptions, ScanPage, SearchHit, UpsertResult, VectorStore, WriteMode } from '../port.js';
+import { PostgresCatalog, migrate } from './catalog.js';
+import { type Db, quoteIdent } from './db.js';
+import { SqlParams, filterToSql } from './filter-sql.js';
+import { dedupe } from '../dedupe.js';
+import { decodeVectorSend, payloadJson, vectorLiteral } from './vectors.js';
+
+interface PointRow {
+  id: string;
+  payload: Record<string, unknown>;
+  ts: string;
+  vbin?: Buffer;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const DISTANCE_SQL = {
+  cosine: { op: '<=>', score: (d: number) => 1 - d },
+  dot: { op: '<#>', score: (d: number) => -d },
+  euclid: { op: '<->', score: (d: number) => d },
+} as const;
+
+const CONFLICT = {
+  overwrite: 'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts',
+  newer:
+    'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts WHERE t.ts < EXCLUDED.ts',
+  absent: 'ON CONFLICT (pid) DO NOTHING',
+} as const;
+
+/** The pgvector adapter: one table per physical collection, keyed by the internal UUID. */
+export class PostgresStore implements VectorStore {
+  readonly kind = 'postgres' as const;
+  private readonly catalogTables: PostgresCatalog;
+
+  private constructor(private readonly db: Db) {
+    this.catalogTables = new PostgresCatalog(db);
+  }
+
+  static async open(db: Db): Promise<PostgresStore> {
+    await migrate(db);
+    return new PostgresStore(db);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  ensureCollection(spec: PhysicalSpec): Promise<CatalogModel> {
+    return this.catalogTables.ensure(spec);
+  }
+  dropCollection(ref: CollectionRef): Promise<void> {
+    return this.catalogTables.drop(ref);
+  }
+  catalog(collection?: string): Promise<CatalogEntry[]> {
+    return this.catalogTables.list(collection);
+  }
+  getBlue(collection: string): Promise<string | null> {
+    return this.catalogTables.getBlue(collection);
+  }
+  setBlue(ref: CollectionRef): Promise<void> {
+    return this.catalogTables.setBlue(ref);
+  }
+  setWriteTarget(ref: CollectionRef, on: boolean): Promise<void> {
+    return this.catalogTables.setWriteTarget(ref, on);
+  }
+
+  async upsert(ref: CollectionRef, points: Point[], mode: WriteMode = 'overwrite'): Promise<UpsertResult> {
+    const { table, spec } = await this.catalogTables.resolve(ref);
+    if (points.length === 0) return { written: [], skipped: [] };
+    const rows = dedupe(points, mode);
+    for (const p of rows) {
+      if (p.vector.length !== spec.dimension) {
+        throw new ValidationError(`vector of ${JSON.stringify(p.id)} has ${p.vector.length} dimensions, expected ${spec.dimension}`, {
+          id: p.id,
+          field: 'vector',
+        });
+      }
+    }
+    const written = await this.run(ref, () =>
+      this.db.query<{ id: string }>(
+        `INSERT INTO ${quoteIdent(table)} AS t (pid, id, vector, payload, ts)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::vector[], $4::jsonb[], $5::bigint[])
+         ${CONFLICT[mode]} RETURNING id`,
+        [
+          rows.map((p) => internalId(p.id)),
+          rows.map((p) => p.id),
+          rows.map((p) => vectorLiteral(p.vector)),
+          rows.map(payloadJson),
+          rows.map((p) => p.timestamp.toString()),
+        ],
+      ),
+    );
+    const writtenIds = new Set(written.map((r) => r.id));
+    return { written: [...writtenIds], skipped: rows.filter((p) => !writtenIds.has(p.id)).map((p) => p.id) };
+  }
+
+  async get(ref: CollectionRef, ids: string[], withVectors = true): Promise<Point[]> {
+    const { table } = await this.catalogTables.resolve(ref);
+    if (ids.length === 0) return [];
+    const rows = await this.run(ref, () =>
+      this.db.query<PointRow>(`SELECT ${this.columns(withVectors)} FROM ${quoteIdent(table)} WHERE pid = ANY($1::uuid[])`, [
+        ids.map(internalId),
+      ]),
+    );
+    const byId = new Map(rows.map((r) => [r.id, this.toPoint(r)]));
+    return ids.filter((id, i) => byId.has(id) && ids.indexOf(id) === i).map((id) => byId.get(id)!);
+  }
+
+  async delete(ref: CollectionRef, ids: string[]): Promise<string[]> {
+    const { table } = await this.catalogTables.resolve(ref);
+    if (ids.length === 0) return [];
+    const rows = await this.run(ref, () =>
+      this.db.query<{ id: string }>(`DELETE FROM ${quoteIdent(table)} WHERE pid = ANY($1::uuid[]) RETURNING id`, [ids.map(internalId)]),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async deleteByFilter(ref: CollectionRef, filter: FilterNode): Promise<number> {
+    const { table } = await this.catalogTables.resolve(ref);
+    const params = new SqlParams();
+    const where = filterToSql(filter, params);
+    const rows = await this.run(ref, () => this.db.query(`DELETE FROM ${quoteIdent(table)} WHERE ${where} RETURNING 1`, params.values));
+    return rows.length;
+  }
+
+  async count(ref: CollectionRef, filter?: FilterNode): Promise<number> {
+    const { table } = await this.catalogTables.resolve(ref);
+    const params = new SqlParams();
+    const where = filter ? `WHERE ${filterToSql(filter, params)}` : '';
+    const rows = await this.run(ref, () =>
+      this.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)} ${where}`, params.values),
+    );
+    return Number(rows[0].n);
+  }
+
+  async scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage> {
+    const { table } = await this.catalogTables.resolve(ref);
+    const params = new SqlParams();
+    const where = rangeConditions(options.range, options.cursor ?? null, params);
+    const limit = params.add(options.limit, 'int');
+    const rows = await this.run(ref, () =>
+      this.db.query<PointRow & { pid: string }>(
+        `SELECT pid, ${this.columns(options.withVectors ?? true)} FROM ${quoteIdent(table)}
+         ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY pid LIMIT ${limit}`,
+        params.values,
+      ),
+    );
+    const next = rows.length === options.limit ? rows[rows.length - 1].pid : null;
+    return { points: rows.map((r) => this.toPoint(r)), next };
+  }
+
+  async search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]> {
+    const { table, spec } = await this.catalogTables.resolve(ref);
+    if (vector.length !== spec.dimension) {
+      throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, { field: 'vector' });
+    }
+    const params = new SqlParams();
+    const q = params.add(vectorLiteral(vector), 'vector');
+    const where = options.filter ? `WHERE ${filterToSql(options.filter, params)}` : '';
+    const { op, score } = DISTANCE_SQL[spec.distance];
+    const rows = await this.run(ref, () =>
+      this.db.query<PointRow & { d: number }>(
+        `SELECT id, payload, ts, vector ${op} ${q} AS d FROM ${quoteIdent(table)} ${where}
+         ORDER BY vector ${op} ${q}, pid LIMIT ${params.add(options.k, 'int')}`,
+        params.values,
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, score: score(Number(r.d)), payload: r.payload, timestamp: BigInt(r.ts) }));
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  private columns(withVectors: boolean): string {
+    return withVectors ? 'id, payload, ts, vector_send(vector) AS vbin' : 'id, payload, ts';
+  }
+
+  private toPoint(row: PointRow): Point {
+    return {
+      id: row.id,
+      payload: row.payload,
+      timestamp: BigInt(row.ts),
+      vector: row.vbin ? decodeVectorSend(row.vbin) : new Float32Array(0),
+    };
+  }
+
+  /** Runs a statement on a point table, mapping a concurrently dropped table to NotFoundError. */
+  private async run<T>(ref: CollectionRef, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') {
+        this.catalogTables.forget(ref);
+        throw new NotFoundError(`collection ${ref.collection} has no model ${ref.model}`);
+      }
+      throw err;
+    }
+  }
+}
+
+function rangeConditions(range: IdRange | undefined, cursor: string | null, params: SqlParams): string[] {
+  for (const [field, v] of [['range.start', range?.start], ['range.end', range?.end], ['cursor', cursor]] as const) {
+    if (v && !UUID.test(v)) throw new ValidationError(`${field} is not a UUID: ${JSON.stringify(v)}`, { field });
+  }
+  const where: string[] = [];
+  if (range?.start) where.push(`pid >= ${params.add(range.start, 'uuid')}`);
+  if (range?.end) where.push(`pid < ${params.add(range.end, 'uuid')}`);
+  if (cursor) where.push(`pid > ${params.add(cursor, 'uuid')}`);
+  return where;
+}

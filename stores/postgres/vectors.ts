@@ -1,0 +1,36 @@
+import { ValidationError } from '../../core/errors.js';
+import type { Point } from '../../core/types.js';
+
+// Vector and payload encoding for pgvector. Vectors go in as text (strtof makes the shortest
+// decimal of a float32 round-trip exactly) and come back through vector_send() as big-endian
+// float4 bytes, which is bit-exact without any decimal parsing.
+
+export function vectorLiteral(vector: Float32Array): string {
+  let out = '[';
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i];
+    // String(-0) is "0": keep the sign bit.
+    out += (i ? ',' : '') + (x === 0 && 1 / x < 0 ? '-0' : String(x));
+  }
+  return out + ']';
+}
+
+export function decodeVectorSend(buf: Buffer): Float32Array {
+  const dim = buf.readUInt16BE(0);
+  const out = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) out[i] = buf.readFloatBE(4 + i * 4);
+  return out;
+}
+
+export function payloadJson(point: Point): string {
+  const json = JSON.stringify(point.payload);
+  // jsonb cannot hold U+0000; say which item carries it instead of failing the whole batch later.
+  if (json.includes('\\u0000')) {
+    throw new ValidationError(`payload of ${JSON.stringify(point.id)} contains a NUL character (\\u0000), which PostgreSQL cannot store`, {
+      id: point.id,
+      field: 'payload',
+    });
+  }
+  return json;
+}
+

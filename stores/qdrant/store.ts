@@ -1,0 +1,152 @@
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { ValidationError } from '../../core/errors.js';
+import type { FilterNode } from '../../core/filter.js';
+import { inRange } from '../../core/id-space.js';
+import { internalId } from '../../core/point-id.js';
+import type { CollectionRef, PhysicalSpec, Point } from '../../core/types.js';
+import type { CatalogEntry, CatalogModel, ScanOptions, ScanPage, SearchHit, UpsertResult, VectorStore, WriteMode } from '../port.js';
+import { dedupe } from '../dedupe.js';
+import { QdrantCatalog, physicalName } from './catalog.js';
+import { decodePoint, decodeTimestamp, encodePayload, olderThan } from './codec.js';
+import { toQdrantFilter } from './filter.js';
+
+type Payload = Record<string, unknown>;
+
+/** The Qdrant adapter: one Qdrant collection per physical collection, blue as an alias. */
+export class QdrantStore implements VectorStore {
+  readonly kind = 'qdrant' as const;
+  private readonly catalogStore: QdrantCatalog;
+
+  private constructor(private readonly client: QdrantClient) {
+    this.catalogStore = new QdrantCatalog(client);
+  }
+
+  static async open(url: string, apiKey?: string): Promise<QdrantStore> {
+    const store = new QdrantStore(new QdrantClient({ url, apiKey, checkCompatibility: false }));
+    await store.catalogStore.init();
+    return store;
+  }
+
+  async ping(): Promise<void> {
+    await this.client.versionInfo();
+  }
+
+  ensureCollection(spec: PhysicalSpec): Promise<CatalogModel> {
+    return this.catalogStore.ensure(spec);
+  }
+  dropCollection(ref: CollectionRef): Promise<void> {
+    return this.catalogStore.drop(ref);
+  }
+  catalog(collection?: string): Promise<CatalogEntry[]> {
+    return this.catalogStore.list(collection);
+  }
+  getBlue(collection: string): Promise<string | null> {
+    return this.catalogStore.getBlue(collection);
+  }
+  setBlue(ref: CollectionRef): Promise<void> {
+    return this.catalogStore.setBlue(ref);
+  }
+  setWriteTarget(ref: CollectionRef, on: boolean): Promise<void> {
+    return this.catalogStore.setWriteTarget(ref, on);
+  }
+
+  async upsert(ref: CollectionRef, points: Point[], mode: WriteMode = 'overwrite'): Promise<UpsertResult> {
+    const spec = await this.catalogStore.require(ref);
+    if (points.length === 0) return { written: [], skipped: [] };
+    const rows = dedupe(points, mode);
+    for (const p of rows) {
+      if (p.vector.length !== spec.dimension) {
+        throw new ValidationError(`vector of ${JSON.stringify(p.id)} has ${p.vector.length} dimensions, expected ${spec.dimension}`, { id: p.id, field: 'vector' });
+      }
+    }
+    const name = physicalName(ref);
+    const before = mode === 'overwrite' ? new Map<string, bigint>() : await this.timestamps(name, rows.map((p) => p.id));
+    const struct = (p: Point) => ({ id: internalId(p.id), vector: Array.from(p.vector), payload: encodePayload(p, spec.distance === 'cosine') });
+    if (mode === 'newer') {
+      // Each point carries its own condition, so the check and the write are one atomic step.
+      await this.client.batchUpdate(name, {
+        wait: true,
+        operations: rows.map((p) => ({ upsert: { points: [struct(p)], update_filter: olderThan(p.timestamp) } })),
+      });
+    } else {
+      await this.client.upsert(name, { wait: true, points: rows.map(struct), update_mode: mode === 'absent' ? 'insert_only' : 'upsert' });
+    }
+    const wrote = (p: Point) => !before.has(p.id) || (mode === 'newer' && before.get(p.id)! < p.timestamp);
+    return { written: rows.filter(wrote).map((p) => p.id), skipped: rows.filter((p) => !wrote(p)).map((p) => p.id) };
+  }
+
+  async get(ref: CollectionRef, ids: string[], withVectors = true): Promise<Point[]> {
+    await this.catalogStore.require(ref);
+    if (ids.length === 0) return [];
+    const unique = [...new Set(ids)];
+    const recs = await this.client.retrieve(physicalName(ref), { ids: unique.map(internalId), with_payload: true, with_vector: withVectors });
+    const byId = new Map(recs.map((r) => [String((r.payload as Payload).id), decodePoint(r.payload as Payload, r.vector)]));
+    return unique.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
+  }
+
+  async delete(ref: CollectionRef, ids: string[]): Promise<string[]> {
+    await this.catalogStore.require(ref);
+    if (ids.length === 0) return [];
+    const existing = [...(await this.timestamps(physicalName(ref), ids)).keys()];
+    await this.client.delete(physicalName(ref), { wait: true, points: ids.map(internalId) });
+    return existing;
+  }
+
+  async deleteByFilter(ref: CollectionRef, filter: FilterNode): Promise<number> {
+    await this.catalogStore.require(ref);
+    const qf = toQdrantFilter(filter);
+    const { count } = await this.client.count(physicalName(ref), { filter: qf, exact: true });
+    await this.client.delete(physicalName(ref), { wait: true, filter: qf });
+    return count;
+  }
+
+  async count(ref: CollectionRef, filter?: FilterNode): Promise<number> {
+    await this.catalogStore.require(ref);
+    const { count } = await this.client.count(physicalName(ref), { filter: filter ? toQdrantFilter(filter) : undefined, exact: true });
+    return count;
+  }
+
+  async scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage> {
+    await this.catalogStore.require(ref);
+    // The cursor is Qdrant's own next-page offset (inclusive), opaque to callers.
+    const offset = options.cursor ?? options.range?.start ?? undefined;
+    const page = await this.client.scroll(physicalName(ref), {
+      limit: options.limit,
+      offset,
+      with_payload: true,
+      with_vector: options.withVectors ?? true,
+    });
+    const range = options.range ?? { start: null, end: null };
+    const points = page.points.filter((p) => inRange(String(p.id), range));
+    const beyond = points.length < page.points.length;
+    const next = page.next_page_offset;
+    return {
+      points: points.map((p) => decodePoint(p.payload as Payload, p.vector)),
+      next: beyond || next === null || next === undefined || !inRange(String(next), range) ? null : String(next),
+    };
+  }
+
+  async search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]> {
+    const spec = await this.catalogStore.require(ref);
+    if (vector.length !== spec.dimension) {
+      throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, { field: 'vector' });
+    }
+    const res = await this.client.query(physicalName(ref), {
+      query: Array.from(vector),
+      limit: options.k,
+      filter: options.filter ? toQdrantFilter(options.filter) : undefined,
+      with_payload: true,
+    });
+    return res.points.map((p) => {
+      const point = decodePoint(p.payload as Payload, null);
+      return { id: point.id, score: p.score, payload: point.payload, timestamp: point.timestamp };
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  private async timestamps(name: string, ids: string[]): Promise<Map<string, bigint>> {
+    const recs = await this.client.retrieve(name, { ids: [...new Set(ids)].map(internalId), with_payload: ['id', 'ts_s', 'ts_ns'] });
+    return new Map(recs.map((r) => [String((r.payload as Payload).id), decodeTimestamp(r.payload as Payload)]));
+  }
+}

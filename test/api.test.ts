@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startStack, type TestStack } from './helpers/stack.js';
+
+describe('API shell', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack({ VECFLOW_BODY_LIMIT: '64kb' });
+  });
+  after(async () => stack.stop());
+
+  it('answers /health and /ready when Temporal and the store answer', async () => {
+    assert.deepEqual((await stack.api('/health')).body, { status: 'ok' });
+    const ready = await stack.api('/ready');
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    assert.deepEqual(ready.body.checks, { temporal: { ok: true }, store: { ok: true } });
+  });
+
+  it('gives every response a request id, echoing a given one', async () => {
+    const res = await stack.api('/health', { headers: { 'x-request-id': 'abc-123' } });
+    assert.equal(res.headers.get('x-request-id'), 'abc-123');
+    const other = await stack.api('/health');
+    assert.match(other.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes, bad JSON and oversized bodies with JSON 4xx', async () => {
+    const missing = await stack.api('/api/v1/nothing-here');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.code, 'not_found');
+    assert.ok(missing.body.request_id);
+    const bad = await stack.api('/api/v1/internal/collections', { body: '{"collection": ' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'invalid_json');
+    const invalid = await stack.api('/api/v1/internal/collections', { body: { collection: 'x' } });
+    assert.equal(invalid.status, 400);
+    assert.deepEqual(invalid.body.errors.map((e: { field: string }) => e.field), ['body.embedding_model_id']);
+    const big = await stack.api('/api/v1/internal/collections', { body: { collection: 'x'.repeat(100_000), embedding_model_id: 'hash-256' } });
+    assert.equal(big.status, 413);
+    assert.equal(big.body.code, 'payload_too_large');
+  });
+
+  it('publishes an OpenAPI document listing its routes', async () => {
+    const doc = (await stack.api('/api/v1/openapi.json')).body;
+    assert.equal(doc.openapi, '3.1.0');
+    for (const p of ['/health', '/ready', '/api/v1/collections', '/api/v1/internal/collections']) assert.ok(doc.paths[p], `${p} documented`);
+    assert.ok(doc.paths['/api/v1/internal/collections'].post.requestBody);
+  });
+
+  it('provisions a collection through a workflow and lists the catalog', async () => {
+    const res = await stack.api('/api/v1/internal/collections', { body: { collection: 'items', embedding_model_id: 'hash-256' } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.blue, 'hash-384');
+    assert.deepEqual(res.body.models.map((m: { model: string; dimension: number }) => [m.model, m.dimension]), [
+      ['hash-384', 384],
+      ['hash-256', 256],
+    ]);
+    const catalog = (await stack.api('/api/v1/collections')).body.collections;
+    assert.deepEqual(catalog.map((c: { collection: string }) => c.collection), ['categories', 'items']);
+    const unknown = await stack.api('/api/v1/internal/collections', { body: { collection: 'items', embedding_model_id: 'nope' } });
+    assert.equal(unknown.status, 404);
+    const badName = await stack.api('/api/v1/internal/collections', { body: { collection: 'a/../b', embedding_model_id: 'hash-256' } });
+    assert.equal(badName.status, 400);
+  });
+});
+
+describe('API keys', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack({ VECFLOW_API_KEYS: 'k-one, k-two' });
+  });
+  after(async () => stack.stop());
+
+  it('require a key on /api/v1 (ApiKey or Bearer) but not on /health and /ready', async () => {
+    assert.equal((await stack.api('/api/v1/collections')).status, 401);
+    assert.equal((await stack.api('/api/v1/collections', { headers: { authorization: 'ApiKey wrong' } })).status, 401);
+    const denied = await stack.api('/api/v1/openapi.json', { headers: { authorization: 'k-one' } });
+    assert.equal(denied.status, 401);
+    assert.equal(denied.body.code, 'unauthorized');
+    assert.equal((await stack.api('/api/v1/collections', { headers: { authorization: 'ApiKey k-one' } })).status, 200);
+    assert.equal((await stack.api('/api/v1/collections', { headers: { authorization: 'Bearer k-two' } })).status, 200);
+    assert.equal((await stack.api('/health')).status, 200);
+    assert.equal((await stack.api('/ready')).status, 200);
+  });
+});
+
+describe('API safety when things are missing', () => {
+  it('answers /ready 503 with a JSON reason while the store does not answer', async () => {
+    const { createApp } = await import('../api/app.js');
+    const { loadConfig } = await import('../core/config.js');
+    const { createLogger } = await import('../core/logger.js');
+    const { LazyStore } = await import('../stores/lazy.js');
+    const { openStore } = await import('../stores/index.js');
+    const { testTemporal } = await import('./helpers/temporal.js');
+    const temporal = await testTemporal();
+    const store = new LazyStore(() => openStore({ kind: 'embedded', socketDir: '/nonexistent/vecflow-socket' }, 1));
+    const app = createApp({ config: loadConfig({}), store, temporal: temporal.client, log: createLogger('test', 'silent') });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/ready`);
+      const body = await res.json();
+      assert.equal(res.status, 503);
+      assert.equal(body.status, 'unavailable');
+      assert.equal(body.reason, 'not answering: store');
+      assert.equal(body.checks.temporal.ok, true);
+      assert.equal(body.checks.store.ok, false);
+      assert.ok(body.checks.store.error);
+    } finally {
+      server.close();
+      await temporal.stop();
+    }
+  });
+
+  it('refuses to listen beyond loopback without API keys', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { ROOT } = await import('../devstack/tools.js');
+    const env = { ...process.env, VECFLOW_HOST: '0.0.0.0', PORT: '0', VECFLOW_API_KEYS: '' };
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout + r.stderr, /refusing to listen on 0\.0\.0\.0 without API keys/);
+  });
+});

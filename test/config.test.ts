@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { isLoopback, loadConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'vf-cfg-'));
+
+describe('configuration', () => {
+  it('has working built-in defaults with no file and no variables', () => {
+    const c = loadConfig({}, tmp());
+    assert.equal(c.env.PORT, 8000);
+    assert.equal(c.env.VECFLOW_HOST, '127.0.0.1');
+    assert.deepEqual(c.env.VECFLOW_API_KEYS, []);
+    assert.deepEqual(c.models.map((m) => [m.id, m.dimension, m.distance]), [['hash-384', 384, 'cosine'], ['hash-256', 256, 'cosine']]);
+    assert.deepEqual(c.collections.map((x) => [x.name, x.blue_model]), [['items', 'hash-384'], ['categories', 'hash-384']]);
+    assert.equal(c.configFile, null);
+  });
+
+  it('validates environment variables, naming the bad one', () => {
+    assert.throws(() => loadConfig({ PORT: 'eighty' }, tmp()), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }, tmp()), /LOG_LEVEL/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://x', QDRANT_URL: 'http://q' }, tmp()), /either DATABASE_URL or QDRANT_URL/);
+    assert.deepEqual(loadConfig({ VECFLOW_API_KEYS: ' a, ,b ' }, tmp()).env.VECFLOW_API_KEYS, ['a', 'b']);
+    assert.equal(loadConfig({ PORT: '' }, tmp()).env.PORT, 8000, 'empty means unset');
+  });
+
+  it('merges models and collections from vecflow.config.json', () => {
+    const dir = tmp();
+    writeFileSync(
+      path.join(dir, 'vecflow.config.json'),
+      JSON.stringify({
+        models: [{ id: 'e5', kind: 'openai', dimension: 768, base_url: 'http://127.0.0.1:9/v1', model: 'e5-base' }],
+        collections: [{ name: 'docs', blue_model: 'e5', text_fields: ['title', 'body'], max_chunk_chars: 500 }],
+      }),
+    );
+    const c = loadConfig({}, dir);
+    assert.equal(c.configFile, path.join(dir, 'vecflow.config.json'));
+    assert.deepEqual(c.models.map((m) => m.id), ['hash-384', 'hash-256', 'e5']);
+    assert.deepEqual(c.collections.map((x) => x.name), ['items', 'categories', 'docs']);
+  });
+
+  it('rejects a bad config file with the path of the mistake', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'custom.json');
+    writeFileSync(file, JSON.stringify({ collections: [{ name: 'docs', blue_model: 'missing-model' }] }));
+    assert.throws(() => loadConfig({ VECFLOW_CONFIG: file }, dir), /blue_model missing-model is not a declared model/);
+    writeFileSync(file, JSON.stringify({ models: [{ id: 'bad__name', kind: 'hashing', dimension: 8 }] }));
+    assert.throws(() => loadConfig({ VECFLOW_CONFIG: file }, dir), /models\.0\.id/);
+    writeFileSync(file, '{ nope');
+    assert.throws(() => loadConfig({ VECFLOW_CONFIG: file }, dir), /not valid JSON/);
+    assert.throws(() => loadConfig({ VECFLOW_CONFIG: path.join(dir, 'absent.json') }, dir), /missing file/);
+  });
+
+  it('knows loopback addresses', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) assert.equal(isLoopback(h), true, h);
+    for (const h of ['0.0.0.0', '10.0.0.1', '::', 'example.com']) assert.equal(isLoopback(h), false, h);
+  });
+});

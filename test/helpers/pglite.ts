@@ -1,0 +1,36 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Db } from '../../stores/postgres/db.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../stores/postgres/embedded.js';
+import { PostgresStore } from '../../stores/postgres/store.js';
+import { postgresPool } from '../../stores/index.js';
+
+/** A throwaway PGlite served on a Unix socket in a temp dir, as the worker serves it. */
+export async function startTestPglite(options: { persistent?: boolean } = {}): Promise<{
+  embedded: EmbeddedPostgres;
+  dir: string;
+  openStore(poolSize?: number): Promise<PostgresStore>;
+  stop(): Promise<void>;
+}> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-pg-'));
+  const embedded = await startEmbeddedPostgres({
+    dataDir: options.persistent ? path.join(dir, 'data') : undefined,
+    socketDir: path.join(dir, 'run'),
+  });
+  const opened: PostgresStore[] = [];
+  return {
+    embedded,
+    dir,
+    async openStore(poolSize = 4) {
+      const store = await PostgresStore.open(new Db(postgresPool({ kind: 'embedded', socketDir: embedded.socketDir }, poolSize)));
+      opened.push(store);
+      return store;
+    },
+    async stop() {
+      for (const s of opened) await s.close().catch(() => undefined);
+      await embedded.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../../api/app.js';
+import { type AppConfig, loadConfig } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+import { ensureSearchAttributes } from '../../core/temporal.js';
+import { LazyStore } from '../../stores/lazy.js';
+import type { VectorStore } from '../../stores/port.js';
+import { prepareContext } from '../../worker/context.js';
+import { createVecflowWorker } from '../../worker/worker.js';
+import { startTestPglite } from './pglite.js';
+import { nativeConnection, runInBackground, testTemporal, uniqueQueue, workflowBundle } from './temporal.js';
+
+export interface TestStack {
+  config: AppConfig;
+  store: VectorStore;
+  client: Client;
+  taskQueue: string;
+  apiUrl: string;
+  /** fetch() against the API, JSON in and out. */
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real thing, in one process: Temporal (dev server), PGlite served on its socket, a worker
+ * on a task queue of its own, and the API on an ephemeral port.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const taskQueue = uniqueQueue('test');
+  const pglite = await startTestPglite();
+  const temporal = await testTemporal();
+  const config = loadConfig({ VECFLOW_TASK_QUEUE: taskQueue, VECFLOW_DATA_DIR: pglite.dir, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'warn', ...env });
+  const log = createLogger('test', 'warn');
+  const store = await pglite.openStore(4);
+  await ensureSearchAttributes(temporal.client);
+  const ctx = await prepareContext(config, store, log);
+  const connection: NativeConnection = await nativeConnection(temporal.address);
+  const worker = await createVecflowWorker(ctx, {
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+  });
+  const stopWorker = runInBackground(worker);
+
+  const apiStore = new LazyStore(() => pglite.openStore(4));
+  const app = createApp({ config, store: apiStore, temporal: temporal.client, log });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  const apiUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    config,
+    store,
+    client: temporal.client,
+    taskQueue,
+    apiUrl,
+    async api(path, init = {}) {
+      const res = await fetch(apiUrl + path, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+        body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await stopWorker();
+      await connection.close();
+      await apiStore.close();
+      await temporal.stop();
+      await pglite.stop();
+    },
+  };
+}

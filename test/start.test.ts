@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort } from '../devstack/ports.js';
+import { ROOT } from '../devstack/tools.js';
+import { alive, descendants, waitUntil } from './helpers/processes.js';
+
+// `npm start` end to end: the supervisor brings up Temporal, the embedded store, the worker and
+// the API from nothing, answers /ready, keeps state across restarts and leaves no process behind.
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vf-start-'));
+
+async function launch(viaShell: boolean): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    VECFLOW_TEMPORAL_PORT: String(temporalPort),
+    VECFLOW_TEMPORAL_UI_PORT: String(uiPort),
+    VECFLOW_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  delete env.TEMPORAL_ADDRESS;
+  const cmd = `${process.execPath} --import tsx cli/main.ts start`;
+  // Through a shell that stays alive (as `npm start` runs it), or directly.
+  const child = viaShell
+    ? spawn('sh', ['-c', `${cmd}; true`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  return { child, url: `http://127.0.0.1:${port}`, output: () => out };
+}
+
+async function ready(url: string, output: () => string): Promise<void> {
+  await waitUntil(
+    async () => {
+      const res = await fetch(`${url}/ready`).catch(() => null);
+      return res?.status === 200;
+    },
+    90_000,
+    `/ready to answer 200; output so far:\n${output()}`,
+  );
+}
+
+describe('npm start (supervised embedded stack)', () => {
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('becomes ready, serves requests and stops every child on SIGTERM', async () => {
+    const { child, url, output } = await launch(false);
+    await ready(url, output);
+    assert.match(output(), /Temporal UI http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(output(), /API\s+http:\/\/127\.0\.0\.1:\d+/);
+    const made = await fetch(`${url}/api/v1/internal/collections`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ collection: 'persisted', embedding_model_id: 'hash-256', deploy_as_blue: true }),
+    });
+    assert.equal(made.status, 200, await made.clone().text());
+    const tree = descendants(child.pid!);
+    assert.ok(tree.length >= 3, `temporal, worker and api run under the supervisor: ${tree}`);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    await waitUntil(() => tree.every((p) => !alive(p)), 30_000, `children ${tree} to exit`);
+  });
+
+  it('keeps its state across restarts and stops when its parent shell dies', async () => {
+    const { child, url, output } = await launch(true);
+    await ready(url, output);
+    const catalog = await (await fetch(`${url}/api/v1/collections`)).json();
+    const persisted = catalog.collections.find((c: { collection: string }) => c.collection === 'persisted');
+    assert.equal(persisted?.blue, 'hash-256', 'the store kept the previous run’s collection');
+    const tree = descendants(child.pid!);
+    child.kill('SIGKILL'); // the shell dies without passing any signal on
+    await waitUntil(() => tree.every((p) => !alive(p)), 45_000, `orphaned children ${tree} to exit`);
+  });
+});

@@ -1,0 +1,66 @@
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { loadConfig } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
+import { ensureSearchAttributes, lazyClient, waitForTemporal } from '../core/temporal.js';
+import { describeTarget, openStore, storeTarget } from '../stores/index.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../stores/postgres/embedded.js';
+import path from 'node:path';
+import { prepareContext } from './context.js';
+import { createVecflowWorker } from './worker.js';
+
+// The worker process. In embedded mode it also owns the PGlite database and serves it on a
+// Unix socket for the API and the CLI (only the owner may open PGlite's files).
+const log = createLogger('worker');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger(config.env.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  const target = storeTarget(config);
+  let embedded: EmbeddedPostgres | undefined;
+  if (target.kind === 'embedded') {
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pglite'), socketDir: target.socketDir });
+  }
+  log.info({ store: describeTarget(target) }, 'store ready');
+  const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE);
+  const ctx = await prepareContext(config, store, log);
+
+  const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
+  const client = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
+  await waitForTemporal(client, 120_000);
+  await ensureSearchAttributes(client);
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createVecflowWorker(ctx, {
+    connection,
+    namespace: config.env.TEMPORAL_NAMESPACE,
+    taskQueue: config.env.VECFLOW_TASK_QUEUE,
+    maxActivities: config.env.VECFLOW_MAX_ACTIVITIES,
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing running activities');
+    worker.shutdown();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Started by the supervisor: follow it down if it dies without signalling.
+  process.on('disconnect', () => stop('parent gone'));
+  // The IPC channel only tells us the parent is gone; it must not keep the process alive.
+  process.channel?.unref();
+
+  log.info({ taskQueue: config.env.VECFLOW_TASK_QUEUE, temporal: address }, 'worker running');
+  await worker.run();
+  await connection.close();
+  await client.connection.close();
+  await store.close();
+  await embedded?.stop();
+  log.info('worker stopped');
+  process.exit(0);
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

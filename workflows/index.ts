@@ -1,0 +1,2 @@
+// Every workflow the vecflow worker runs. Bundled for the workflow sandbox: no Node-only imports.
+export { provisionCollectionWorkflow } from './provision-collection.js';

@@ -59,3 +59,12 @@ describe('configuration', () => {
     for (const h of ['0.0.0.0', '10.0.0.1', '::', 'example.com']) assert.equal(isLoopback(h), false, h);
   });
 });
+
+describe('shipped example configuration', () => {
+  it('vecflow.config.example.json is valid', async () => {
+    const { ROOT } = await import('../devstack/tools.js');
+    const c = loadConfig({ VECFLOW_CONFIG: path.join(ROOT, 'vecflow.config.example.json') }, ROOT);
+    assert.ok(c.models.some((m) => m.id === 'e5-base'));
+    assert.ok(c.collections.some((x) => x.name === 'docs'));
+  });
+});

@@ -98,7 +98,7 @@ describe('API safety when things are missing', () => {
     await new Promise((r) => server.once('listening', r));
     try {
       const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/ready`);
-      const body = await res.json();
+      const body = (await res.json()) as any;
       assert.equal(res.status, 503);
       assert.equal(body.status, 'unavailable');
       assert.equal(body.reason, 'not answering: store');

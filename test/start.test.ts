@@ -70,7 +70,7 @@ describe('npm start (supervised embedded stack)', () => {
   it('keeps its state across restarts and stops when its parent shell dies', async () => {
     const { child, url, output } = await launch(true);
     await ready(url, output);
-    const catalog = await (await fetch(`${url}/api/v1/collections`)).json();
+    const catalog = (await (await fetch(`${url}/api/v1/collections`)).json()) as { collections: { collection: string; blue: string }[] };
     const persisted = catalog.collections.find((c: { collection: string }) => c.collection === 'persisted');
     assert.equal(persisted?.blue, 'hash-256', 'the store kept the previous run’s collection');
     const tree = descendants(child.pid!);

@@ -21,8 +21,15 @@ export interface CatalogEntry {
  * overwrite: always write.
  * newer: write only where nothing is stored for the id or the stored timestamp is older.
  * absent: write only where nothing is stored for the id.
+ * update: write only where the id is stored with an older timestamp.
  */
-export type WriteMode = 'overwrite' | 'newer' | 'absent';
+export type WriteMode = 'overwrite' | 'newer' | 'absent' | 'update';
+
+export type TimestampOperator = 'eq' | 'ne' | 'ge' | 'gt' | 'le' | 'lt';
+export interface TimestampCondition {
+  operator: TimestampOperator;
+  timestamp: bigint;
+}
 
 export interface UpsertResult {
   /** Ids written by this call. */
@@ -38,6 +45,8 @@ export interface ScanOptions {
   cursor?: string | null;
   limit: number;
   withVectors?: boolean;
+  /** Only points whose payload matches; the cursor still advances over the whole range. */
+  filter?: FilterNode;
 }
 
 export interface ScanPage {
@@ -69,9 +78,14 @@ export interface VectorStore {
 
   upsert(ref: CollectionRef, points: Point[], mode?: WriteMode): Promise<UpsertResult>;
   get(ref: CollectionRef, ids: string[], withVectors?: boolean): Promise<Point[]>;
-  /** Returns the ids that existed and were deleted. */
-  delete(ref: CollectionRef, ids: string[]): Promise<string[]>;
+  /**
+   * Returns the ids that existed and were deleted. With `notNewerThan`, a point whose stored
+   * timestamp is newer is kept (a late delete does not undo a newer write).
+   */
+  delete(ref: CollectionRef, ids: string[], options?: { notNewerThan?: bigint }): Promise<string[]>;
   deleteByFilter(ref: CollectionRef, filter: FilterNode): Promise<number>;
+  /** Deletes every point whose timestamp satisfies all conditions; returns their ids. */
+  deleteByTimestamp(ref: CollectionRef, conditions: TimestampCondition[]): Promise<string[]>;
   count(ref: CollectionRef, filter?: FilterNode): Promise<number>;
   /** Pages through points in internal-id order. */
   scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage>;

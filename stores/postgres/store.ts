@@ -3,7 +3,17 @@ import type { IdRange } from '../../core/id-space.js';
 import { internalId } from '../../core/point-id.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { CollectionRef, PhysicalSpec, Point } from '../../core/types.js';
-import type { CatalogEntry, CatalogModel, ScanOptions, ScanPage, SearchHit, UpsertResult, VectorStore, WriteMode } from '../port.js';
+import type {
+  CatalogEntry,
+  CatalogModel,
+  ScanOptions,
+  ScanPage,
+  SearchHit,
+  TimestampCondition,
+  UpsertResult,
+  VectorStore,
+  WriteMode,
+} from '../port.js';
 import { PostgresCatalog, migrate } from './catalog.js';
 import { type Db, quoteIdent } from './db.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
@@ -31,6 +41,8 @@ const CONFLICT = {
     'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts WHERE t.ts < EXCLUDED.ts',
   absent: 'ON CONFLICT (pid) DO NOTHING',
 } as const;
+
+const TS_SQL = { eq: '=', ne: '<>', ge: '>=', gt: '>', le: '<=', lt: '<' } as const;
 
 /** The pgvector adapter: one table per physical collection, keyed by the internal UUID. */
 export class PostgresStore implements VectorStore {
@@ -81,11 +93,15 @@ export class PostgresStore implements VectorStore {
         });
       }
     }
+    const rowsSql = 'unnest($1::uuid[], $2::text[], $3::vector[], $4::jsonb[], $5::bigint[])';
+    const sql =
+      mode === 'update'
+        ? `UPDATE ${quoteIdent(table)} AS t SET vector = v.vector, payload = v.payload, ts = v.ts
+           FROM ${rowsSql} AS v(pid, id, vector, payload, ts) WHERE t.pid = v.pid AND t.ts < v.ts RETURNING t.id`
+        : `INSERT INTO ${quoteIdent(table)} AS t (pid, id, vector, payload, ts) SELECT * FROM ${rowsSql} ${CONFLICT[mode]} RETURNING id`;
     const written = await this.run(ref, () =>
       this.db.query<{ id: string }>(
-        `INSERT INTO ${quoteIdent(table)} AS t (pid, id, vector, payload, ts)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::vector[], $4::jsonb[], $5::bigint[])
-         ${CONFLICT[mode]} RETURNING id`,
+        sql,
         [
           rows.map((p) => internalId(p.id)),
           rows.map((p) => p.id),
@@ -111,11 +127,25 @@ export class PostgresStore implements VectorStore {
     return ids.filter((id, i) => byId.has(id) && ids.indexOf(id) === i).map((id) => byId.get(id)!);
   }
 
-  async delete(ref: CollectionRef, ids: string[]): Promise<string[]> {
+  async delete(ref: CollectionRef, ids: string[], options: { notNewerThan?: bigint } = {}): Promise<string[]> {
     const { table } = await this.catalogTables.resolve(ref);
     if (ids.length === 0) return [];
+    const params = new SqlParams();
+    const where = [`pid = ANY(${params.add(ids.map(internalId), 'uuid[]')})`];
+    if (options.notNewerThan !== undefined) where.push(`ts <= ${params.add(options.notNewerThan.toString(), 'bigint')}`);
     const rows = await this.run(ref, () =>
-      this.db.query<{ id: string }>(`DELETE FROM ${quoteIdent(table)} WHERE pid = ANY($1::uuid[]) RETURNING id`, [ids.map(internalId)]),
+      this.db.query<{ id: string }>(`DELETE FROM ${quoteIdent(table)} WHERE ${where.join(' AND ')} RETURNING id`, params.values),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async deleteByTimestamp(ref: CollectionRef, conditions: TimestampCondition[]): Promise<string[]> {
+    const { table } = await this.catalogTables.resolve(ref);
+    if (conditions.length === 0) throw new ValidationError('deleteByTimestamp needs at least one condition');
+    const params = new SqlParams();
+    const where = conditions.map((c) => `ts ${TS_SQL[c.operator]} ${params.add(c.timestamp.toString(), 'bigint')}`);
+    const rows = await this.run(ref, () =>
+      this.db.query<{ id: string }>(`DELETE FROM ${quoteIdent(table)} WHERE ${where.join(' AND ')} RETURNING id`, params.values),
     );
     return rows.map((r) => r.id);
   }
@@ -143,15 +173,18 @@ export class PostgresStore implements VectorStore {
     const params = new SqlParams();
     const where = rangeConditions(options.range, options.cursor ?? null, params);
     const limit = params.add(options.limit, 'int');
+    // With a filter, page over the range (not the matches) so every page costs the same and
+    // the cursor still moves when nothing in a page matches.
+    const filter = options.filter ? filterToSql(options.filter, params) : null;
     const rows = await this.run(ref, () =>
-      this.db.query<PointRow & { pid: string }>(
-        `SELECT pid, ${this.columns(options.withVectors ?? true)} FROM ${quoteIdent(table)}
+      this.db.query<PointRow & { pid: string; hit: boolean }>(
+        `SELECT pid, ${filter ?? 'true'} AS hit, ${this.columns(options.withVectors ?? true)} FROM ${quoteIdent(table)}
          ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY pid LIMIT ${limit}`,
         params.values,
       ),
     );
     const next = rows.length === options.limit ? rows[rows.length - 1].pid : null;
-    return { points: rows.map((r) => this.toPoint(r)), next };
+    return { points: rows.filter((r) => r.hit).map((r) => this.toPoint(r)), next };
   }
 
   async search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]> {

@@ -40,14 +40,21 @@ export function decodeTimestamp(payload: Record<string, unknown>): bigint {
   return BigInt(Number(payload[RESERVED.tsHi] ?? 0)) * NS + BigInt(Number(payload[RESERVED.tsLo] ?? 0));
 }
 
-/** Filter: the stored timestamp is older than `ts` (so a write carrying `ts` may replace it). */
-export function olderThan(ts: bigint): Record<string, unknown> {
+/** Filter: the stored timestamp compares with `ts` as `op` says (exact, on the two integer halves). */
+export function timestampFilter(op: 'eq' | 'ne' | 'ge' | 'gt' | 'le' | 'lt', ts: bigint): Record<string, unknown> {
   const hi = Number(ts / NS);
   const lo = Number(ts % NS);
+  const sameSecond = { key: RESERVED.tsHi, match: { value: hi } };
+  if (op === 'eq') return { must: [sameSecond, { key: RESERVED.tsLo, match: { value: lo } }] };
+  if (op === 'ne') return { must_not: [timestampFilter('eq', ts)] };
+  const strict = op === 'gt' || op === 'lt' ? op : op === 'ge' ? 'gte' : 'lte';
+  const outer = op === 'gt' || op === 'ge' ? 'gt' : 'lt';
   return {
-    should: [
-      { key: RESERVED.tsHi, range: { lt: hi } },
-      { must: [{ key: RESERVED.tsHi, match: { value: hi } }, { key: RESERVED.tsLo, range: { lt: lo } }] },
-    ],
+    should: [{ key: RESERVED.tsHi, range: { [outer]: hi } }, { must: [sameSecond, { key: RESERVED.tsLo, range: { [strict]: lo } }] }],
   };
+}
+
+/** Filter: the stored timestamp is older than `ts` (so a write carrying `ts` may replace it). */
+export function olderThan(ts: bigint): Record<string, unknown> {
+  return timestampFilter('lt', ts);
 }

@@ -4,10 +4,20 @@ import type { FilterNode } from '../../core/filter.js';
 import { inRange } from '../../core/id-space.js';
 import { internalId } from '../../core/point-id.js';
 import type { CollectionRef, PhysicalSpec, Point } from '../../core/types.js';
-import type { CatalogEntry, CatalogModel, ScanOptions, ScanPage, SearchHit, UpsertResult, VectorStore, WriteMode } from '../port.js';
+import type {
+  CatalogEntry,
+  CatalogModel,
+  ScanOptions,
+  ScanPage,
+  SearchHit,
+  TimestampCondition,
+  UpsertResult,
+  VectorStore,
+  WriteMode,
+} from '../port.js';
 import { dedupe } from '../dedupe.js';
 import { QdrantCatalog, physicalName } from './catalog.js';
-import { decodePoint, decodeTimestamp, encodePayload, olderThan } from './codec.js';
+import { decodePoint, decodeTimestamp, encodePayload, olderThan, timestampFilter } from './codec.js';
 import { toQdrantFilter } from './filter.js';
 
 type Payload = Record<string, unknown>;
@@ -62,16 +72,19 @@ export class QdrantStore implements VectorStore {
     const name = physicalName(ref);
     const before = mode === 'overwrite' ? new Map<string, bigint>() : await this.timestamps(name, rows.map((p) => p.id));
     const struct = (p: Point) => ({ id: internalId(p.id), vector: Array.from(p.vector), payload: encodePayload(p, spec.distance === 'cosine') });
-    if (mode === 'newer') {
+    if (mode === 'newer' || mode === 'update') {
       // Each point carries its own condition, so the check and the write are one atomic step.
       await this.client.batchUpdate(name, {
         wait: true,
-        operations: rows.map((p) => ({ upsert: { points: [struct(p)], update_filter: olderThan(p.timestamp) } })),
+        operations: rows.map((p) => ({
+          upsert: { points: [struct(p)], update_filter: olderThan(p.timestamp), ...(mode === 'update' ? { update_mode: 'update_only' as const } : {}) },
+        })),
       });
     } else {
       await this.client.upsert(name, { wait: true, points: rows.map(struct), update_mode: mode === 'absent' ? 'insert_only' : 'upsert' });
     }
-    const wrote = (p: Point) => !before.has(p.id) || (mode === 'newer' && before.get(p.id)! < p.timestamp);
+    const wrote = (p: Point) =>
+      mode === 'update' ? before.has(p.id) && before.get(p.id)! < p.timestamp : !before.has(p.id) || (mode === 'newer' && before.get(p.id)! < p.timestamp);
     return { written: rows.filter(wrote).map((p) => p.id), skipped: rows.filter((p) => !wrote(p)).map((p) => p.id) };
   }
 
@@ -84,12 +97,29 @@ export class QdrantStore implements VectorStore {
     return unique.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
   }
 
-  async delete(ref: CollectionRef, ids: string[]): Promise<string[]> {
+  async delete(ref: CollectionRef, ids: string[], options: { notNewerThan?: bigint } = {}): Promise<string[]> {
     await this.catalogStore.require(ref);
     if (ids.length === 0) return [];
-    const existing = [...(await this.timestamps(physicalName(ref), ids)).keys()];
-    await this.client.delete(physicalName(ref), { wait: true, points: ids.map(internalId) });
-    return existing;
+    const limit = options.notNewerThan;
+    const existing = [...(await this.timestamps(physicalName(ref), ids)).entries()].filter(([, ts]) => limit === undefined || ts <= limit);
+    const filter = { must: [{ has_id: ids.map(internalId) }, ...(limit === undefined ? [] : [timestampFilter('le', limit)])] };
+    await this.client.delete(physicalName(ref), { wait: true, filter });
+    return existing.map(([id]) => id);
+  }
+
+  async deleteByTimestamp(ref: CollectionRef, conditions: TimestampCondition[]): Promise<string[]> {
+    await this.catalogStore.require(ref);
+    if (conditions.length === 0) throw new ValidationError('deleteByTimestamp needs at least one condition');
+    const filter = { must: conditions.map((c) => timestampFilter(c.operator, c.timestamp)) };
+    const ids: string[] = [];
+    let offset: string | number | null | undefined = undefined;
+    do {
+      const page: Awaited<ReturnType<QdrantClient['scroll']>> = await this.client.scroll(physicalName(ref), { filter, limit: 1000, offset: offset ?? undefined, with_payload: ['id'] });
+      ids.push(...page.points.map((p) => String((p.payload as Payload).id)));
+      offset = page.next_page_offset as string | number | null | undefined;
+    } while (offset !== null && offset !== undefined);
+    await this.client.delete(physicalName(ref), { wait: true, filter });
+    return ids;
   }
 
   async deleteByFilter(ref: CollectionRef, filter: FilterNode): Promise<number> {
@@ -113,6 +143,7 @@ export class QdrantStore implements VectorStore {
     const page = await this.client.scroll(physicalName(ref), {
       limit: options.limit,
       offset,
+      filter: options.filter ? toQdrantFilter(options.filter) : undefined,
       with_payload: true,
       with_vector: options.withVectors ?? true,
     });

@@ -1,5 +1,7 @@
 import { collectionActivities } from './collections.js';
 import { type ActivityContext, classified } from './context.js';
+import { deletionActivities } from './tasks/deletion.js';
+import { upsertionActivities } from './tasks/upsertion.js';
 
 export type { ActivityContext } from './context.js';
 
@@ -7,6 +9,8 @@ export type { ActivityContext } from './context.js';
 export function createActivities(ctx: ActivityContext) {
   return classified({
     ...collectionActivities(ctx),
+    ...upsertionActivities(ctx),
+    ...deletionActivities(ctx),
   });
 }
 

@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { collectionRoutes } from './routes/collections.js';
+import { embeddingTaskRoutes } from './routes/embedding-tasks.js';
 import { healthRoutes } from './routes/health.js';
 
 /** The Express app: request ids, logs, body limits, API keys on /api/v1, JSON errors. */
@@ -28,6 +29,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(requireApiKey(deps.config.env.VECFLOW_API_KEYS));
   v1.use(express.json({ limit: deps.config.env.VECFLOW_BODY_LIMIT }));
   v1.use(collectionRoutes(deps, openapi));
+  v1.use(embeddingTaskRoutes(deps, openapi));
   v1.get('/openapi.json', (_req, res) => {
     res.json(openapi.document());
   });

@@ -1,2 +1,4 @@
 // Every workflow the vecflow worker runs. Bundled for the workflow sandbox: no Node-only imports.
 export { provisionCollectionWorkflow } from './provision-collection.js';
+export { upsertionTaskWorkflow } from './upsertion-task.js';
+export { deletionTaskWorkflow } from './deletion-task.js';

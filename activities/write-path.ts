@@ -1,0 +1,68 @@
+import { NotFoundError } from '../core/errors.js';
+import type { CollectionRef, Point } from '../core/types.js';
+import type { CatalogModel, WriteMode } from '../stores/port.js';
+import type { ActivityContext } from './context.js';
+
+// The one write path. Every write — task batches, Vald requests, imports — resolves its targets
+// here: the collection's blue physical collection plus every destination a running reindex has
+// registered, so nothing written during a reindex is missed by the new model.
+export interface WriteTargets {
+  collection: string;
+  blue: CatalogModel;
+  /** Reindex destinations: written after blue, with vectors from their own model. */
+  extra: CatalogModel[];
+}
+
+export async function resolveWriteTargets(ctx: ActivityContext, collection: string): Promise<WriteTargets> {
+  const [entry] = await ctx.store.catalog(collection);
+  if (!entry) throw new NotFoundError(`collection ${collection} does not exist`);
+  const blue = entry.models.find((m) => m.model === entry.blue);
+  if (!blue) throw new NotFoundError(`collection ${collection} has no blue model`);
+  return { collection, blue, extra: entry.models.filter((m) => m.writeTarget && m.model !== blue.model) };
+}
+
+export const refOf = (t: WriteTargets, m: CatalogModel): CollectionRef => ({ collection: t.collection, model: m.model });
+
+export interface TargetWrite {
+  /** The point as stored in blue (vector from the blue model). */
+  point: Point;
+  /** Text to embed for targets of other models; without it those targets cannot be written. */
+  text?: string;
+}
+
+export interface WriteOutcome {
+  written: string[];
+  skipped: string[];
+  /** Ids written to blue that could not be written to a reindex destination, with the reason. */
+  targetErrors: Map<string, string>;
+}
+
+/** Writes to blue with `mode`, then mirrors what blue accepted into every other target. */
+export async function writeToTargets(ctx: ActivityContext, targets: WriteTargets, writes: TargetWrite[], mode: WriteMode): Promise<WriteOutcome> {
+  const result = await ctx.store.upsert(refOf(targets, targets.blue), writes.map((w) => w.point), mode);
+  const targetErrors = new Map<string, string>();
+  const accepted = new Set(result.written);
+  for (const target of targets.extra) {
+    const embedder = ctx.embedders.get(target.model);
+    const mirror = writes.filter((w) => accepted.has(w.point.id));
+    for (const w of mirror.filter((w) => !w.text)) targetErrors.set(w.point.id, `no text to embed for reindex destination ${target.model}`);
+    const withText = mirror.filter((w) => w.text);
+    if (withText.length === 0) continue;
+    const vectors = await embedder.embed(withText.map((w) => w.text!));
+    const points = withText.map((w, i) => ({ ...w.point, vector: vectors[i] }));
+    await ctx.store.upsert(refOf(targets, target), points, 'newer');
+  }
+  return { written: result.written, skipped: result.skipped, targetErrors };
+}
+
+/** Deletes from every target; returns the ids that existed in blue. */
+export async function deleteFromTargets(ctx: ActivityContext, targets: WriteTargets, ids: string[], notNewerThan?: bigint): Promise<string[]> {
+  const deleted = await ctx.store.delete(refOf(targets, targets.blue), ids, { notNewerThan });
+  for (const target of targets.extra) await ctx.store.delete(refOf(targets, target), ids, { notNewerThan });
+  return deleted;
+}
+
+/** Nanoseconds since the epoch, as Vald and the stores count time. */
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+}

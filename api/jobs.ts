@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { COLLECTION, KIND, STATUS } from '../core/search-attributes.js';
+
+// What every job route shares: idempotent starts with the business id as workflow id, the
+// mapping of Temporal's execution status to ours, and listing through Temporal visibility.
+export type JobStatus = 'pending' | 'processing' | 'done' | 'failed' | 'canceled' | 'refused';
+
+export function newJobId(): string {
+  return randomUUID();
+}
+
+/**
+ * Starts the workflow unless one with this id exists (running or closed). Returns whether this
+ * call started it: a second request with the same id never runs anything twice.
+ */
+export async function startOnce(
+  client: Client,
+  options: { workflowType: string; workflowId: string; taskQueue: string; args: unknown[]; kind: string; collection: string; token: string },
+): Promise<boolean> {
+  try {
+    const handle = await client.workflow.start(options.workflowType, {
+      workflowId: options.workflowId,
+      taskQueue: options.taskQueue,
+      args: options.args,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { token: options.token },
+      typedSearchAttributes: [
+        { key: KIND, value: options.kind },
+        { key: COLLECTION, value: options.collection },
+        { key: STATUS, value: 'pending' },
+      ],
+    });
+    // With USE_EXISTING a concurrent twin's run comes back: the memo says whose it is.
+    const desc = await handle.describe();
+    return desc.memo?.token === options.token;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}
+
+/** The id exists, but belongs to another kind of job. */
+export class WrongJobTypeError extends NotFoundError {}
+
+/** Describes a job, checking that the id belongs to a workflow of the expected type. */
+export async function describeJob(client: Client, workflowId: string, workflowType: string): Promise<WorkflowExecutionDescription> {
+  let desc: WorkflowExecutionDescription;
+  try {
+    desc = await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new NotFoundError(`no such task: ${JSON.stringify(workflowId)}`);
+    throw err;
+  }
+  if (desc.type !== workflowType) throw new WrongJobTypeError(`no such task: ${JSON.stringify(workflowId)} (that id belongs to a ${desc.type})`);
+  return desc;
+}
+
+/** Our status for a closed execution, or null while it runs (the workflow's own state says). */
+export function closedStatus(desc: WorkflowExecutionDescription): JobStatus | null {
+  switch (desc.status.name) {
+    case 'RUNNING':
+    case 'CONTINUED_AS_NEW':
+      return null;
+    case 'COMPLETED':
+      return 'done';
+    case 'CANCELLED':
+      return 'canceled';
+    default:
+      return 'failed';
+  }
+}
+
+const VISIBILITY_STATUS: Record<JobStatus, string> = {
+  pending: `ExecutionStatus = 'Running' AND VecflowStatus = 'pending'`,
+  processing: `ExecutionStatus = 'Running' AND VecflowStatus = 'processing'`,
+  done: `ExecutionStatus = 'Completed' AND VecflowStatus != 'refused'`,
+  refused: `VecflowStatus = 'refused'`,
+  failed: `ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut')`,
+  canceled: `ExecutionStatus = 'Canceled'`,
+};
+
+export interface JobSummary {
+  id: string;
+  task_id: string;
+  status: JobStatus;
+  collection: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Lists jobs of one kind, newest first, from Temporal visibility. */
+export async function listJobs(client: Client, kind: string, q: { status?: JobStatus; limit: number; offset: number }): Promise<JobSummary[]> {
+  const query = `VecflowKind = '${kind}'` + (q.status ? ` AND ${VISIBILITY_STATUS[q.status]}` : '');
+  const out: JobSummary[] = [];
+  let seen = 0;
+  for await (const wf of client.workflow.list({ query })) {
+    if (seen++ < q.offset) continue;
+    const sa = wf.typedSearchAttributes;
+    const running = wf.status.name === 'RUNNING';
+    const status = running ? ((sa.get(STATUS) as JobStatus) ?? 'pending') : sa.get(STATUS) === 'refused' ? 'refused' : closedStatus({ status: wf.status } as WorkflowExecutionDescription)!;
+    out.push({
+      id: wf.workflowId,
+      task_id: wf.workflowId,
+      status,
+      collection: sa.get(COLLECTION) ?? null,
+      created_at: wf.startTime.toISOString(),
+      updated_at: (wf.closeTime ?? wf.executionTime ?? wf.startTime).toISOString(),
+    });
+    if (out.length >= q.limit) break;
+  }
+  return out;
+}
+
+/** Cancels a running job; a closed one cannot be. */
+export async function cancelJob(client: Client, desc: WorkflowExecutionDescription): Promise<void> {
+  if (closedStatus(desc) !== null) throw new ConflictError(`task ${desc.workflowId} has already ended (${desc.status.name.toLowerCase()})`);
+  await client.workflow.getHandle(desc.workflowId).cancel();
+}

@@ -1,0 +1,97 @@
+import type { FailedDeletion, FailedItem } from '../../activities/tasks/types.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { StagingArea } from '../../core/staging.js';
+import type { TaskInput, TaskKind, TaskState } from '../../workflows/task-loop.js';
+import { stateQuery } from '../../workflows/defs.js';
+import type { ApiDeps } from '../deps.js';
+import { type JobStatus, WrongJobTypeError, closedStatus, describeJob, newJobId, startOnce } from '../jobs.js';
+
+// The Embedding Studio task API over Temporal: the task id is the workflow id, requests are
+// staged on disk and only their reference enters workflow history.
+export const TASK_BATCH_SIZE = 100;
+const WORKFLOW_TYPE: Record<TaskKind, string> = { upsertion: 'upsertionTaskWorkflow', deletion: 'deletionTaskWorkflow' };
+
+export class EmbeddingTaskService {
+  private readonly staging: StagingArea;
+
+  constructor(private readonly deps: ApiDeps) {
+    this.staging = new StagingArea(deps.config.dataDir);
+  }
+
+  async start(kind: TaskKind, collection: string, taskId: string | undefined, items: unknown[]): Promise<Record<string, unknown>> {
+    const id = taskId ?? newJobId();
+    const store = await this.deps.store.get();
+    const blue = await store.getBlue(collection);
+    if (blue === null) throw new NotFoundError(`collection ${collection} does not exist or has no blue model`);
+    // A known id answers with the existing task before anything is staged.
+    try {
+      return await this.get(kind, id);
+    } catch (err) {
+      if (err instanceof WrongJobTypeError) throw new ConflictError(`task id ${JSON.stringify(id)} is already used by another kind of task`);
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    const created_at = new Date().toISOString();
+    const ref = await this.staging.stage(kind, items, TASK_BATCH_SIZE, { task_id: id, kind, collection, created_at });
+    const input: TaskInput = { task_id: id, kind, collection, embedding_model_id: blue, ref, created_at };
+    const started = await startOnce(this.deps.temporal, {
+      workflowType: WORKFLOW_TYPE[kind],
+      workflowId: id,
+      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+      args: [input],
+      kind,
+      collection,
+      token: ref.dir,
+    });
+    if (!started) await this.staging.remove(ref);
+    return this.get(kind, id);
+  }
+
+  async get(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
+    const desc = await describeJob(this.deps.temporal, id, WORKFLOW_TYPE[kind]);
+    const state = (await this.deps.temporal.workflow.getHandle(id).query(stateQuery)) as TaskState;
+    const status: JobStatus = closedStatus(desc) ?? state.status;
+    const base = {
+      id,
+      task_id: id,
+      status,
+      collection: state.collection,
+      created_at: state.created_at,
+      updated_at: desc.closeTime && closedStatus(desc) !== null ? desc.closeTime.toISOString() : state.updated_at,
+      processed_count: state.processed_count,
+      total_count: state.total,
+      embedding_model_id: state.embedding_model_id,
+      fine_tuning_method: null,
+    };
+    if (kind === 'upsertion') {
+      return { ...base, failed_items: await this.staging.readResults<FailedItem>(state.ref) };
+    }
+    const failures = await this.staging.readResults<FailedDeletion>(state.ref);
+    const object_ids = await this.staging.readAll<unknown>(state.ref).catch(() => []);
+    return { ...base, object_ids, failed_item_ids: failures.map((f) => f.object_id), failed_items: failures };
+  }
+
+  async restart(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
+    const desc = await describeJob(this.deps.temporal, id, WORKFLOW_TYPE[kind]);
+    const status = closedStatus(desc);
+    if (status !== 'failed' && status !== 'canceled') {
+      throw new ConflictError(`only a failed or canceled task can be restarted; ${id} is ${status ?? 'running'}`);
+    }
+    const state = (await this.deps.temporal.workflow.getHandle(id).query(stateQuery)) as TaskState;
+    const input: TaskInput = {
+      task_id: id,
+      kind,
+      collection: state.collection,
+      embedding_model_id: state.embedding_model_id,
+      ref: state.ref,
+      created_at: state.created_at,
+    };
+    await this.deps.temporal.workflow.start(WORKFLOW_TYPE[kind], {
+      workflowId: id,
+      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      memo: { token: `${state.ref.dir}#restart` },
+    });
+    return this.get(kind, id);
+  }
+}

@@ -2,6 +2,7 @@ import { collectionActivities } from './collections.js';
 import { type ActivityContext, classified } from './context.js';
 import { deletionActivities } from './tasks/deletion.js';
 import { upsertionActivities } from './tasks/upsertion.js';
+import { valdActivities } from './vald.js';
 
 export type { ActivityContext } from './context.js';
 
@@ -11,6 +12,7 @@ export function createActivities(ctx: ActivityContext) {
     ...collectionActivities(ctx),
     ...upsertionActivities(ctx),
     ...deletionActivities(ctx),
+    ...valdActivities(ctx),
   });
 }
 

@@ -61,8 +61,3 @@ export async function deleteFromTargets(ctx: ActivityContext, targets: WriteTarg
   for (const target of targets.extra) await ctx.store.delete(refOf(targets, target), ids, { notNewerThan });
   return deleted;
 }
-
-/** Nanoseconds since the epoch, as Vald and the stores count time. */
-export function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-}

@@ -9,6 +9,7 @@ import { OpenApiRegistry } from './openapi.js';
 import { collectionRoutes } from './routes/collections.js';
 import { embeddingTaskRoutes } from './routes/embedding-tasks.js';
 import { healthRoutes } from './routes/health.js';
+import { valdRoutes, valdStreamRoutes } from './routes/vald.js';
 
 /** The Express app: request ids, logs, body limits, API keys on /api/v1, JSON errors. */
 export function createApp(deps: ApiDeps): Express {
@@ -27,9 +28,11 @@ export function createApp(deps: ApiDeps): Express {
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.config.env.VECFLOW_API_KEYS));
+  v1.use(valdStreamRoutes(deps, openapi));
   v1.use(express.json({ limit: deps.config.env.VECFLOW_BODY_LIMIT }));
   v1.use(collectionRoutes(deps, openapi));
   v1.use(embeddingTaskRoutes(deps, openapi));
+  v1.use(valdRoutes(deps, openapi));
   v1.get('/openapi.json', (_req, res) => {
     res.json(openapi.document());
   });

@@ -2,3 +2,4 @@
 export { provisionCollectionWorkflow } from './provision-collection.js';
 export { upsertionTaskWorkflow } from './upsertion-task.js';
 export { deletionTaskWorkflow } from './deletion-task.js';
+export { valdWriteWorkflow, valdRemoveByTimestampWorkflow } from './vald-write.js';

@@ -6,7 +6,8 @@ import { StagingArea } from '../../core/staging.js';
 import type { Point } from '../../core/types.js';
 import { EmbedderError } from '../../embedders/port.js';
 import type { ActivityContext } from '../context.js';
-import { type TargetWrite, type WriteTargets, deleteFromTargets, nowNs, refOf, resolveWriteTargets, writeToTargets } from '../write-path.js';
+import { nowNs } from '../../core/time.js';
+import { type TargetWrite, type WriteTargets, deleteFromTargets, refOf, resolveWriteTargets, writeToTargets } from '../write-path.js';
 import { staleChunkIds } from './chunks.js';
 import type { BatchInput, BatchResult, FailedItem, FailureStage, TaskItem } from './types.js';
 

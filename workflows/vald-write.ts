@@ -1,0 +1,32 @@
+import { proxyActivities, setHandler } from '@temporalio/workflow';
+import type * as activities from '../activities/index.js';
+import type { ValdWriteInput } from '../activities/vald.js';
+import type { TsOperator, ValdResult } from '../core/vald.js';
+import { stateQuery } from './defs.js';
+import { labelJob, setJobStatus } from './job-attributes.js';
+
+const { applyValdRequests, removeValdByTimestamp } = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
+});
+
+/**
+ * One Vald write request (or a multi request, or a chunk of a stream). Results come back
+ * index-aligned; for staged requests they are staged too (null here).
+ */
+export async function valdWriteWorkflow(input: ValdWriteInput): Promise<ValdResult[] | null> {
+  let status = 'processing';
+  setHandler(stateQuery, () => ({ status, op: input.op, collection: input.collection, requests: input.staged?.items ?? input.requests?.length }));
+  labelJob(`vald-${input.op}`, input.collection, status);
+  const results = await applyValdRequests(input);
+  status = 'done';
+  setJobStatus(status);
+  return results;
+}
+
+export async function valdRemoveByTimestampWorkflow(input: { collection: string; conditions: { operator: TsOperator; timestamp: string }[] }): Promise<ValdResult[]> {
+  labelJob('vald-remove-by-timestamp', input.collection, 'processing');
+  const results = await removeValdByTimestamp(input);
+  setJobStatus('done');
+  return results;
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from './errors.js';
 
@@ -52,13 +52,13 @@ export class StagingArea {
 
   /** Per-batch results (e.g. failed items), written idempotently: a retried batch overwrites its file. */
   async writeResult(ref: StagedRef, batch: number, rows: unknown[]): Promise<void> {
-    await writeFile(this.resolve(ref.dir, `result-${String(batch).padStart(6, '0')}.json`), JSON.stringify(rows));
+    await writeAtomic(this.resolve(ref.dir, `result-${String(batch).padStart(6, '0')}.json`), JSON.stringify(rows));
   }
 
   async readResults<T>(ref: StagedRef): Promise<T[]> {
     let names: string[];
     try {
-      names = (await readdir(this.resolve(ref.dir))).filter((n) => n.startsWith('result-')).sort();
+      names = (await readdir(this.resolve(ref.dir))).filter((n) => n.startsWith('result-') && n.endsWith('.json')).sort();
     } catch {
       return [];
     }
@@ -76,6 +76,13 @@ export class StagingArea {
   async remove(ref: Pick<StagedRef, 'dir'>): Promise<void> {
     await rm(this.resolve(ref.dir), { recursive: true, force: true });
   }
+}
+
+/** Readers never see half a file: write beside it, then rename over it. */
+async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
 }
 
 function batchFile(b: number): string {

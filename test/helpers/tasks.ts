@@ -1,0 +1,16 @@
+import type { TestStack } from './stack.js';
+
+/** Polls a task until it reaches one of `until` (default: any final status) and returns its JSON. */
+export async function waitForTask(stack: TestStack, path: string, id: string, until = ['done', 'failed', 'canceled', 'refused'], timeoutMs = 120_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await stack.api(`/api/v1${path}/${encodeURIComponent(id)}`);
+    if (res.status !== 200) throw new Error(`GET ${path}/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (until.includes(res.body.status)) return res.body;
+    if (Date.now() > deadline) throw new Error(`task ${id} still ${res.body.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const UPSERTS = '/embeddings/upsertion-tasks';
+export const DELETES = '/embeddings/deletion-tasks';

@@ -1,4 +1,5 @@
 import type { TestStack } from '../helpers/stack.js';
+import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
 
 // Workflow runs whose histories are kept in test/histories/ and replayed by test/replay.test.ts,
 // so a change that breaks determinism for runs already in flight fails the suite. Record (after
@@ -9,6 +10,8 @@ export interface ReplayScenario {
   run(stack: TestStack): Promise<string>;
 }
 
+const vec = (x: number) => Array.from({ length: 384 }, (_, i) => (i === 0 ? x : 0.5));
+
 export const SCENARIOS: ReplayScenario[] = [
   {
     name: 'provision-collection-blue',
@@ -18,6 +21,47 @@ export const SCENARIOS: ReplayScenario[] = [
         taskQueue: stack.taskQueue,
         workflowId,
         args: [{ collection: 'replayed', embedding_model_id: 'hash-256', deploy_as_blue: true }],
+      });
+      return workflowId;
+    },
+  },
+  {
+    name: 'upsertion-task-partial-failure',
+    async run(stack) {
+      const items = Array.from({ length: 250 }, (_, i) => ({ object_id: `r-${i}`, payload: i % 50 === 3 ? { n: i } : { title: `replayed item ${i}` } }));
+      await stack.api(`/api/v1${UPSERTS}/run`, { body: { task_id: 'replay-upsertion', items } });
+      await waitForTask(stack, UPSERTS, 'replay-upsertion');
+      return 'replay-upsertion';
+    },
+  },
+  {
+    name: 'deletion-task',
+    async run(stack) {
+      await stack.api(`/api/v1${DELETES}/run`, { body: { task_id: 'replay-deletion', object_ids: ['r-1', 'r-2', 'missing'] } });
+      await waitForTask(stack, DELETES, 'replay-deletion');
+      return 'replay-deletion';
+    },
+  },
+  {
+    name: 'vald-write-local-activity',
+    async run(stack) {
+      const workflowId = 'replay-vald-insert';
+      await stack.client.workflow.execute('valdWriteWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId,
+        args: [{ collection: 'items', op: 'insert', requests: [{ id: 'v-1', vector: vec(1), timestamp: '100', timestampGiven: true, skipStrictExistCheck: false }] }],
+      });
+      return workflowId;
+    },
+  },
+  {
+    name: 'vald-remove-by-timestamp',
+    async run(stack) {
+      const workflowId = 'replay-vald-rbt';
+      await stack.client.workflow.execute('valdRemoveByTimestampWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId,
+        args: [{ collection: 'items', conditions: [{ operator: 'le', timestamp: '100' }] }],
       });
       return workflowId;
     },

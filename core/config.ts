@@ -21,6 +21,7 @@ export const EnvSchema = z.object({
   VECFLOW_TASK_QUEUE: optional.default('vecflow'),
   VECFLOW_MAX_ACTIVITIES: positive(8),
   VECFLOW_PG_POOL_SIZE: positive(8),
+  VECFLOW_TASK_MAX_ATTEMPTS: positive(8),
   VECFLOW_TEMPORAL_PORT: port(7233),
   VECFLOW_TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_ADDRESS: optional,

@@ -26,6 +26,8 @@ export interface TaskInput {
   embedding_model_id: string;
   ref: StagedRef;
   created_at: string;
+  /** Attempts per batch before its items are recorded as failed (default 8). */
+  max_attempts?: number;
   /** Carried over continue-as-new. */
   next_batch?: number;
   processed_count?: number;
@@ -54,7 +56,11 @@ const { recordBatchFailure, removeStagedInputs } = proxyActivities<activities.Ac
 const CONCURRENCY = 2;
 const BATCHES_PER_RUN = 250;
 
-export async function runTask(input: TaskInput, processBatch: (b: BatchInput) => Promise<BatchResult>): Promise<TaskState> {
+export async function runTask(input: TaskInput, activity: 'upsertItemsBatch' | 'deleteObjectsBatch'): Promise<TaskState> {
+  const processBatch: (b: BatchInput) => Promise<BatchResult> = proxyActivities<activities.Activities>({
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: input.max_attempts ?? 8 },
+  })[activity];
   const state: TaskState = {
     task_id: input.task_id,
     kind: input.kind,

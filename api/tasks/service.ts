@@ -32,7 +32,7 @@ export class EmbeddingTaskService {
     }
     const created_at = new Date().toISOString();
     const ref = await this.staging.stage(kind, items, TASK_BATCH_SIZE, { task_id: id, kind, collection, created_at });
-    const input: TaskInput = { task_id: id, kind, collection, embedding_model_id: blue, ref, created_at };
+    const input: TaskInput = { task_id: id, kind, collection, embedding_model_id: blue, ref, created_at, max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS };
     const started = await startOnce(this.deps.temporal, {
       workflowType: WORKFLOW_TYPE[kind],
       workflowId: id,
@@ -84,6 +84,7 @@ export class EmbeddingTaskService {
       embedding_model_id: state.embedding_model_id,
       ref: state.ref,
       created_at: state.created_at,
+      max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS,
     };
     await this.deps.temporal.workflow.start(WORKFLOW_TYPE[kind], {
       workflowId: id,

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
@@ -18,6 +19,8 @@ export interface TestStack {
   client: Client;
   taskQueue: string;
   apiUrl: string;
+  /** Raw SQL on the embedded store, for tests that need to reach behind the adapter. */
+  sql(text: string, params?: unknown[]): Promise<any[]>;
   /** fetch() against the API, JSON in and out. */
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
@@ -53,12 +56,17 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const { port } = server.address() as { port: number };
   const apiUrl = `http://127.0.0.1:${port}`;
 
+  let pool: pg.Pool | undefined;
   return {
     config,
     store,
     client: temporal.client,
     taskQueue,
     apiUrl,
+    async sql(text, params = []) {
+      pool ??= new pg.Pool({ host: pglite.embedded.socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
+      return (await pool.query(text, params)).rows;
+    },
     async api(path, init = {}) {
       const res = await fetch(apiUrl + path, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
@@ -78,6 +86,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await stopWorker();
+      await pool?.end();
       await connection.close();
       await apiStore.close();
       await temporal.stop();

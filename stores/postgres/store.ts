@@ -17,7 +17,8 @@ import type {
 import { PostgresCatalog, migrate } from './catalog.js';
 import { type Db, quoteIdent } from './db.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
-import { dedupe } from '../dedupe.js';
+import { prepareBatch } from '../batch.js';
+import { CatalogBackedStore } from '../catalog-store.js';
 import { decodeVectorSend, payloadJson, vectorLiteral } from './vectors.js';
 
 interface PointRow {
@@ -45,12 +46,11 @@ const CONFLICT = {
 const TS_SQL = { eq: '=', ne: '<>', ge: '>=', gt: '>', le: '<=', lt: '<' } as const;
 
 /** The pgvector adapter: one table per physical collection, keyed by the internal UUID. */
-export class PostgresStore implements VectorStore {
+export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implements VectorStore {
   readonly kind = 'postgres' as const;
-  private readonly catalogTables: PostgresCatalog;
 
   private constructor(private readonly db: Db) {
-    this.catalogTables = new PostgresCatalog(db);
+    super(new PostgresCatalog(db));
   }
 
   static async open(db: Db): Promise<PostgresStore> {
@@ -62,37 +62,11 @@ export class PostgresStore implements VectorStore {
     await this.db.query('SELECT 1');
   }
 
-  ensureCollection(spec: PhysicalSpec): Promise<CatalogModel> {
-    return this.catalogTables.ensure(spec);
-  }
-  dropCollection(ref: CollectionRef): Promise<void> {
-    return this.catalogTables.drop(ref);
-  }
-  catalog(collection?: string): Promise<CatalogEntry[]> {
-    return this.catalogTables.list(collection);
-  }
-  getBlue(collection: string): Promise<string | null> {
-    return this.catalogTables.getBlue(collection);
-  }
-  setBlue(ref: CollectionRef): Promise<void> {
-    return this.catalogTables.setBlue(ref);
-  }
-  setWriteTarget(ref: CollectionRef, on: boolean): Promise<void> {
-    return this.catalogTables.setWriteTarget(ref, on);
-  }
 
   async upsert(ref: CollectionRef, points: Point[], mode: WriteMode = 'overwrite'): Promise<UpsertResult> {
-    const { table, spec } = await this.catalogTables.resolve(ref);
+    const { table, spec } = await this.catalogBackend.resolve(ref);
     if (points.length === 0) return { written: [], skipped: [] };
-    const rows = dedupe(points, mode);
-    for (const p of rows) {
-      if (p.vector.length !== spec.dimension) {
-        throw new ValidationError(`vector of ${JSON.stringify(p.id)} has ${p.vector.length} dimensions, expected ${spec.dimension}`, {
-          id: p.id,
-          field: 'vector',
-        });
-      }
-    }
+    const rows = prepareBatch(points, mode, spec.dimension);
     const rowsSql = 'unnest($1::uuid[], $2::text[], $3::vector[], $4::jsonb[], $5::bigint[])';
     const sql =
       mode === 'update'
@@ -116,7 +90,7 @@ export class PostgresStore implements VectorStore {
   }
 
   async get(ref: CollectionRef, ids: string[], withVectors = true): Promise<Point[]> {
-    const { table } = await this.catalogTables.resolve(ref);
+    const { table } = await this.catalogBackend.resolve(ref);
     if (ids.length === 0) return [];
     const rows = await this.run(ref, () =>
       this.db.query<PointRow>(`SELECT ${this.columns(withVectors)} FROM ${quoteIdent(table)} WHERE pid = ANY($1::uuid[])`, [
@@ -128,7 +102,7 @@ export class PostgresStore implements VectorStore {
   }
 
   async delete(ref: CollectionRef, ids: string[], options: { notNewerThan?: bigint } = {}): Promise<string[]> {
-    const { table } = await this.catalogTables.resolve(ref);
+    const { table } = await this.catalogBackend.resolve(ref);
     if (ids.length === 0) return [];
     const params = new SqlParams();
     const where = [`pid = ANY(${params.add(ids.map(internalId), 'uuid[]')})`];
@@ -140,7 +114,7 @@ export class PostgresStore implements VectorStore {
   }
 
   async deleteByTimestamp(ref: CollectionRef, conditions: TimestampCondition[]): Promise<string[]> {
-    const { table } = await this.catalogTables.resolve(ref);
+    const { table } = await this.catalogBackend.resolve(ref);
     if (conditions.length === 0) throw new ValidationError('deleteByTimestamp needs at least one condition');
     const params = new SqlParams();
     const where = conditions.map((c) => `ts ${TS_SQL[c.operator]} ${params.add(c.timestamp.toString(), 'bigint')}`);
@@ -151,7 +125,7 @@ export class PostgresStore implements VectorStore {
   }
 
   async deleteByFilter(ref: CollectionRef, filter: FilterNode): Promise<number> {
-    const { table } = await this.catalogTables.resolve(ref);
+    const { table } = await this.catalogBackend.resolve(ref);
     const params = new SqlParams();
     const where = filterToSql(filter, params);
     const rows = await this.run(ref, () => this.db.query(`DELETE FROM ${quoteIdent(table)} WHERE ${where} RETURNING 1`, params.values));
@@ -159,7 +133,7 @@ export class PostgresStore implements VectorStore {
   }
 
   async count(ref: CollectionRef, filter?: FilterNode): Promise<number> {
-    const { table } = await this.catalogTables.resolve(ref);
+    const { table } = await this.catalogBackend.resolve(ref);
     const params = new SqlParams();
     const where = filter ? `WHERE ${filterToSql(filter, params)}` : '';
     const rows = await this.run(ref, () =>
@@ -169,7 +143,7 @@ export class PostgresStore implements VectorStore {
   }
 
   async scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage> {
-    const { table } = await this.catalogTables.resolve(ref);
+    const { table } = await this.catalogBackend.resolve(ref);
     const params = new SqlParams();
     const where = rangeConditions(options.range, options.cursor ?? null, params);
     const limit = params.add(options.limit, 'int');
@@ -188,7 +162,7 @@ export class PostgresStore implements VectorStore {
   }
 
   async search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]> {
-    const { table, spec } = await this.catalogTables.resolve(ref);
+    const { table, spec } = await this.catalogBackend.resolve(ref);
     if (vector.length !== spec.dimension) {
       throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, { field: 'vector' });
     }
@@ -229,7 +203,7 @@ export class PostgresStore implements VectorStore {
       return await fn();
     } catch (err) {
       if ((err as { code?: string }).code === '42P01') {
-        this.catalogTables.forget(ref);
+        this.catalogBackend.forget(ref);
         throw new NotFoundError(`collection ${ref.collection} has no model ${ref.model}`);
       }
       throw err;

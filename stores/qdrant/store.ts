@@ -15,7 +15,8 @@ import type {
   VectorStore,
   WriteMode,
 } from '../port.js';
-import { dedupe } from '../dedupe.js';
+import { prepareBatch } from '../batch.js';
+import { CatalogBackedStore } from '../catalog-store.js';
 import { QdrantCatalog, physicalName } from './catalog.js';
 import { decodePoint, decodeTimestamp, encodePayload, olderThan, timestampFilter } from './codec.js';
 import { toQdrantFilter } from './filter.js';
@@ -23,17 +24,16 @@ import { toQdrantFilter } from './filter.js';
 type Payload = Record<string, unknown>;
 
 /** The Qdrant adapter: one Qdrant collection per physical collection, blue as an alias. */
-export class QdrantStore implements VectorStore {
+export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements VectorStore {
   readonly kind = 'qdrant' as const;
-  private readonly catalogStore: QdrantCatalog;
 
   private constructor(private readonly client: QdrantClient) {
-    this.catalogStore = new QdrantCatalog(client);
+    super(new QdrantCatalog(client));
   }
 
   static async open(url: string, apiKey?: string): Promise<QdrantStore> {
     const store = new QdrantStore(new QdrantClient({ url, apiKey, checkCompatibility: false }));
-    await store.catalogStore.init();
+    await store.catalogBackend.init();
     return store;
   }
 
@@ -41,34 +41,11 @@ export class QdrantStore implements VectorStore {
     await this.client.versionInfo();
   }
 
-  ensureCollection(spec: PhysicalSpec): Promise<CatalogModel> {
-    return this.catalogStore.ensure(spec);
-  }
-  dropCollection(ref: CollectionRef): Promise<void> {
-    return this.catalogStore.drop(ref);
-  }
-  catalog(collection?: string): Promise<CatalogEntry[]> {
-    return this.catalogStore.list(collection);
-  }
-  getBlue(collection: string): Promise<string | null> {
-    return this.catalogStore.getBlue(collection);
-  }
-  setBlue(ref: CollectionRef): Promise<void> {
-    return this.catalogStore.setBlue(ref);
-  }
-  setWriteTarget(ref: CollectionRef, on: boolean): Promise<void> {
-    return this.catalogStore.setWriteTarget(ref, on);
-  }
 
   async upsert(ref: CollectionRef, points: Point[], mode: WriteMode = 'overwrite'): Promise<UpsertResult> {
-    const spec = await this.catalogStore.require(ref);
+    const spec = await this.catalogBackend.require(ref);
     if (points.length === 0) return { written: [], skipped: [] };
-    const rows = dedupe(points, mode);
-    for (const p of rows) {
-      if (p.vector.length !== spec.dimension) {
-        throw new ValidationError(`vector of ${JSON.stringify(p.id)} has ${p.vector.length} dimensions, expected ${spec.dimension}`, { id: p.id, field: 'vector' });
-      }
-    }
+    const rows = prepareBatch(points, mode, spec.dimension);
     const name = physicalName(ref);
     const before = mode === 'overwrite' ? new Map<string, bigint>() : await this.timestamps(name, rows.map((p) => p.id));
     const struct = (p: Point) => ({ id: internalId(p.id), vector: Array.from(p.vector), payload: encodePayload(p, spec.distance === 'cosine') });
@@ -89,7 +66,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async get(ref: CollectionRef, ids: string[], withVectors = true): Promise<Point[]> {
-    await this.catalogStore.require(ref);
+    await this.catalogBackend.require(ref);
     if (ids.length === 0) return [];
     const unique = [...new Set(ids)];
     const recs = await this.client.retrieve(physicalName(ref), { ids: unique.map(internalId), with_payload: true, with_vector: withVectors });
@@ -98,7 +75,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async delete(ref: CollectionRef, ids: string[], options: { notNewerThan?: bigint } = {}): Promise<string[]> {
-    await this.catalogStore.require(ref);
+    await this.catalogBackend.require(ref);
     if (ids.length === 0) return [];
     const limit = options.notNewerThan;
     const existing = [...(await this.timestamps(physicalName(ref), ids)).entries()].filter(([, ts]) => limit === undefined || ts <= limit);
@@ -108,7 +85,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async deleteByTimestamp(ref: CollectionRef, conditions: TimestampCondition[]): Promise<string[]> {
-    await this.catalogStore.require(ref);
+    await this.catalogBackend.require(ref);
     if (conditions.length === 0) throw new ValidationError('deleteByTimestamp needs at least one condition');
     const filter = { must: conditions.map((c) => timestampFilter(c.operator, c.timestamp)) };
     const ids: string[] = [];
@@ -123,7 +100,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async deleteByFilter(ref: CollectionRef, filter: FilterNode): Promise<number> {
-    await this.catalogStore.require(ref);
+    await this.catalogBackend.require(ref);
     const qf = toQdrantFilter(filter);
     const { count } = await this.client.count(physicalName(ref), { filter: qf, exact: true });
     await this.client.delete(physicalName(ref), { wait: true, filter: qf });
@@ -131,13 +108,13 @@ export class QdrantStore implements VectorStore {
   }
 
   async count(ref: CollectionRef, filter?: FilterNode): Promise<number> {
-    await this.catalogStore.require(ref);
+    await this.catalogBackend.require(ref);
     const { count } = await this.client.count(physicalName(ref), { filter: filter ? toQdrantFilter(filter) : undefined, exact: true });
     return count;
   }
 
   async scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage> {
-    await this.catalogStore.require(ref);
+    await this.catalogBackend.require(ref);
     // The cursor is Qdrant's own next-page offset (inclusive), opaque to callers.
     const offset = options.cursor ?? options.range?.start ?? undefined;
     const page = await this.client.scroll(physicalName(ref), {
@@ -158,7 +135,7 @@ export class QdrantStore implements VectorStore {
   }
 
   async search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]> {
-    const spec = await this.catalogStore.require(ref);
+    const spec = await this.catalogBackend.require(ref);
     if (vector.length !== spec.dimension) {
       throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, { field: 'vector' });
     }

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../core/config.js';
 import { VecflowError } from '../core/errors.js';
@@ -12,6 +13,8 @@ export interface ActivityContext {
   store: VectorStore;
   embedders: EmbedderRegistry;
   log: Logger;
+  /** For activities that start or signal workflows (the reindex lock). */
+  temporal?: Client;
 }
 
 /**

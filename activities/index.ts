@@ -3,6 +3,7 @@ import { type ActivityContext, classified } from './context.js';
 import { deletionActivities } from './tasks/deletion.js';
 import { upsertionActivities } from './tasks/upsertion.js';
 import { valdActivities } from './vald.js';
+import { reindexActivities } from './reindex/index.js';
 
 export type { ActivityContext } from './context.js';
 
@@ -13,6 +14,7 @@ export function createActivities(ctx: ActivityContext) {
     ...upsertionActivities(ctx),
     ...deletionActivities(ctx),
     ...valdActivities(ctx),
+    ...reindexActivities(ctx),
   });
 }
 

@@ -1,10 +1,10 @@
-import { itemText } from '../core/items.js';
+import { itemText, textSettings } from '../core/items.js';
 import { StagingArea } from '../core/staging.js';
 import type { Point } from '../core/types.js';
 import { type Location, type ValdOp, type ValdRequest, type ValdResult, status } from '../core/vald.js';
 import type { WriteMode } from '../stores/port.js';
 import type { ActivityContext } from './context.js';
-import { type TargetWrite, type WriteTargets, deleteFromTargets, refOf, resolveWriteTargets, writeToTargets } from './write-path.js';
+import { type TargetWrite, type WriteTargets, deleteFromMirrors, deleteFromTargets, refOf, resolveWriteTargets, writeToTargets } from './write-path.js';
 
 // Vald semantics on the shared write path. Every decision that depends on what is stored is
 // made by the store atomically (write modes, conditional deletes), so concurrent writes to one
@@ -35,7 +35,7 @@ async function applyRound(ctx: ActivityContext, targets: WriteTargets, op: ValdO
   const location = (id: string): { location: Location } => ({ location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] } });
   const existing = new Map((await ctx.store.get(refOf(targets, targets.blue), reqs.map((r) => r.id))).map((p) => [p.id, p]));
   const results: ValdResult[] = new Array(reqs.length);
-  const cfg = ctx.config.collections.find((c) => c.name === targets.collection) ?? {};
+  const cfg = textSettings(ctx.config, targets.collection);
 
   if (op === 'remove') {
     for (const [i, r] of reqs.entries()) {
@@ -111,7 +111,7 @@ export function valdActivities(ctx: ActivityContext) {
       const targets = await resolveWriteTargets(ctx, input.collection);
       const conditions = input.conditions.map((c) => ({ operator: c.operator, timestamp: BigInt(c.timestamp) }));
       const removed = await ctx.store.deleteByTimestamp(refOf(targets, targets.blue), conditions);
-      for (const t of targets.extra) await ctx.store.delete(refOf(targets, t), removed);
+      await deleteFromMirrors(ctx, targets, removed);
       return removed.map((id) => ({ location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] } }));
     },
   };

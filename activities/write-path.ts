@@ -37,12 +37,24 @@ export interface WriteOutcome {
   targetErrors: Map<string, string>;
 }
 
+/**
+ * The targets besides the one just written, read again after that write: a reindex registering
+ * its destination (or a blue switch) while this write was under way still gets it — anything
+ * written before the registration is visible to the reindex's own scan.
+ */
+async function mirrorTargets(ctx: ActivityContext, written: WriteTargets): Promise<CatalogModel[]> {
+  const latest = await resolveWriteTargets(ctx, written.collection);
+  const all = new Map([...written.extra, latest.blue, ...latest.extra].map((m) => [m.model, m]));
+  all.delete(written.blue.model);
+  return [...all.values()];
+}
+
 /** Writes to blue with `mode`, then mirrors what blue accepted into every other target. */
 export async function writeToTargets(ctx: ActivityContext, targets: WriteTargets, writes: TargetWrite[], mode: WriteMode): Promise<WriteOutcome> {
   const result = await ctx.store.upsert(refOf(targets, targets.blue), writes.map((w) => w.point), mode);
   const targetErrors = new Map<string, string>();
   const accepted = new Set(result.written);
-  for (const target of targets.extra) {
+  for (const target of accepted.size ? await mirrorTargets(ctx, targets) : []) {
     const embedder = ctx.embedders.get(target.model);
     const mirror = writes.filter((w) => accepted.has(w.point.id));
     for (const w of mirror.filter((w) => !w.text)) targetErrors.set(w.point.id, `no text to embed for reindex destination ${target.model}`);
@@ -58,6 +70,12 @@ export async function writeToTargets(ctx: ActivityContext, targets: WriteTargets
 /** Deletes from every target; returns the ids that existed in blue. */
 export async function deleteFromTargets(ctx: ActivityContext, targets: WriteTargets, ids: string[], notNewerThan?: bigint): Promise<string[]> {
   const deleted = await ctx.store.delete(refOf(targets, targets.blue), ids, { notNewerThan });
-  for (const target of targets.extra) await ctx.store.delete(refOf(targets, target), ids, { notNewerThan });
+  await deleteFromMirrors(ctx, targets, ids, notNewerThan);
   return deleted;
+}
+
+/** Repeats a delete already done in blue on every other target. */
+export async function deleteFromMirrors(ctx: ActivityContext, targets: WriteTargets, ids: string[], notNewerThan?: bigint): Promise<void> {
+  if (ids.length === 0) return;
+  for (const target of await mirrorTargets(ctx, targets)) await ctx.store.delete(refOf(targets, target), ids, { notNewerThan });
 }

@@ -9,6 +9,7 @@ import { OpenApiRegistry } from './openapi.js';
 import { collectionRoutes } from './routes/collections.js';
 import { embeddingTaskRoutes } from './routes/embedding-tasks.js';
 import { healthRoutes } from './routes/health.js';
+import { reindexRoutes } from './routes/reindex.js';
 import { valdRoutes, valdStreamRoutes } from './routes/vald.js';
 
 /** The Express app: request ids, logs, body limits, API keys on /api/v1, JSON errors. */
@@ -33,6 +34,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(collectionRoutes(deps, openapi));
   v1.use(embeddingTaskRoutes(deps, openapi));
   v1.use(valdRoutes(deps, openapi));
+  v1.use(reindexRoutes(deps, openapi));
   v1.get('/openapi.json', (_req, res) => {
     res.json(openapi.document());
   });

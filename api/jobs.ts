@@ -58,6 +58,13 @@ export async function describeJob(client: Client, workflowId: string, workflowTy
   return desc;
 }
 
+/** The status to show: a closed execution's, else what the workflow's state says. */
+export function jobStatus(desc: WorkflowExecutionDescription, own: JobStatus): JobStatus {
+  const closed = closedStatus(desc);
+  // A workflow that completed may have completed by refusing (a reindex lock conflict).
+  return closed === null || (closed === 'done' && own === 'refused') ? own : closed;
+}
+
 /** Our status for a closed execution, or null while it runs (the workflow's own state says). */
 export function closedStatus(desc: WorkflowExecutionDescription): JobStatus | null {
   switch (desc.status.name) {

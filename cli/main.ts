@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/version.js';
 import { registerCollectionCommands } from './commands/collections.js';
+import { registerReindexCommand } from './commands/reindex.js';
 import { registerStackCommands } from './commands/stack.js';
 
 // The `vecflow` command line. Job commands start workflows through Temporal, like the API.
@@ -8,6 +9,7 @@ const program = new Command();
 program.name('vecflow').description('Durable vector-data operations on Temporal').version(VERSION);
 registerStackCommands(program);
 registerCollectionCommands(program);
+registerReindexCommand(program);
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(`vecflow: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,13 @@
-import type { CollectionConfig } from './config.js';
+import type { AppConfig, CollectionConfig } from './config.js';
 
 // Embedding Studio items: where their text comes from and how long text is split into chunks.
+export type TextSettings = Pick<CollectionConfig, 'text_fields' | 'max_chunk_chars'>;
+
+/** A collection's text settings; collections not in the configuration use the defaults. */
+export function textSettings(config: Pick<AppConfig, 'collections'>, collection: string): TextSettings {
+  const c = config.collections.find((x) => x.name === collection);
+  return { text_fields: c?.text_fields, max_chunk_chars: c?.max_chunk_chars ?? 2000 };
+}
 
 /** The text to embed: the configured fields, else every top-level string field, in key order. */
 export function itemText(payload: Record<string, unknown>, collection: Pick<CollectionConfig, 'text_fields'>): string {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { ActivityContext } from '../activities/index.js';
 import type { AppConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
@@ -5,7 +6,7 @@ import { EmbedderRegistry } from '../embedders/index.js';
 import type { VectorStore } from '../stores/port.js';
 
 /** Builds the activity context and makes sure every configured collection has its blue model. */
-export async function prepareContext(config: AppConfig, store: VectorStore, log: Logger): Promise<ActivityContext> {
+export async function prepareContext(config: AppConfig, store: VectorStore, log: Logger, temporal?: Client): Promise<ActivityContext> {
   const embedders = new EmbedderRegistry(config.models);
   for (const c of config.collections) {
     const model = embedders.get(c.blue_model);
@@ -14,5 +15,5 @@ export async function prepareContext(config: AppConfig, store: VectorStore, log:
     if ((await store.getBlue(c.name)) === null) await store.setBlue({ collection: c.name, model: model.id });
   }
   log.info({ collections: config.collections.map((c) => c.name), models: embedders.ids() }, 'catalog ready');
-  return { config, store, embedders, log };
+  return { config, store, embedders, log, temporal };
 }

@@ -22,10 +22,10 @@ async function main(): Promise<void> {
   }
   log.info({ store: describeTarget(target) }, 'store ready');
   const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE);
-  const ctx = await prepareContext(config, store, log);
-
   const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
   const client = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
+  const ctx = await prepareContext(config, store, log, client);
+
   await waitForTemporal(client, 120_000);
   await ensureSearchAttributes(client);
   const connection = await NativeConnection.connect({ address });

@@ -1,6 +1,5 @@
-import { type CollectionConfig } from '../../core/config.js';
 import { VecflowError, errorMessage } from '../../core/errors.js';
-import { chunkIds, chunkText, itemText } from '../../core/items.js';
+import { type TextSettings, chunkIds, chunkText, itemText, textSettings } from '../../core/items.js';
 import { assertPointId } from '../../core/point-id.js';
 import { StagingArea } from '../../core/staging.js';
 import type { Point } from '../../core/types.js';
@@ -30,11 +29,7 @@ class ItemFailure extends Error {
   }
 }
 
-function collectionConfig(ctx: ActivityContext, name: string): Pick<CollectionConfig, 'text_fields' | 'max_chunk_chars'> {
-  return ctx.config.collections.find((c) => c.name === name) ?? { max_chunk_chars: 2000 };
-}
-
-function prepare(raw: TaskItem, dimension: number, cfg: Pick<CollectionConfig, 'text_fields' | 'max_chunk_chars'>): Prepared {
+function prepare(raw: TaskItem, dimension: number, cfg: TextSettings): Prepared {
   try {
     assertPointId(raw?.object_id, 'object_id');
   } catch (err) {
@@ -128,7 +123,7 @@ export function upsertionActivities(ctx: ActivityContext) {
     async upsertItemsBatch(input: BatchInput): Promise<BatchResult> {
       const raw = await staging.readBatch<TaskItem>(input.ref, input.batch);
       const targets = await resolveWriteTargets(ctx, input.collection);
-      const cfg = collectionConfig(ctx, input.collection);
+      const cfg = textSettings(ctx.config, input.collection);
       const failed: FailedItem[] = [];
       const fail = (p: { item: TaskItem } | TaskItem, stage: FailureStage, detail: string) => {
         const item = 'item' in p ? p.item : p;

@@ -4,7 +4,7 @@ import { StagingArea } from '../../core/staging.js';
 import type { TaskInput, TaskKind, TaskState } from '../../workflows/task-loop.js';
 import { stateQuery } from '../../workflows/defs.js';
 import type { ApiDeps } from '../deps.js';
-import { type JobStatus, WrongJobTypeError, closedStatus, describeJob, newJobId, startOnce } from '../jobs.js';
+import { WrongJobTypeError, closedStatus, describeJob, jobStatus, newJobId, startOnce } from '../jobs.js';
 
 // The Embedding Studio task API over Temporal: the task id is the workflow id, requests are
 // staged on disk and only their reference enters workflow history.
@@ -49,7 +49,7 @@ export class EmbeddingTaskService {
   async get(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, WORKFLOW_TYPE[kind]);
     const state = (await this.deps.temporal.workflow.getHandle(id).query(stateQuery)) as TaskState;
-    const status: JobStatus = closedStatus(desc) ?? state.status;
+    const status = jobStatus(desc, state.status);
     const base = {
       id,
       task_id: id,

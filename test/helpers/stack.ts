@@ -38,7 +38,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const log = createLogger('test', 'warn');
   const store = await pglite.openStore(4);
   await ensureSearchAttributes(temporal.client);
-  const ctx = await prepareContext(config, store, log);
+  const ctx = await prepareContext(config, store, log, temporal.client);
   const connection: NativeConnection = await nativeConnection(temporal.address);
   const worker = await createVecflowWorker(ctx, {
     connection,

@@ -1,0 +1,65 @@
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import type { CollectionRef } from '../../core/types.js';
+import type { ActivityContext } from '../context.js';
+import { copyShardPages } from './copy.js';
+import { qualityGate } from './gate.js';
+import { lockActivities } from './lock.js';
+import { reconcileShard } from './reconcile.js';
+import type { CopyMode, CopyPagesInput, GateInput, ShardScope } from './types.js';
+
+/** Same embedding function under another id: vectors can be copied instead of re-embedded. */
+function copyMode(ctx: ActivityContext, source: string, dest: string): CopyMode {
+  const strip = (id: string) => {
+    const m = ctx.config.models.find((x) => x.id === id);
+    if (!m) throw new NotFoundError(`unknown embedding model ${JSON.stringify(id)}`);
+    const { id: _id, ...rest } = m;
+    return JSON.stringify(rest);
+  };
+  return strip(source) === strip(dest) ? 'copy' : 'embed';
+}
+
+export function reindexActivities(ctx: ActivityContext) {
+  return {
+    ...lockActivities(ctx),
+
+    /**
+     * Checks the request, creates the destination and registers it as a write target — before
+     * any copying, so every write from now on also reaches it. Returns the source size and how
+     * points are carried over.
+     */
+    async prepareReindex(input: { collection: string; source: string; dest: string }): Promise<{ total: number; mode: CopyMode }> {
+      if (input.source === input.dest) throw new ValidationError('source and dest are the same model');
+      const [entry] = await ctx.store.catalog(input.collection);
+      if (!entry?.models.some((m) => m.model === input.source)) {
+        throw new NotFoundError(`collection ${input.collection} has no model ${input.source} to reindex from`);
+      }
+      const mode = copyMode(ctx, input.source, input.dest);
+      const model = ctx.embedders.get(input.dest);
+      const dest = { collection: input.collection, model: input.dest };
+      await ctx.store.ensureCollection({ ...dest, dimension: model.dimension, distance: model.distance });
+      await ctx.store.setWriteTarget(dest, true);
+      return { total: await ctx.store.count({ collection: input.collection, model: input.source }), mode };
+    },
+
+    copyShardPages: (input: CopyPagesInput) => copyShardPages(ctx, input),
+    reconcileShard: (input: ShardScope & { startedNs: string }) => reconcileShard(ctx, input),
+    qualityGate: (input: GateInput) => qualityGate(ctx, input),
+
+    async setWriteTarget(input: CollectionRef & { on: boolean }): Promise<void> {
+      await ctx.store.setWriteTarget({ collection: input.collection, model: input.model }, input.on).catch((err) => {
+        // Unregistering a destination that is already gone is done.
+        if (!(err instanceof NotFoundError && !input.on)) throw err;
+      });
+    },
+
+    /** Makes `model` blue in one atomic step; as blue it is written anyway, so it stops being a target. */
+    async switchBlue(input: CollectionRef): Promise<void> {
+      await ctx.store.setBlue(input);
+      await ctx.store.setWriteTarget(input, false);
+    },
+
+    async nowNs(): Promise<string> {
+      return (BigInt(Date.now()) * 1_000_000n).toString();
+    },
+  };
+}

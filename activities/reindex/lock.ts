@@ -1,0 +1,47 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { lockWorkflowId } from '../../core/reindex.js';
+import type { ActivityContext } from '../context.js';
+
+// The per-collection reindex lock is a workflow (`reindexLockWorkflow`); these activities are
+// what workflow code cannot do itself: signal-with-start it, and wait for a holder to close.
+
+function client(ctx: ActivityContext) {
+  if (!ctx.temporal) throw ApplicationFailure.nonRetryable('this worker has no Temporal client for reindex locks');
+  return ctx.temporal;
+}
+
+export function lockActivities(ctx: ActivityContext) {
+  return {
+    /** Asks for the lock; the answer comes back as a lockGranted / lockRefused signal. */
+    async requestReindexLock(input: { collection: string; taskId: string; wait: boolean }): Promise<void> {
+      await client(ctx).workflow.signalWithStart('reindexLockWorkflow', {
+        workflowId: lockWorkflowId(input.collection),
+        taskQueue: Context.current().info.taskQueue,
+        args: [{ collection: input.collection }],
+        signal: 'acquire',
+        signalArgs: [{ taskId: input.taskId, wait: input.wait }],
+      });
+    },
+
+    /**
+     * Resolves when the workflow `workflowId` has closed in any way — completed, failed,
+     * canceled, terminated or timed out — by long-polling its result; heartbeats meanwhile.
+     */
+    async awaitWorkflowClose(input: { workflowId: string }): Promise<void> {
+      const activity = Context.current();
+      const timer = setInterval(() => activity.heartbeat(), 5_000);
+      try {
+        await Promise.race([
+          client(ctx)
+            .workflow.getHandle(input.workflowId)
+            .result()
+            .catch(() => undefined),
+          activity.cancelled,
+        ]);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { IdRange } from '../../core/id-space.js';
+
+// Shapes shared by the reindex workflows, activities and API. Workflow-safe: types only.
+export type CopyMode = 'embed' | 'copy';
+
+export interface ReindexFailure {
+  object_id: string;
+  detail: string;
+}
+
+export interface ShardScope {
+  collection: string;
+  source: string;
+  dest: string;
+  range: IdRange;
+  mode: CopyMode;
+}
+
+export interface CopyPagesInput extends ShardScope {
+  cursor: string | null;
+  pages: number;
+  pageSize: number;
+}
+
+export interface CopyPagesResult {
+  next: string | null;
+  copied: number;
+  failed: number;
+  failures: ReindexFailure[];
+}
+
+export interface ReconcileResult {
+  removed: number;
+  recopied: number;
+  failed: number;
+  failures: ReindexFailure[];
+}
+
+export interface GateInput {
+  collection: string;
+  dest: string;
+  sampleSize: number;
+  k: number;
+}
+
+export interface GateResult {
+  sampled: number;
+  passed: number;
+  ratio: number;
+}
+
+/** Failures kept per shard and per task (the counts are always exact). */
+export const MAX_FAILURES_KEPT = 100;

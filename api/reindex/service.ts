@@ -1,0 +1,50 @@
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import type { ReindexInput, ReindexState } from '../../workflows/reindex/state.js';
+import { stateQuery } from '../../workflows/defs.js';
+import type { z } from 'zod';
+import type { ApiDeps } from '../deps.js';
+import { ConflictError } from '../../core/errors.js';
+import { WrongJobTypeError, describeJob, jobStatus, newJobId, startOnce } from '../jobs.js';
+import type { ReindexBody } from './schemas.js';
+
+const WORKFLOW = 'reindexWorkflow';
+
+/** Reindex tasks: the task id is the workflow id; the state comes from the workflow's query. */
+export class ReindexService {
+  constructor(private readonly deps: ApiDeps) {}
+
+  async start(body: z.infer<typeof ReindexBody>): Promise<Record<string, unknown>> {
+    const id = body.task_id ?? body.id ?? newJobId();
+    try {
+      return await this.get(id);
+    } catch (err) {
+      if (err instanceof WrongJobTypeError) throw new ConflictError(`task id ${JSON.stringify(id)} is already used by another kind of task`);
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    const { collection, source, dest } = body;
+    if (source.embedding_model_id === dest.embedding_model_id) throw new ValidationError('source and dest are the same model', [{ field: 'body.dest.embedding_model_id', message: 'same as source' }]);
+    if (!this.deps.config.models.some((m) => m.id === dest.embedding_model_id)) throw new NotFoundError(`unknown embedding model ${JSON.stringify(dest.embedding_model_id)}`);
+    const [entry] = await (await this.deps.store.get()).catalog(collection);
+    if (!entry?.models.some((m) => m.model === source.embedding_model_id)) {
+      throw new NotFoundError(`collection ${collection} has no model ${source.embedding_model_id}`);
+    }
+    const { task_id: _t, id: _i, ...rest } = body;
+    const input: ReindexInput = { ...rest, created_at: new Date().toISOString() };
+    await startOnce(this.deps.temporal, {
+      workflowType: WORKFLOW,
+      workflowId: id,
+      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+      args: [input],
+      kind: 'reindex',
+      collection,
+      token: newJobId(),
+    });
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<Record<string, unknown>> {
+    const desc = await describeJob(this.deps.temporal, id, WORKFLOW);
+    const state = (await this.deps.temporal.workflow.getHandle(id).query(stateQuery)) as ReindexState;
+    return { id, ...state, status: jobStatus(desc, state.status) };
+  }
+}

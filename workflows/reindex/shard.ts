@@ -1,0 +1,66 @@
+import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../../activities/index.js';
+import { MAX_FAILURES_KEPT, type ReindexFailure, type ShardScope } from '../../activities/reindex/types.js';
+import { shardProgressSignal, stateQuery } from '../defs.js';
+
+const { copyShardPages, reconcileShard } = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '2 hours',
+  // A worker that dies is noticed within this; the retry resumes from the heartbeated cursor.
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
+});
+
+export interface ShardInput extends ShardScope {
+  parentId: string;
+  shard: number;
+  pageSize: number;
+  /** When the reindex started copying (ns): reconciliation spares destination writes after it. */
+  startedNs: string;
+  cursor?: string | null;
+  copied?: number;
+  failed?: number;
+  failures?: ReindexFailure[];
+}
+
+export interface ShardResult {
+  shard: number;
+  copied: number;
+  failed: number;
+  failures: ReindexFailure[];
+  removed: number;
+  recopied: number;
+}
+
+const PAGES_PER_ACTIVITY = 10;
+
+/** One shard of a reindex: copy its id range page by page, then reconcile it with the source. */
+export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResult> {
+  const state = { copied: input.copied ?? 0, failed: input.failed ?? 0, failures: input.failures ?? [], cursor: input.cursor ?? null, phase: 'copying' };
+  setHandler(stateQuery, () => ({ shard: input.shard, range: input.range, ...state }));
+  const scope: ShardScope = { collection: input.collection, source: input.source, dest: input.dest, range: input.range, mode: input.mode };
+  const parent = getExternalWorkflowHandle(input.parentId);
+  let first = input.cursor === undefined;
+  while (first || state.cursor !== null) {
+    first = false;
+    const r = await copyShardPages({ ...scope, cursor: state.cursor, pages: PAGES_PER_ACTIVITY, pageSize: input.pageSize });
+    state.copied += r.copied;
+    state.failed += r.failed;
+    state.failures.push(...r.failures.slice(0, MAX_FAILURES_KEPT - state.failures.length));
+    state.cursor = r.next;
+    await parent.signal(shardProgressSignal, { shard: input.shard, copied: state.copied, failed: state.failed });
+    if (state.cursor !== null && workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof reindexShardWorkflow>({ ...input, cursor: state.cursor, copied: state.copied, failed: state.failed, failures: state.failures });
+    }
+  }
+  state.phase = 'reconciling';
+  const rec = await reconcileShard({ ...scope, startedNs: input.startedNs });
+  state.phase = 'done';
+  return {
+    shard: input.shard,
+    copied: state.copied,
+    failed: state.failed + rec.failed,
+    failures: [...state.failures, ...rec.failures].slice(0, MAX_FAILURES_KEPT),
+    removed: rec.removed,
+    recopied: rec.recopied,
+  };
+}

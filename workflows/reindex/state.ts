@@ -1,0 +1,69 @@
+import type { CopyMode, GateResult, ReindexFailure } from '../../activities/reindex/types.js';
+import type { FailureThreshold, QualityGate } from '../../core/reindex.js';
+
+// The reindex request and the state it answers the `state` query with. Workflow-safe.
+export interface ReindexInput {
+  collection: string;
+  source: { embedding_model_id: string };
+  dest: { embedding_model_id: string };
+  deploy_as_blue: boolean;
+  wait_on_conflict: boolean;
+  created_at: string;
+  shards?: number;
+  max_parallel?: number;
+  page_size?: number;
+  failure_threshold?: FailureThreshold;
+  quality_gate?: QualityGate;
+}
+
+export interface ReindexState {
+  task_id: string;
+  collection: string;
+  source: { embedding_model_id: string };
+  dest: { embedding_model_id: string };
+  deploy_as_blue: boolean;
+  wait_on_conflict: boolean;
+  status: 'pending' | 'processing' | 'done' | 'failed' | 'canceled' | 'refused';
+  phase: 'waiting' | 'preparing' | 'copying' | 'quality-gate' | 'switching' | 'done';
+  mode: CopyMode | null;
+  children: string[];
+  failed_items: ReindexFailure[];
+  failed_count: number;
+  count: number;
+  total: number;
+  progress: number;
+  removed: number;
+  recopied: number;
+  gate: GateResult | null;
+  switched: boolean;
+  detail: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export function newReindexState(input: ReindexInput, taskId: string): ReindexState {
+  return {
+    task_id: taskId,
+    collection: input.collection,
+    source: input.source,
+    dest: input.dest,
+    deploy_as_blue: input.deploy_as_blue,
+    wait_on_conflict: input.wait_on_conflict,
+    status: 'pending',
+    phase: 'waiting',
+    mode: null,
+    children: [],
+    failed_items: [],
+    failed_count: 0,
+    count: 0,
+    total: 0,
+    progress: 0,
+    removed: 0,
+    recopied: 0,
+    gate: null,
+    switched: false,
+    detail: null,
+    created_at: input.created_at,
+    updated_at: input.created_at,
+  };
+}

@@ -30,15 +30,18 @@ export function lockActivities(ctx: ActivityContext) {
      */
     async awaitWorkflowClose(input: { workflowId: string }): Promise<void> {
       const activity = Context.current();
+      const temporal = client(ctx);
       const timer = setInterval(() => activity.heartbeat(), 5_000);
       try {
-        await Promise.race([
-          client(ctx)
-            .workflow.getHandle(input.workflowId)
+        // The long poll is aborted with the activity, so nothing outlives a cancel or shutdown.
+        await temporal.connection.withAbortSignal(activity.cancellationSignal, () =>
+          temporal.workflow
+            .getHandle(input.workflowId)
             .result()
-            .catch(() => undefined),
-          activity.cancelled,
-        ]);
+            .catch((err) => {
+              if (activity.cancellationSignal.aborted) throw err;
+            }),
+        );
       } finally {
         clearInterval(timer);
       }

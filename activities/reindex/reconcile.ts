@@ -52,8 +52,11 @@ export async function reconcileShard(ctx: ActivityContext, scope: ShardScope & {
       const { converted, failures } = await convertPoints(ctx, scope.collection, scope.dest, scope.mode, points);
       if (converted.length) await ctx.store.upsert(dest, converted, 'newer');
       state.recopied += converted.length;
-      state.failed += failures.length;
-      state.failures.push(...failures.slice(0, MAX_FAILURES_KEPT - state.failures.length));
+      // A point older than the copy was already tried (and counted) by it; count only new ones.
+      const written = new Map(points.map((p) => [p.id, p.timestamp]));
+      const fresh = failures.filter((f) => (written.get(f.object_id) ?? 0n) > BigInt(scope.startedNs));
+      state.failed += fresh.length;
+      state.failures.push(...fresh.slice(0, MAX_FAILURES_KEPT - state.failures.length));
     }
     stale = [];
     recopy = [];

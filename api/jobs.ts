@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { COLLECTION, KIND, STATUS } from '../core/search-attributes.js';
+import { stateQuery } from '../workflows/defs.js';
 
 // What every job route shares: idempotent starts with the business id as workflow id, the
 // mapping of Temporal's execution status to ours, and listing through Temporal visibility.
@@ -120,6 +121,24 @@ export async function listJobs(client: Client, kind: string, q: { status?: JobSt
   }
   return out;
 }
+
+const QUERY_DEADLINE_MS = 5_000;
+
+/**
+ * A job's `state` query, or null when no worker answers (all down, or busy past the deadline):
+ * the API then answers from Temporal's own record instead of failing.
+ */
+export async function queryState<S>(client: Client, workflowId: string): Promise<S | null> {
+  try {
+    return (await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId).query(stateQuery))) as S;
+  } catch (err) {
+    const e = err as Error & { code?: number };
+    if (e.name === 'ServiceError' || e.name === 'QueryRejectedError' || e.name === 'QueryNotRegisteredError' || e.code === 4) return null;
+    throw err;
+  }
+}
+
+export const NO_WORKER = 'progress unavailable: no worker answered the state query (is a worker running?)';
 
 /** Cancels a running job; a closed one cannot be. */
 export async function cancelJob(client: Client, desc: WorkflowExecutionDescription): Promise<void> {

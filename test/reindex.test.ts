@@ -164,6 +164,29 @@ describe('reindex between embedding models', () => {
     assert.equal(await stack.store.getBlue(coll), 'hash-256b');
   });
 
+  it('runs from the CLI with a progress bar, and exits non-zero on failure', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { ROOT } = await import('../devstack/tools.js');
+    await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 300, 'cat');
+    const env = { ...process.env, ...stack.workerEnv };
+    const cli = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'reindex', ...args], { cwd: ROOT, env }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    const ok = await cli(['--source', 'hash-384', '--dest', 'hash-256', '--collection', 'categories', '--deploy-as-blue', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    const final = JSON.parse(ok.stdout);
+    assert.deepEqual([final.status, final.count, final.switched], ['done', 300, true]);
+    assert.equal(await stack.store.getBlue('categories'), 'hash-256');
+    const bar = await cli(['--source', 'hash-256', '--dest', 'hash-256b', '--collection', 'categories']);
+    assert.equal(bar.code, 0);
+    assert.match(bar.stderr, /done/);
+    const bad = await cli(['--source', 'nope', '--dest', 'hash-256', '--collection', 'categories', '--json']);
+    assert.equal(bad.code, 1);
+    assert.equal(JSON.parse(bad.stdout).status, 'failed');
+  });
+
   it('switches blue by hand and lists every blue', async () => {
     assert.equal((await stack.api('/api/v1/internal/collections/blue', { body: { embedding_model_id: 'never-made', collection: 'items' } })).status, 404);
     const res = await stack.api('/api/v1/internal/collections/blue', { body: { embedding_model_id: 'hash-256' } });

@@ -1,10 +1,9 @@
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { ReindexInput, ReindexState } from '../../workflows/reindex/state.js';
-import { stateQuery } from '../../workflows/defs.js';
 import type { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { ConflictError } from '../../core/errors.js';
-import { WrongJobTypeError, describeJob, jobStatus, newJobId, startOnce } from '../jobs.js';
+import { NO_WORKER, WrongJobTypeError, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
 import type { ReindexBody } from './schemas.js';
 
 const WORKFLOW = 'reindexWorkflow';
@@ -44,7 +43,8 @@ export class ReindexService {
 
   async get(id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, WORKFLOW);
-    const state = (await this.deps.temporal.workflow.getHandle(id).query(stateQuery)) as ReindexState;
+    const state = await queryState<ReindexState>(this.deps.temporal, id);
+    if (!state) return { id, task_id: id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), updated_at: (desc.closeTime ?? desc.startTime).toISOString(), detail: NO_WORKER };
     return { id, ...state, status: jobStatus(desc, state.status) };
   }
 }

@@ -1,10 +1,9 @@
 import type { FailedDeletion, FailedItem } from '../../activities/tasks/types.js';
-import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../../core/errors.js';
 import { StagingArea } from '../../core/staging.js';
 import type { TaskInput, TaskKind, TaskState } from '../../workflows/task-loop.js';
-import { stateQuery } from '../../workflows/defs.js';
 import type { ApiDeps } from '../deps.js';
-import { WrongJobTypeError, closedStatus, describeJob, jobStatus, newJobId, startOnce } from '../jobs.js';
+import { NO_WORKER, WrongJobTypeError, closedStatus, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
 
 // The Embedding Studio task API over Temporal: the task id is the workflow id, requests are
 // staged on disk and only their reference enters workflow history.
@@ -48,7 +47,8 @@ export class EmbeddingTaskService {
 
   async get(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, WORKFLOW_TYPE[kind]);
-    const state = (await this.deps.temporal.workflow.getHandle(id).query(stateQuery)) as TaskState;
+    const state = await queryState<TaskState>(this.deps.temporal, id);
+    if (!state) return { id, task_id: id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), updated_at: (desc.closeTime ?? desc.startTime).toISOString(), detail: NO_WORKER };
     const status = jobStatus(desc, state.status);
     const base = {
       id,
@@ -76,7 +76,8 @@ export class EmbeddingTaskService {
     if (status !== 'failed' && status !== 'canceled') {
       throw new ConflictError(`only a failed or canceled task can be restarted; ${id} is ${status ?? 'running'}`);
     }
-    const state = (await this.deps.temporal.workflow.getHandle(id).query(stateQuery)) as TaskState;
+    const state = await queryState<TaskState>(this.deps.temporal, id);
+    if (!state) throw new UnavailableError(NO_WORKER);
     const input: TaskInput = {
       task_id: id,
       kind,

@@ -19,6 +19,8 @@ export interface TestStack {
   client: Client;
   taskQueue: string;
   apiUrl: string;
+  /** Environment for a worker process of this stack's own (same store, Temporal, queue, data dir). */
+  workerEnv: Record<string, string>;
   /** Raw SQL on the embedded store, for tests that need to reach behind the adapter. */
   sql(text: string, params?: unknown[]): Promise<any[]>;
   /** fetch() against the API, JSON in and out. */
@@ -30,7 +32,7 @@ export interface TestStack {
  * The real thing, in one process: Temporal (dev server), PGlite served on its socket, a worker
  * on a task queue of its own, and the API on an ephemeral port.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startStack(env: Record<string, string> = {}, options: { inProcessWorker?: boolean } = {}): Promise<TestStack> {
   const taskQueue = uniqueQueue('test');
   const pglite = await startTestPglite();
   const temporal = await testTemporal();
@@ -40,13 +42,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   await ensureSearchAttributes(temporal.client);
   const ctx = await prepareContext(config, store, log, temporal.client);
   const connection: NativeConnection = await nativeConnection(temporal.address);
-  const worker = await createVecflowWorker(ctx, {
-    connection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-  });
-  const stopWorker = runInBackground(worker);
+  const worker =
+    options.inProcessWorker === false ? null : await createVecflowWorker(ctx, { connection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const stopWorker = worker ? runInBackground(worker) : async () => undefined;
 
   const apiStore = new LazyStore(() => pglite.openStore(4));
   const app = createApp({ config, store: apiStore, temporal: temporal.client, log });
@@ -57,7 +55,16 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
   const apiUrl = `http://127.0.0.1:${port}`;
 
   let pool: pg.Pool | undefined;
+  const workerEnv = {
+    ...env,
+    TEMPORAL_ADDRESS: temporal.address,
+    VECFLOW_TASK_QUEUE: taskQueue,
+    VECFLOW_DATA_DIR: pglite.dir,
+    DATABASE_URL: `postgresql://postgres@/postgres?host=${encodeURIComponent(pglite.embedded.socketDir)}`,
+    LOG_LEVEL: 'warn',
+  };
   return {
+    workerEnv,
     config,
     store,
     client: temporal.client,

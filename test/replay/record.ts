@@ -10,11 +10,14 @@ const only = process.argv.slice(2);
 const stack = await startStack();
 try {
   for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
-    const workflowId = await scenario.run(stack);
-    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-    const file = path.join(import.meta.dirname, '..', 'histories', `${scenario.name}.json`);
-    await writeFile(file, historyToJSON(history));
-    console.log(`recorded ${scenario.name} → ${path.relative(process.cwd(), file)}`);
+    const ids = [await scenario.run(stack)].flat();
+    for (const [i, workflowId] of ids.entries()) {
+      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      const file = path.join(import.meta.dirname, '..', 'histories', `${scenario.name}${ids.length > 1 ? `.${i}` : ''}.json`);
+      // The workflow id is kept with the history: workflows derive child ids from it.
+      await writeFile(file, JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) }));
+      console.log(`recorded ${scenario.name} → ${path.relative(process.cwd(), file)}`);
+    }
   }
 } finally {
   await stack.stop();

@@ -1,4 +1,6 @@
 import type { TestStack } from '../helpers/stack.js';
+import { REINDEX, startReindex } from '../helpers/reindex.js';
+import { seedTextItems } from '../helpers/seed.js';
 import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
 
 // Workflow runs whose histories are kept in test/histories/ and replayed by test/replay.test.ts,
@@ -6,8 +8,8 @@ import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
 // an intended, versioned change) with `npm run histories:record`.
 export interface ReplayScenario {
   name: string;
-  /** Runs the scenario to completion and returns the workflow id whose history is kept. */
-  run(stack: TestStack): Promise<string>;
+  /** Runs the scenario to completion and returns the workflow ids whose histories are kept. */
+  run(stack: TestStack): Promise<string | string[]>;
 }
 
 const vec = (x: number) => Array.from({ length: 384 }, (_, i) => (i === 0 ? x : 0.5));
@@ -64,6 +66,18 @@ export const SCENARIOS: ReplayScenario[] = [
         args: [{ collection: 'items', conditions: [{ operator: 'le', timestamp: '100' }] }],
       });
       return workflowId;
+    },
+  },
+  {
+    name: 'reindex-with-shards-and-lock',
+    async run(stack) {
+      await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 400, 'rep');
+      await startReindex(stack, { task_id: 'replay-reindex', collection: 'categories', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' }, shards: 2, deploy_as_blue: true, quality_gate: { sample_size: 5, k: 10, min_pass_ratio: 0.5 } });
+      const done = await waitForTask(stack, REINDEX, 'replay-reindex');
+      if (done.status !== 'done') throw new Error(`replay reindex ${done.status}`);
+      const lock = 'reindex-lock-categories';
+      await stack.client.workflow.getHandle(lock).result();
+      return ['replay-reindex', done.children[0], lock];
     },
   },
 ];

@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { startSeaweed } from '../devstack/seaweed.js';
 import { startTemporalDev } from '../devstack/temporal-dev.js';
 import { ROOT, TEMPORAL, WEED, resolveTool } from '../devstack/tools.js';
 
 // `npm test`: type-check, make sure the external tools are here (installing them if needed), start
 // one Temporal dev server on free ports for the whole run, then run every test file with node's
 // test runner. Test files reuse that server through TEMPORAL_ADDRESS; run alone, each starts
-// its own. Arguments narrow the run to files whose path contains one of them.
+// its own. The same for a SeaweedFS S3 gateway (VECFLOW_TEST_S3_ENDPOINT). Arguments narrow the
+// run to files whose path contains one of them.
 const log = (msg: string) => console.log(`[test] ${msg}`);
 
 function testFiles(dir: string): string[] {
@@ -37,11 +39,22 @@ async function main(): Promise<number> {
   for (const tool of [TEMPORAL, WEED]) log(`${tool.bin}: ${await resolveTool(tool, log)}`);
   const temporal = await startTemporalDev({ log });
   log(`Temporal dev server on ${temporal.address}`);
+  const seaweed = await startSeaweed({ log }).catch(async (err) => {
+    await temporal.stop();
+    throw err;
+  });
+  log(`SeaweedFS S3 gateway on ${seaweed.endpoint}`);
   try {
-    const env = { ...process.env, TEMPORAL_ADDRESS: temporal.address, VECFLOW_TEST_SHARED_TEMPORAL: '1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporal.address,
+      VECFLOW_TEST_S3_ENDPOINT: seaweed.endpoint,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    };
     const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=600000', ...files];
     return await run(process.execPath, args, env);
   } finally {
+    await seaweed.stop();
     await temporal.stop();
   }
 }

@@ -1,0 +1,71 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NotFoundError } from '../core/errors.js';
+import { assertKey, joinKey } from './keys.js';
+import type { BlobInfo, BlobStore } from './port.js';
+
+export interface S3Settings {
+  bucket: string;
+  /** Key prefix inside the bucket ('' for the root). */
+  prefix: string;
+  /** S3-compatible endpoint (SeaweedFS, MinIO); unset for AWS. */
+  endpoint?: string;
+  region?: string;
+}
+
+/**
+ * S3 (or SeaweedFS/MinIO) through the AWS SDK. Credentials come from the usual AWS variables
+ * and files; `S3_ENDPOINT` points at an S3-compatible server (path-style addressing).
+ */
+export class S3BlobStore implements BlobStore {
+  readonly kind = 's3' as const;
+  private readonly client: S3Client;
+
+  constructor(readonly settings: S3Settings) {
+    this.client = new S3Client({
+      region: settings.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
+    });
+  }
+
+  private key(key: string): string {
+    return joinKey(this.settings.prefix, assertKey(key));
+  }
+
+  async put(key: string, file: string): Promise<void> {
+    // lib-storage switches to a multipart upload above its part size (5 MB).
+    await new Upload({ client: this.client, params: { Bucket: this.settings.bucket, Key: this.key(key), Body: createReadStream(file) }, queueSize: 4 }).done();
+  }
+
+  async get(key: string, file: string): Promise<void> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(key) }));
+      await pipeline(res.Body as Readable, createWriteStream(file));
+    } catch (err) {
+      if ((err as { name?: string }).name === 'NoSuchKey') throw new NotFoundError(`no blob ${key} in s3://${this.settings.bucket}/${this.settings.prefix}`);
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<BlobInfo[]> {
+    const base = this.settings.prefix ? `${this.settings.prefix.replace(/\/+$/, '')}/` : '';
+    const out: BlobInfo[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: base + prefix, ContinuationToken: token }));
+      for (const o of res.Contents ?? []) out.push({ key: o.Key!.slice(base.length), size: o.Size ?? 0 });
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      await this.client.send(new DeleteObjectsCommand({ Bucket: this.settings.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.key(k) })), Quiet: true } }));
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { BIGINT, DuckDBDataChunk, FLOAT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import type { Point } from '../core/types.js';
+import { duckdb, sqlString } from './duckdb.js';
+
+// The Parquet layout of vecflow files: columns id (string), vector (list of float32), payload
+// (JSON string), timestamp (int64), zstd, and key-value metadata describing the model.
+// Rows go into DuckDB a data chunk at a time (per-row appends are ~60x slower), and out with
+// one COPY … (FORMAT PARQUET, COMPRESSION ZSTD).
+const TYPES = [VARCHAR, LIST(FLOAT), VARCHAR, BIGINT];
+const CHUNK = 2048;
+
+export interface WrittenFile {
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+/** Writes a Parquet file from batches of points; the file appears (by rename) only when complete. */
+export async function writeParquet(file: string, batches: AsyncIterable<Point[]>, metadata: Record<string, string>): Promise<WrittenFile> {
+  const con = await duckdb();
+  const table = `part_${createHash('sha1').update(file + Math.random()).digest('hex').slice(0, 12)}`;
+  const tmp = `${file}.tmp`;
+  try {
+    await con.run(`CREATE TABLE ${table} (id VARCHAR, vector FLOAT[], payload VARCHAR, timestamp BIGINT)`);
+    const appender = await con.createAppender(table);
+    let rows = 0;
+    for await (const batch of batches) {
+      for (let s = 0; s < batch.length; s += CHUNK) {
+        const slice = batch.slice(s, s + CHUNK);
+        const chunk = DuckDBDataChunk.create(TYPES, slice.length);
+        chunk.setColumns([
+          slice.map((p) => p.id),
+          slice.map((p) => listValue(Array.from(p.vector))),
+          slice.map((p) => JSON.stringify(p.payload)),
+          slice.map((p) => p.timestamp),
+        ]);
+        appender.appendDataChunk(chunk);
+        rows += slice.length;
+      }
+    }
+    appender.closeSync();
+    const kv = Object.entries(metadata)
+      .map(([k, v]) => `${k}: ${sqlString(v)}`)
+      .join(', ');
+    await con.run(`COPY ${table} TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, KV_METADATA {${kv}})`);
+    await rename(tmp, file);
+    return { rows, bytes: (await stat(file)).size, sha256: await sha256File(file) };
+  } finally {
+    await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    con.closeSync();
+    await rm(tmp, { force: true });
+  }
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export async function parquetInfo(file: string): Promise<{ rows: number; columns: string[]; metadata: Record<string, string> }> {
+  const con = await duckdb();
+  try {
+    const rows = await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${sqlString(file)})`);
+    const cols = await con.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(file)}) WHERE num_children IS NULL OR name <> 'schema'`);
+    const kv = await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${sqlString(file)})`);
+    return {
+      rows: Number((rows.getRowObjects()[0]?.num_rows as bigint | undefined) ?? 0),
+      columns: cols.getRowObjects().map((r) => String(r.name)),
+      metadata: Object.fromEntries(kv.getRowObjects().map((r) => [String(r.k), String(r.v)])),
+    };
+  } finally {
+    con.closeSync();
+  }
+}
+
+/**
+ * Streams points out of a Parquet file in batches, skipping the first `offset` rows. Reads the
+ * vecflow layout and the seed's LangChain layout (text vectors in `embedding`, `custom_id`,
+ * `document`, `cmetadata`); text vectors are cast to float32 by DuckDB, so values come back
+ * exactly as the float32s they were printed from.
+ */
+export async function* readParquet(file: string, options: { offset?: number; batchSize?: number } = {}): AsyncGenerator<Point[]> {
+  const { columns } = await parquetInfo(file);
+  const select = columns.includes('vector')
+    ? `SELECT id::VARCHAR, vector::FLOAT[], payload::VARCHAR, timestamp::BIGINT FROM read_parquet(${sqlString(file)})`
+    : seedSelect(file, columns);
+  const con = await duckdb();
+  try {
+    const result = await con.stream(`${select} LIMIT 9223372036854775807 OFFSET ${Math.max(0, Math.floor(options.offset ?? 0))}`);
+    let batch: Point[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const [ids, vectors, payloads, stamps] = chunk.getColumns();
+      for (let i = 0; i < chunk.rowCount; i++) {
+        batch.push({
+          id: String(ids[i]),
+          vector: Float32Array.from((vectors[i] as { items: number[] }).items),
+          payload: payloads[i] === null ? {} : JSON.parse(String(payloads[i])),
+          timestamp: (stamps[i] as bigint | null) ?? 0n,
+        });
+      }
+      if (batch.length >= (options.batchSize ?? 1000)) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  } finally {
+    con.closeSync();
+  }
+}
+
+function seedSelect(file: string, columns: string[]): string {
+  if (!columns.includes('embedding')) throw new Error(`${file}: neither a 'vector' nor an 'embedding' column`);
+  const id = columns.includes('custom_id') ? (columns.includes('id') ? 'coalesce(custom_id::VARCHAR, id::VARCHAR)' : 'custom_id::VARCHAR') : 'id::VARCHAR';
+  const meta = columns.includes('cmetadata') ? `coalesce(cmetadata::VARCHAR, '{}')` : `'{}'`;
+  const text = columns.includes('document') ? 'document::VARCHAR' : 'NULL';
+  // payload = cmetadata with the document text as "text"
+  const payload = `CASE WHEN ${text} IS NULL THEN ${meta} ELSE json_merge_patch(${meta}, json_object('text', ${text}))::VARCHAR END`;
+  return `SELECT ${id}, embedding::VARCHAR::FLOAT[], ${payload}, 0::BIGINT FROM read_parquet(${sqlString(file)})`;
+}

@@ -4,6 +4,9 @@ import { deletionActivities } from './tasks/deletion.js';
 import { upsertionActivities } from './tasks/upsertion.js';
 import { valdActivities } from './vald.js';
 import { reindexActivities } from './reindex/index.js';
+import { backupActivities } from './backup/backup.js';
+import { restoreActivities } from './backup/restore.js';
+import { verifyActivities } from './backup/verify.js';
 
 export type { ActivityContext } from './context.js';
 
@@ -15,6 +18,9 @@ export function createActivities(ctx: ActivityContext) {
     ...deletionActivities(ctx),
     ...valdActivities(ctx),
     ...reindexActivities(ctx),
+    ...backupActivities(ctx),
+    ...restoreActivities(ctx),
+    ...verifyActivities(ctx),
   });
 }
 

@@ -6,6 +6,7 @@ import { requireApiKey } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { OpenApiRegistry } from './openapi.js';
+import { backupRoutes } from './routes/backups.js';
 import { collectionRoutes } from './routes/collections.js';
 import { embeddingTaskRoutes } from './routes/embedding-tasks.js';
 import { healthRoutes } from './routes/health.js';
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(embeddingTaskRoutes(deps, openapi));
   v1.use(valdRoutes(deps, openapi));
   v1.use(reindexRoutes(deps, openapi));
+  v1.use(backupRoutes(deps, openapi));
   v1.get('/openapi.json', (_req, res) => {
     res.json(openapi.document());
   });

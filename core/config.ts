@@ -27,6 +27,8 @@ export const EnvSchema = z.object({
   TEMPORAL_ADDRESS: optional,
   TEMPORAL_NAMESPACE: optional.default('default'),
   DATABASE_URL: optional,
+  VECFLOW_BACKUP_ROOT: optional,
+  S3_ENDPOINT: optional,
   QDRANT_URL: optional,
   QDRANT_API_KEY: optional,
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),

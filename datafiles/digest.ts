@@ -37,8 +37,3 @@ export class Digest {
     return this.sum.toString(16).padStart(64, '0');
   }
 }
-
-/** Sums digests given as hex (workflow-safe: no Node imports needed for this). */
-export function sumDigests(hexes: string[]): string {
-  return (hexes.reduce((a, h) => a + BigInt('0x' + h), 0n) % MOD).toString(16).padStart(64, '0');
-}

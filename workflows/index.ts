@@ -6,3 +6,7 @@ export { valdWriteWorkflow, valdRemoveByTimestampWorkflow } from './vald-write.j
 export { reindexWorkflow } from './reindex/reindex.js';
 export { reindexShardWorkflow } from './reindex/shard.js';
 export { reindexLockWorkflow } from './reindex/lock.js';
+export { backupWorkflow } from './backup/backup.js';
+export { restoreWorkflow } from './backup/restore.js';
+export { verifyBackupWorkflow } from './backup/verify.js';
+export { scheduledBackupWorkflow } from './backup/scheduled.js';

@@ -1,0 +1,114 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { type Manifest, type ManifestFile, type S3Location, MANIFEST, backupFileName } from '../../core/backup.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { Point, PhysicalSpec } from '../../core/types.js';
+import { Digest } from '../../datafiles/digest.js';
+import { writeParquet } from '../../datafiles/parquet.js';
+import type { ActivityContext } from '../context.js';
+import { backupDir, s3Store, scratchDir } from './locations.js';
+
+export interface PlannedCollection extends PhysicalSpec {
+  count: number;
+  blue: boolean;
+  write_target: boolean;
+}
+
+export interface PartInput {
+  /** Absolute directory the files are written to (resolved by `backupTarget`). */
+  dir: string;
+  spec: PhysicalSpec;
+  part: number | null;
+  cursor: string | null;
+  /** Rows in this file at most; null for "all" (a single-file collection). */
+  limit: number | null;
+}
+
+export interface PartResult extends ManifestFile {
+  digest: string;
+  next: string | null;
+}
+
+const PAGE = 1000;
+
+export function backupActivities(ctx: ActivityContext) {
+  return {
+    /** Every physical collection to back up, with its size and catalog flags. */
+    async planBackup(input: { collections?: string[] }): Promise<PlannedCollection[]> {
+      const catalog = await ctx.store.catalog();
+      for (const name of input.collections ?? []) {
+        if (!catalog.some((c) => c.collection === name)) throw new NotFoundError(`collection ${name} does not exist`);
+      }
+      const out: PlannedCollection[] = [];
+      for (const entry of catalog.filter((c) => !input.collections?.length || input.collections.includes(c.collection))) {
+        for (const m of entry.models) {
+          out.push({ ...m, count: await ctx.store.count(m), blue: entry.blue === m.model, write_target: m.writeTarget });
+        }
+      }
+      return out;
+    },
+
+    /** The directory a backup writes to: under the backup root, or a scratch dir for S3-only. */
+    async backupTarget(input: { id: string; dir?: string }): Promise<string> {
+      const dir = input.dir ? backupDir(ctx.config, input.dir) : await scratchDir(ctx.config, 'backup', input.id);
+      await mkdir(dir, { recursive: true });
+      return dir;
+    },
+
+    /**
+     * Writes one Parquet file: up to `limit` points from `cursor` in internal-id order, with
+     * the model in its metadata. Idempotent: a retry rewrites the whole file, and the file only
+     * appears (by rename) once complete.
+     */
+    async backupPart(input: PartInput): Promise<PartResult> {
+      const activity = Context.current();
+      const name = backupFileName(input.spec.collection, input.spec.model, input.part);
+      const digest = new Digest();
+      let next: string | null = input.cursor;
+      let rows = 0;
+      async function* pages(): AsyncGenerator<Point[]> {
+        do {
+          const limit = input.limit === null ? PAGE : Math.min(PAGE, input.limit - rows);
+          if (limit <= 0) return;
+          const page = await ctx.store.scan(input.spec, { cursor: next, limit, withVectors: true });
+          next = page.next;
+          rows += page.points.length;
+          for (const p of page.points) digest.add(p);
+          activity.heartbeat({ rows });
+          yield page.points;
+        } while (next !== null);
+      }
+      const written = await writeParquet(path.join(input.dir, name), pages(), {
+        vecflow_collection: input.spec.collection,
+        vecflow_model: input.spec.model,
+        vecflow_dimension: String(input.spec.dimension),
+        vecflow_distance: input.spec.distance,
+      });
+      return { name, collection: input.spec.collection, model: input.spec.model, part: input.part, ...written, digest: digest.hex(), next };
+    },
+
+    /** Writes the manifest, last: its presence means the backup is complete. */
+    async writeManifest(input: { dir: string; manifest: Manifest }): Promise<void> {
+      const file = path.join(input.dir, MANIFEST);
+      await writeFile(`${file}.tmp`, JSON.stringify(input.manifest, null, 2));
+      await rename(`${file}.tmp`, file);
+    },
+
+    /** Uploads files to S3 (the manifest is uploaded in a call of its own, after the rest). */
+    async uploadBackupFiles(input: { dir: string; names: string[]; s3: S3Location }): Promise<void> {
+      const store = s3Store(ctx.config, input.s3);
+      for (const name of input.names) {
+        await store.put(name, path.join(input.dir, name));
+        Context.current().heartbeat(name);
+      }
+    },
+
+    /** Removes a job's scratch directory (and nothing outside the scratch area). */
+    async removeScratch(input: { dir: string }): Promise<void> {
+      const scratch = path.resolve(ctx.config.dataDir, 'scratch') + path.sep;
+      if (!path.resolve(input.dir).startsWith(scratch)) throw new Error(`refusing to remove ${input.dir}: not a scratch directory`);
+      await rm(input.dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { type BackupLocation, type Manifest, MANIFEST, parseBackupFileName } from '../../core/backup.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import type { Distance, PhysicalSpec } from '../../core/types.js';
+import { Digest } from '../../datafiles/digest.js';
+import { parquetInfo, readParquet, sha256File } from '../../datafiles/parquet.js';
+import type { ActivityContext } from '../context.js';
+import { backupDir, s3Store, scratchDir } from './locations.js';
+
+export interface RestoreFile {
+  name: string;
+  rows: number;
+  sha256: string | null;
+}
+
+export interface RestoreCollection extends PhysicalSpec {
+  files: RestoreFile[];
+  rows: number;
+  blue: boolean;
+  /** From the manifest; null for the seed layout, which has none. */
+  count: number | null;
+  digest: string | null;
+}
+
+export interface RestorePlan {
+  dir: string;
+  format: 'vecflow' | 'seed';
+  collections: RestoreCollection[];
+  files: number;
+  rows: number;
+}
+
+/** Where the files of a backup are on disk: its directory, or S3 downloaded into scratch. */
+async function localCopy(ctx: ActivityContext, id: string, from: BackupLocation): Promise<{ dir: string; scratch: boolean }> {
+  if (from.dir) return { dir: backupDir(ctx.config, from.dir), scratch: false };
+  if (!from.s3) throw new ValidationError('give an input directory or an S3 bucket and prefix');
+  const dir = await scratchDir(ctx.config, 'restore', id);
+  const store = s3Store(ctx.config, from.s3);
+  const blobs = (await store.list('')).filter((b) => !b.key.includes('/') && (b.key.endsWith('.parquet') || b.key.endsWith('.json')));
+  if (blobs.length === 0) throw new NotFoundError(`nothing to restore in s3://${from.s3.bucket}/${from.s3.prefix}`);
+  for (const b of blobs) {
+    await store.get(b.key, path.join(dir, b.key));
+    Context.current().heartbeat(b.key);
+  }
+  return { dir, scratch: true };
+}
+
+async function readManifest(dir: string): Promise<Manifest | null> {
+  try {
+    const m = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as Manifest;
+    return m.format_version ? m : null; // the seed's own manifest has no format_version
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ValidationError(`${MANIFEST} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function fromManifest(dir: string, m: Manifest): RestorePlan {
+  const collections = m.collections.map((c): RestoreCollection => {
+    const files = m.files.filter((f) => f.collection === c.name && f.model === c.model).sort((a, b) => (a.part ?? 0) - (b.part ?? 0));
+    return { collection: c.name, model: c.model, dimension: c.dimension, distance: c.distance, blue: c.blue, count: c.count, digest: c.digest, rows: files.reduce((n, f) => n + f.rows, 0), files: files.map((f) => ({ name: f.name, rows: f.rows, sha256: f.sha256 })) };
+  });
+  return { dir, format: 'vecflow', collections, files: m.files.length, rows: m.total_embeddings };
+}
+
+/** The seed's layout: `<collection>.parquet` / `_partNNNN`, text vectors; the model is chosen by dimension. */
+async function fromDirectory(ctx: ActivityContext, dir: string, model: string | undefined): Promise<RestorePlan> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.parquet')).sort();
+  const groups = new Map<string, RestoreCollection>();
+  for (const name of names) {
+    const parsed = parseBackupFileName(name);
+    if (!parsed) continue;
+    const info = await parquetInfo(path.join(dir, name));
+    const rows = readParquet(path.join(dir, name), { batchSize: 1 });
+    const first = await rows.next();
+    await rows.return(undefined);
+    const dimension = Number(info.metadata.vecflow_dimension ?? first.value?.[0]?.vector.length ?? 0);
+    const chosen = parsed.model ?? info.metadata.vecflow_model ?? model ?? ctx.config.models.find((m) => m.dimension === dimension)?.id ?? `external-${dimension}`;
+    const key = `${parsed.collection}\u0000${chosen}`;
+    const entry = groups.get(key) ?? { collection: parsed.collection, model: chosen, dimension, distance: (info.metadata.vecflow_distance as Distance) ?? 'cosine', blue: false, count: null, digest: null, rows: 0, files: [] };
+    entry.files.push({ name, rows: info.rows, sha256: null });
+    entry.rows += info.rows;
+    groups.set(key, entry);
+  }
+  const collections = [...groups.values()];
+  return { dir, format: 'seed', collections, files: names.length, rows: collections.reduce((n, c) => n + c.rows, 0) };
+}
+
+export function restoreActivities(ctx: ActivityContext) {
+  return {
+    /** Finds (or downloads) the backup and works out what it holds, selected by collection. */
+    async planRestore(input: { id: string; from: BackupLocation; collections?: string[]; model?: string }): Promise<RestorePlan & { scratch: boolean }> {
+      const { dir, scratch } = await localCopy(ctx, input.id, input.from);
+      const manifest = await readManifest(dir);
+      const plan = manifest ? fromManifest(dir, manifest) : await fromDirectory(ctx, dir, input.model);
+      if (plan.collections.length === 0) throw new NotFoundError(`no backup files in ${input.from.dir ?? `s3://${input.from.s3?.bucket}/${input.from.s3?.prefix}`}`);
+      const wanted = input.collections?.length ? plan.collections.filter((c) => input.collections!.includes(c.collection)) : plan.collections;
+      for (const name of input.collections ?? []) if (!wanted.some((c) => c.collection === name)) throw new NotFoundError(`the backup has no collection ${name}`);
+      return { ...plan, collections: wanted, files: wanted.reduce((n, c) => n + c.files.length, 0), rows: wanted.reduce((n, c) => n + c.rows, 0), scratch };
+    },
+
+    /** Creates the target (after dropping it, with clear_existing). */
+    async prepareRestoreTarget(input: { spec: PhysicalSpec; clear: boolean }): Promise<void> {
+      if (input.clear) await ctx.store.dropCollection(input.spec).catch((err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      try {
+        await ctx.store.ensureCollection(input.spec);
+      } catch (err) {
+        if (err instanceof ConflictError) throw new ConflictError(`${err.message}; restore with clear_existing to replace it`);
+        throw err;
+      }
+    },
+
+    /**
+     * Imports one file after checking its sha256 against the manifest. Heartbeats the row
+     * offset, so a retry after a crash continues where it stopped (writes overwrite, so a
+     * repeated batch is harmless).
+     */
+    async restoreFile(input: { dir: string; file: RestoreFile; spec: PhysicalSpec }): Promise<number> {
+      const activity = Context.current();
+      const file = path.join(input.dir, input.file.name);
+      if (input.file.sha256 && (await sha256File(file)) !== input.file.sha256) {
+        throw new ValidationError(`${input.file.name}: sha256 does not match the manifest (corrupted or replaced file)`);
+      }
+      let done = (activity.info.heartbeatDetails as number | undefined) ?? 0;
+      for await (const batch of readParquet(file, { offset: done, batchSize: 1000 })) {
+        await ctx.store.upsert(input.spec, batch, 'overwrite');
+        done += batch.length;
+        activity.heartbeat(done);
+      }
+      return done;
+    },
+
+    /** Restores a blue pointer: the manifest's, or (seed layout) this model when the collection has none. */
+    async restoreBlue(input: { spec: PhysicalSpec; force: boolean }): Promise<void> {
+      if (input.force || (await ctx.store.getBlue(input.spec.collection)) === null) await ctx.store.setBlue(input.spec);
+    },
+
+    /** Count and content digest of a physical collection as stored now. */
+    async measureCollection(input: { spec: PhysicalSpec }): Promise<{ count: number; digest: string }> {
+      const digest = new Digest();
+      let count = 0;
+      let cursor: string | null = null;
+      do {
+        const page = await ctx.store.scan(input.spec, { cursor, limit: 2000, withVectors: true });
+        for (const p of page.points) digest.add(p);
+        count += page.points.length;
+        cursor = page.next;
+        Context.current().heartbeat(count);
+      } while (cursor);
+      return { count, digest: digest.hex() };
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type BackupLocation, type Manifest, MANIFEST, backupStamp } from '../../core/backup.js';
+import { errorMessage } from '../../core/errors.js';
+import { parquetInfo, sha256File } from '../../datafiles/parquet.js';
+import type { ActivityContext } from '../context.js';
+import { backupDir, s3Store } from './locations.js';
+import { restoreActivities } from './restore.js';
+
+export interface VerifyReport {
+  ok: boolean;
+  files: { name: string; ok: boolean; problems: string[] }[];
+  /** Files in the directory that the manifest does not list. */
+  unlisted: string[];
+  problems: string[];
+}
+
+export interface RetentionPolicy {
+  keep_last?: number;
+  max_age_days?: number;
+}
+
+/** Checks every file of a backup against its manifest: presence, size, sha256, row count. */
+async function verifyDir(dir: string): Promise<VerifyReport> {
+  const report: VerifyReport = { ok: true, files: [], unlisted: [], problems: [] };
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8'));
+  } catch (err) {
+    return { ...report, ok: false, problems: [`${MANIFEST}: ${errorMessage(err)}`] };
+  }
+  for (const f of manifest.files) {
+    const problems: string[] = [];
+    const file = path.join(dir, f.name);
+    try {
+      const size = (await stat(file)).size;
+      if (size !== f.bytes) problems.push(`size ${size}, manifest says ${f.bytes}`);
+      const sha = await sha256File(file);
+      if (sha !== f.sha256) problems.push(`sha256 ${sha}, manifest says ${f.sha256}`);
+      else {
+        const rows = (await parquetInfo(file)).rows;
+        if (rows !== f.rows) problems.push(`${rows} rows, manifest says ${f.rows}`);
+      }
+    } catch (err) {
+      problems.push((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : errorMessage(err));
+    }
+    report.files.push({ name: f.name, ok: problems.length === 0, problems });
+  }
+  const listed = new Set([MANIFEST, ...manifest.files.map((f) => f.name)]);
+  report.unlisted = (await readdir(dir)).filter((n) => n.endsWith('.parquet') && !listed.has(n));
+  report.ok = report.files.every((f) => f.ok);
+  return report;
+}
+
+export function verifyActivities(ctx: ActivityContext) {
+  const restore = restoreActivities(ctx);
+  return {
+    async verifyBackup(input: { id: string; from: BackupLocation }): Promise<VerifyReport> {
+      if (input.from.dir) return verifyDir(backupDir(ctx.config, input.from.dir));
+      // S3: the listing says what is there; the bytes are checked after download.
+      const plan = await restore.planRestore({ id: input.id, from: input.from }).catch((err) => ({ error: errorMessage(err) }) as const);
+      if ('error' in plan) return { ok: false, files: [], unlisted: [], problems: [plan.error] };
+      try {
+        return await verifyDir(plan.dir);
+      } finally {
+        if (plan.scratch) await rm(plan.dir, { recursive: true, force: true });
+      }
+    },
+
+    /**
+     * Deletes complete backups (those with a manifest) under `base` beyond the policy: keep the
+     * last N and/or those younger than D days. A directory without a manifest is being written
+     * (or never finished) and is never touched; neither is `current`.
+     */
+    async applyRetention(input: { base: BackupLocation; policy: RetentionPolicy; current: string; now: string }): Promise<string[]> {
+      const { keep_last, max_age_days } = input.policy;
+      if (keep_last === undefined && max_age_days === undefined) return [];
+      const local = input.base.dir !== undefined ? backupDir(ctx.config, input.base.dir) : null;
+      const s3 = input.base.s3 ? s3Store(ctx.config, input.base.s3) : null;
+      const complete = new Set<string>();
+      if (local) {
+        for (const e of await readdir(local, { withFileTypes: true }).catch(() => [])) {
+          if (e.isDirectory() && (await stat(path.join(local, e.name, MANIFEST)).catch(() => null))) complete.add(e.name);
+        }
+      }
+      const s3Keys = s3 ? await s3.list('') : [];
+      for (const b of s3Keys) if (b.key.endsWith(`/${MANIFEST}`) && b.key.split('/').length === 2) complete.add(b.key.split('/')[0]);
+      const names = [...complete].filter((n) => /^\d{8}_\d{6}$/.test(n) && n !== input.current).sort().reverse();
+      const cutoff = max_age_days === undefined ? null : backupStamp(new Date(Date.parse(input.now) - max_age_days * 86_400_000));
+      // A backup stays when any rule keeps it (the current run counts as one of the last N).
+      const doomed = names.filter((n, i) => !((keep_last !== undefined && i < keep_last - 1) || (cutoff !== null && n >= cutoff)));
+      for (const name of doomed) {
+        if (local) await rm(path.join(local, name), { recursive: true, force: true });
+        if (s3) await s3.delete(s3Keys.filter((b) => b.key.startsWith(`${name}/`)).map((b) => b.key));
+      }
+      return doomed.sort();
+    },
+  };
+}

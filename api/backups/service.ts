@@ -1,0 +1,127 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import type { z } from 'zod';
+import type { BackupLocation } from '../../core/backup.js';
+import { NotFoundError } from '../../core/errors.js';
+import { VERSION } from '../../core/version.js';
+import type { ScheduledBackupInput } from '../../workflows/backup/scheduled.js';
+import type { ApiDeps } from '../deps.js';
+import { NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
+import type { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from './schemas.js';
+
+// Backup, restore, verify and backup schedules over Temporal. Directories in requests are
+// relative to the backup root; the worker confines them there.
+export type BackupKind = 'backup' | 'restore' | 'verify';
+const TYPES: Record<BackupKind, string> = { backup: 'backupWorkflow', restore: 'restoreWorkflow', verify: 'verifyBackupWorkflow' };
+const SCHEDULED = 'scheduledBackupWorkflow';
+
+export class BackupService {
+  constructor(private readonly deps: ApiDeps) {}
+
+  private async start(kind: BackupKind, id: string, input: unknown, collections?: string[]): Promise<void> {
+    await startOnce(this.deps.temporal, {
+      workflowType: TYPES[kind],
+      workflowId: id,
+      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+      args: [input],
+      kind,
+      collection: collections?.join(',') || '*',
+      token: newJobId(),
+    });
+  }
+
+  async backup(body: z.infer<typeof BackupBody>): Promise<Record<string, unknown>> {
+    const id = body.backup_id ?? newJobId();
+    const location: BackupLocation = { ...(body.output_dir ? { dir: body.output_dir } : {}), ...(body.s3 ? { s3: body.s3 } : {}) };
+    await this.start('backup', id, { location, collections: body.collections, batch_size: body.batch_size, created_at: new Date().toISOString(), vecflow_version: VERSION }, body.collections);
+    return this.get('backup', id);
+  }
+
+  async restore(body: z.infer<typeof RestoreBody>): Promise<Record<string, unknown>> {
+    const id = body.restore_id ?? newJobId();
+    const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
+    await this.start('restore', id, { from, collections: body.collections, dry_run: body.dry_run, clear_existing: body.clear_existing, model: body.model, created_at: new Date().toISOString() }, body.collections);
+    return this.get('restore', id);
+  }
+
+  /** Starts a verification and waits up to wait_seconds for its report. */
+  async verify(body: z.infer<typeof VerifyBody>): Promise<{ finished: boolean; job: Record<string, unknown> }> {
+    const id = body.verify_id ?? newJobId();
+    const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
+    await this.start('verify', id, { from, created_at: new Date().toISOString() });
+    const handle = this.deps.temporal.workflow.getHandle(id);
+    const finished = await Promise.race([
+      handle.result().then(
+        () => true,
+        (err) => err instanceof WorkflowFailedError,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), body.wait_seconds * 1000)),
+    ]);
+    return { finished, job: await this.get('verify', id) };
+  }
+
+  async get(kind: BackupKind, id: string): Promise<Record<string, unknown>> {
+    const desc = await describeJob(this.deps.temporal, id, TYPES[kind]);
+    const state = await queryState<{ status: 'processing' | 'done' | 'failed' }>(this.deps.temporal, id);
+    if (!state) return { id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), detail: NO_WORKER };
+    let detail: string | undefined;
+    if (desc.status.name === 'FAILED') detail = await this.deps.temporal.workflow.getHandle(id).result().then(() => undefined, (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+    return { id, ...state, status: jobStatus(desc, state.status), ...(detail ? { detail } : {}) };
+  }
+
+  async createSchedule(body: z.infer<typeof ScheduleBody>): Promise<Record<string, unknown>> {
+    const id = body.schedule_id ?? `backup-${newJobId()}`;
+    const input: ScheduledBackupInput = {
+      base: { ...(body.output_dir !== undefined ? { dir: body.output_dir } : {}), ...(body.s3 ? { s3: body.s3 } : {}) },
+      collections: body.collections,
+      batch_size: body.batch_size,
+      retention: body.retention,
+      vecflow_version: VERSION,
+    };
+    await this.deps.temporal.schedule.create({
+      scheduleId: id,
+      spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.interval! as `${number}s` }] },
+      action: { type: 'startWorkflow', workflowType: SCHEDULED, taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE, args: [input], workflowId: `scheduled-${id}` },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      memo: { vecflow: 'backup-schedule' },
+    });
+    return this.describeSchedule(id);
+  }
+
+  async listSchedules(): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for await (const s of this.deps.temporal.schedule.list()) {
+      if (s.memo?.vecflow === 'backup-schedule') out.push(await this.describeSchedule(s.scheduleId));
+    }
+    return out;
+  }
+
+  async describeSchedule(id: string): Promise<Record<string, unknown>> {
+    try {
+      const d = await this.deps.temporal.schedule.getHandle(id).describe();
+      if (d.memo?.vecflow !== 'backup-schedule') throw new NotFoundError(`no backup schedule ${id}`);
+      const action = d.action as { args?: unknown[] };
+      return {
+        schedule_id: id,
+        spec: d.spec,
+        input: action.args?.[0],
+        paused: d.state.paused,
+        next_runs: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+        recent_runs: d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), workflow_id: a.action.workflow.workflowId })),
+      };
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new NotFoundError(`no backup schedule ${id}`);
+      throw err;
+    }
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.describeSchedule(id);
+    await this.deps.temporal.schedule.getHandle(id).delete();
+  }
+
+  async triggerSchedule(id: string): Promise<Record<string, unknown>> {
+    await this.describeSchedule(id);
+    await this.deps.temporal.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
+    return this.describeSchedule(id);
+  }
+}

@@ -1,0 +1,113 @@
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../../activities/index.js';
+import type { PartResult, PlannedCollection } from '../../activities/backup/backup.js';
+import { type BackupLocation, type Manifest, type ManifestCollection, DEFAULT_BATCH_SIZE, FORMAT_VERSION, sumDigests } from '../../core/backup.js';
+import { stateQuery } from '../defs.js';
+import { labelJob, setJobStatus } from '../job-attributes.js';
+
+const act = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+export interface BackupInput {
+  location: BackupLocation;
+  collections?: string[];
+  batch_size?: number;
+  created_at: string;
+  vecflow_version: string;
+}
+
+export interface BackupState {
+  id: string;
+  status: 'processing' | 'done' | 'failed';
+  phase: 'planning' | 'writing' | 'manifest' | 'uploading' | 'done';
+  location: BackupLocation;
+  collections: PlannedCollection[];
+  files: Omit<PartResult, 'digest' | 'next'>[];
+  rows_done: number;
+  rows_total: number;
+  progress: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Backs up collections to zstd Parquet (one file per physical collection, or parts of
+ * batch_size rows) plus export_manifest.json, written last. Each part is an activity whose
+ * result is kept in history: a worker killed mid-backup resumes without rewriting finished parts.
+ */
+export async function backupWorkflow(input: BackupInput): Promise<BackupState> {
+  const id = workflowInfo().workflowId;
+  const batch = input.batch_size ?? DEFAULT_BATCH_SIZE;
+  const state: BackupState = { id, status: 'processing', phase: 'planning', location: input.location, collections: [], files: [], rows_done: 0, rows_total: 0, progress: 0, created_at: input.created_at, updated_at: input.created_at };
+  const touch = () => {
+    state.progress = state.rows_total ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total)) : 0;
+    state.updated_at = new Date().toISOString();
+  };
+  setHandler(stateQuery, () => state);
+  labelJob('backup', input.collections?.join(',') || '*', 'processing');
+  try {
+    state.collections = await act.planBackup({ collections: input.collections });
+    state.rows_total = state.collections.reduce((n, c) => n + c.count, 0);
+    const dir = await act.backupTarget({ id, dir: input.location.dir });
+    state.phase = 'writing';
+    const digests = new Map<string, string[]>();
+    let next = 0;
+    const worker = async () => {
+      while (next < state.collections.length) {
+        const spec = state.collections[next++];
+        const { blue: _b, write_target: _w, count, ...physical } = spec;
+        const parts: string[] = [];
+        let cursor: string | null = null;
+        for (let part = 0; ; part++) {
+          const single = count <= batch && part === 0;
+          const r: PartResult = await act.backupPart({ dir, spec: physical, part: single ? null : part, cursor, limit: single ? null : batch });
+          const { digest, next: after, ...file } = r;
+          state.files.push(file);
+          parts.push(digest);
+          state.rows_done += file.rows;
+          touch();
+          if (input.location.s3) await act.uploadBackupFiles({ dir, names: [file.name], s3: input.location.s3 });
+          cursor = after;
+          if (single || cursor === null) break;
+        }
+        digests.set(`${spec.collection}\u0000${spec.model}`, parts);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+
+    state.phase = 'manifest';
+    const collections: ManifestCollection[] = state.collections.map((c) => {
+      const files = state.files.filter((f) => f.collection === c.collection && f.model === c.model);
+      return { name: c.collection, model: c.model, dimension: c.dimension, distance: c.distance, count: files.reduce((n, f) => n + f.rows, 0), blue: c.blue, write_target: c.write_target, digest: sumDigests(digests.get(`${c.collection}\u0000${c.model}`) ?? []) };
+    });
+    const files = [...state.files].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const manifest: Manifest = {
+      export_timestamp: new Date().toISOString(),
+      format_version: FORMAT_VERSION,
+      vecflow_version: input.vecflow_version,
+      total_files: files.length,
+      files,
+      collections,
+      total_embeddings: state.rows_done,
+      metadata: { total_embeddings: state.rows_done, collections: [...new Set(collections.map((c) => c.name))] },
+    };
+    await act.writeManifest({ dir, manifest });
+    if (input.location.s3) {
+      state.phase = 'uploading';
+      await act.uploadBackupFiles({ dir, names: ['export_manifest.json'], s3: input.location.s3 });
+      if (!input.location.dir) await act.removeScratch({ dir });
+    }
+    state.phase = 'done';
+    state.status = 'done';
+    touch();
+    setJobStatus('done');
+    return state;
+  } catch (err) {
+    state.status = 'failed';
+    setJobStatus('failed');
+    throw err;
+  }
+}

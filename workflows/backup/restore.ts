@@ -1,0 +1,96 @@
+import { ApplicationFailure, CancellationScope, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../../activities/index.js';
+import type { RestoreCollection } from '../../activities/backup/restore.js';
+import type { BackupLocation } from '../../core/backup.js';
+import { stateQuery } from '../defs.js';
+import { labelJob, setJobStatus } from '../job-attributes.js';
+
+const act = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'] },
+});
+
+export interface RestoreInput {
+  from: BackupLocation;
+  collections?: string[];
+  dry_run?: boolean;
+  clear_existing?: boolean;
+  /** Model id for files that do not name one (the seed's layout). */
+  model?: string;
+  created_at: string;
+}
+
+export interface RestoreState {
+  id: string;
+  status: 'processing' | 'done' | 'failed';
+  phase: 'planning' | 'importing' | 'verifying' | 'done';
+  dry_run: boolean;
+  format: 'vecflow' | 'seed' | null;
+  collections: Omit<RestoreCollection, 'files'>[];
+  files: { name: string; rows: number; imported: number | null }[];
+  rows_done: number;
+  rows_total: number;
+  progress: number;
+  mismatches: { collection: string; model: string; problem: string }[];
+  detail: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Restores a backup (local directory or S3): checks each file's sha256 before importing it,
+ * restores blue pointers, then compares every collection's count and digest with the manifest.
+ * A dry run reports what would be imported and writes nothing.
+ */
+export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState> {
+  const id = workflowInfo().workflowId;
+  const state: RestoreState = { id, status: 'processing', phase: 'planning', dry_run: !!input.dry_run, format: null, collections: [], files: [], rows_done: 0, rows_total: 0, progress: 0, mismatches: [], detail: null, created_at: input.created_at, updated_at: input.created_at };
+  setHandler(stateQuery, () => state);
+  labelJob('restore', input.collections?.join(',') || '*', 'processing');
+  let scratch: string | null = null;
+  try {
+    const plan = await act.planRestore({ id, from: input.from, collections: input.collections, model: input.model });
+    if (plan.scratch) scratch = plan.dir;
+    state.format = plan.format;
+    state.collections = plan.collections.map(({ files: _f, ...c }) => c);
+    state.files = plan.collections.flatMap((c) => c.files.map((f) => ({ name: f.name, rows: f.rows, imported: null })));
+    state.rows_total = plan.rows;
+    if (!input.dry_run) {
+      state.phase = 'importing';
+      for (const c of plan.collections) {
+        const spec = { collection: c.collection, model: c.model, dimension: c.dimension, distance: c.distance };
+        await act.prepareRestoreTarget({ spec, clear: !!input.clear_existing });
+        for (const f of c.files) {
+          const n = await act.restoreFile({ dir: plan.dir, file: f, spec });
+          state.files.find((x) => x.name === f.name)!.imported = n;
+          state.rows_done += n;
+          state.progress = state.rows_total ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total)) : 100;
+          state.updated_at = new Date().toISOString();
+        }
+        if (c.blue || plan.format === 'seed') await act.restoreBlue({ spec, force: c.blue });
+      }
+      state.phase = 'verifying';
+      for (const c of plan.collections.filter((x) => x.count !== null)) {
+        const now = await act.measureCollection({ spec: { collection: c.collection, model: c.model, dimension: c.dimension, distance: c.distance } });
+        if (now.count !== c.count) state.mismatches.push({ collection: c.collection, model: c.model, problem: `count ${now.count}, manifest says ${c.count}` });
+        if (now.digest !== c.digest) state.mismatches.push({ collection: c.collection, model: c.model, problem: `content digest ${now.digest}, manifest says ${c.digest}` });
+      }
+      if (state.mismatches.length) {
+        throw ApplicationFailure.nonRetryable(`restored data does not match the manifest: ${state.mismatches.map((m) => `${m.collection}/${m.model}: ${m.problem}`).join('; ')}`, 'RestoreMismatch');
+      }
+    }
+    state.phase = 'done';
+    state.status = 'done';
+    state.progress = 100;
+    setJobStatus('done');
+    return state;
+  } catch (err) {
+    state.status = 'failed';
+    state.detail = (err as Error).message;
+    setJobStatus('failed');
+    throw err;
+  } finally {
+    if (scratch) await CancellationScope.nonCancellable(() => act.removeScratch({ dir: scratch! }));
+  }
+}

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pglite'), socketDir: target.socketDir });
   }
   log.info({ store: describeTarget(target) }, 'store ready');
-  const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE);
+  const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE, embedded);
   const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
   const client = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
   const ctx = await prepareContext(config, store, log, client);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Mutex } from 'async-mutex';
 
 // The embedded default store: PGlite (WASM Postgres) with pgvector, persisted under the data
 // dir and served over the Postgres wire protocol on a Unix socket, so the ordinary pg adapter
@@ -13,7 +14,27 @@ export interface EmbeddedPostgres {
   db: PGlite;
   /** Directory holding the `.s.PGSQL.5432` socket, usable as pg's `host`. */
   socketDir: string;
+  /**
+   * Runs `fn` with the database to itself, in this process: no socket client runs a statement
+   * meanwhile, and none is inside a transaction (whose statements ours would otherwise join —
+   * PGlite is one session). For the bulk paths (COPY … '/dev/blob').
+   */
+  exclusive<T>(fn: (db: PGlite) => Promise<T>): Promise<T>;
   stop(): Promise<void>;
+}
+
+/**
+ * pglite-socket runs each client message under `db.runExclusive`; giving it a view of the
+ * database whose runExclusive first takes `lock` lets this process hold every client off.
+ */
+function lockedView(db: PGlite, lock: Mutex): PGlite {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'runExclusive') return <T>(fn: () => Promise<T>) => lock.runExclusive(() => target.runExclusive(fn));
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export function embeddedSocketDir(dataDir: string): string {
@@ -29,11 +50,27 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; socketD
   const db = await PGlite.create({ dataDir: options.dataDir, extensions: { vector } });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
   // The pool needs more than one connection; PGlite multiplexes them onto one session.
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: options.maxConnections ?? 64 });
+  const lock = new Mutex();
+  const server = new PGLiteSocketServer({ db: lockedView(db, lock), path: socketPath, maxConnections: options.maxConnections ?? 64 });
   await server.start();
   return {
     db,
     socketDir: options.socketDir,
+    async exclusive(fn) {
+      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+        const release = await lock.acquire();
+        // A socket client between the statements of its transaction: let it finish first.
+        if (!db.isInTransaction()) {
+          try {
+            return await fn(db);
+          } finally {
+            release();
+          }
+        }
+        release();
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    },
     async stop() {
       await server.stop();
       await db.close();

@@ -15,7 +15,9 @@ import type {
   WriteMode,
 } from '../port.js';
 import { PostgresCatalog, migrate } from './catalog.js';
+import { EmbeddedBulk } from './bulk.js';
 import { type Db, quoteIdent } from './db.js';
+import type { EmbeddedPostgres } from './embedded.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
 import { prepareBatch } from '../batch.js';
 import { CatalogBackedStore } from '../catalog-store.js';
@@ -49,13 +51,20 @@ const TS_SQL = { eq: '=', ne: '<>', ge: '>=', gt: '>', le: '<=', lt: '<' } as co
 export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implements VectorStore {
   readonly kind = 'postgres' as const;
 
-  private constructor(private readonly db: Db) {
+  private readonly bulk: EmbeddedBulk | null;
+
+  private constructor(
+    private readonly db: Db,
+    embedded?: EmbeddedPostgres,
+  ) {
     super(new PostgresCatalog(db));
+    this.bulk = embedded ? new EmbeddedBulk(embedded) : null;
   }
 
-  static async open(db: Db): Promise<PostgresStore> {
+  /** With `embedded` (this process owns the PGlite), point writes and scans take the bulk path. */
+  static async open(db: Db, embedded?: EmbeddedPostgres): Promise<PostgresStore> {
     await migrate(db);
-    return new PostgresStore(db);
+    return new PostgresStore(db, embedded);
   }
 
   async ping(): Promise<void> {
@@ -67,6 +76,10 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const { table, spec } = await this.catalogBackend.resolve(ref);
     if (points.length === 0) return { written: [], skipped: [] };
     const rows = prepareBatch(points, mode, spec.dimension);
+    if (this.bulk) {
+      const writtenIds = new Set(await this.run(ref, () => this.bulk!.upsert(table, rows, mode)));
+      return { written: [...writtenIds], skipped: rows.filter((p) => !writtenIds.has(p.id)).map((p) => p.id) };
+    }
     const rowsSql = 'unnest($1::uuid[], $2::text[], $3::vector[], $4::jsonb[], $5::bigint[])';
     const sql =
       mode === 'update'
@@ -146,6 +159,12 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const { table } = await this.catalogBackend.resolve(ref);
     const params = new SqlParams();
     const where = rangeConditions(options.range, options.cursor ?? null, params);
+    if (this.bulk && (options.withVectors ?? true) && !options.filter) {
+      // Bound values are validated UUIDs, so they can be written into the COPY statement.
+      const literal = where.map((w, i) => w.replace(/\$\d+::uuid/, `'${params.values[i]}'::uuid`));
+      const rows = await this.run(ref, () => this.bulk!.scan(table, literal, options.limit));
+      return { points: rows.map(({ pid: _pid, ...p }) => p), next: rows.length === options.limit ? rows[rows.length - 1].pid : null };
+    }
     const limit = params.add(options.limit, 'int');
     // With a filter, page over the range (not the matches) so every page costs the same and
     // the cursor still moves when nothing in a page matches.

@@ -10,7 +10,8 @@ import { postgresPool } from '../../stores/index.js';
 export async function startTestPglite(options: { persistent?: boolean } = {}): Promise<{
   embedded: EmbeddedPostgres;
   dir: string;
-  openStore(poolSize?: number): Promise<PostgresStore>;
+  /** A store over the socket; with `bulk`, one that also takes this process's COPY bulk path. */
+  openStore(poolSize?: number, options?: { bulk?: boolean }): Promise<PostgresStore>;
   stop(): Promise<void>;
 }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-pg-'));
@@ -22,8 +23,9 @@ export async function startTestPglite(options: { persistent?: boolean } = {}): P
   return {
     embedded,
     dir,
-    async openStore(poolSize = 4) {
-      const store = await PostgresStore.open(new Db(postgresPool({ kind: 'embedded', socketDir: embedded.socketDir }, poolSize)));
+    async openStore(poolSize = 4, options = {}) {
+      const pool = postgresPool({ kind: 'embedded', socketDir: embedded.socketDir }, poolSize);
+      const store = await PostgresStore.open(new Db(pool), options.bulk ? embedded : undefined);
       opened.push(store);
       return store;
     },

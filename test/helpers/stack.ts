@@ -38,7 +38,7 @@ export async function startStack(env: Record<string, string> = {}, options: { in
   const temporal = await testTemporal();
   const config = loadConfig({ VECFLOW_TASK_QUEUE: taskQueue, VECFLOW_DATA_DIR: pglite.dir, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'warn', ...env });
   const log = createLogger('test', 'warn');
-  const store = await pglite.openStore(4);
+  const store = await pglite.openStore(4, { bulk: true });
   await ensureSearchAttributes(temporal.client);
   const ctx = await prepareContext(config, store, log, temporal.client);
   const connection: NativeConnection = await nativeConnection(temporal.address);

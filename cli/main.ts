@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/version.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerCollectionCommands } from './commands/collections.js';
 import { registerReindexCommand } from './commands/reindex.js';
 import { registerStackCommands } from './commands/stack.js';
@@ -10,6 +11,7 @@ program.name('vecflow').description('Durable vector-data operations on Temporal'
 registerStackCommands(program);
 registerCollectionCommands(program);
 registerReindexCommand(program);
+registerBackupCommands(program);
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(`vecflow: ${err instanceof Error ? err.message : String(err)}`);

@@ -101,6 +101,17 @@ export function restoreActivities(ctx: ActivityContext) {
       return { ...plan, collections: wanted, files: wanted.reduce((n, c) => n + c.files.length, 0), rows: wanted.reduce((n, c) => n + c.rows, 0), scratch };
     },
 
+    /** Checks every file's sha256 against the manifest before anything is written. */
+    async checkRestoreFiles(input: { dir: string; files: RestoreFile[] }): Promise<void> {
+      const bad: string[] = [];
+      for (const f of input.files.filter((x) => x.sha256)) {
+        const sha = await sha256File(path.join(input.dir, f.name)).catch(() => 'missing');
+        if (sha !== f.sha256) bad.push(sha === 'missing' ? `${f.name}: missing` : `${f.name}: sha256 does not match the manifest`);
+        Context.current().heartbeat(f.name);
+      }
+      if (bad.length) throw new ValidationError(`backup files failed their checksum, nothing was restored: ${bad.join('; ')}`);
+    },
+
     /** Creates the target (after dropping it, with clear_existing). */
     async prepareRestoreTarget(input: { spec: PhysicalSpec; clear: boolean }): Promise<void> {
       if (input.clear) await ctx.store.dropCollection(input.spec).catch((err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { BackupLocation } from '../../core/backup.js';
 import { NotFoundError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
+import { rootMessage } from '../../workflows/failures.js';
 import type { ScheduledBackupInput } from '../../workflows/backup/scheduled.js';
 import type { ApiDeps } from '../deps.js';
 import { NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
@@ -64,7 +65,7 @@ export class BackupService {
     const state = await queryState<{ status: 'processing' | 'done' | 'failed' }>(this.deps.temporal, id);
     if (!state) return { id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), detail: NO_WORKER };
     let detail: string | undefined;
-    if (desc.status.name === 'FAILED') detail = await this.deps.temporal.workflow.getHandle(id).result().then(() => undefined, (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+    if (desc.status.name === 'FAILED') detail = await this.deps.temporal.workflow.getHandle(id).result().then(() => undefined, rootMessage);
     return { id, ...state, status: jobStatus(desc, state.status), ...(detail ? { detail } : {}) };
   }
 

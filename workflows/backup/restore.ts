@@ -3,6 +3,7 @@ import type * as activities from '../../activities/index.js';
 import type { RestoreCollection } from '../../activities/backup/restore.js';
 import type { BackupLocation } from '../../core/backup.js';
 import { stateQuery } from '../defs.js';
+import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 
 const act = proxyActivities<activities.Activities>({
@@ -57,6 +58,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
     state.files = plan.collections.flatMap((c) => c.files.map((f) => ({ name: f.name, rows: f.rows, imported: null })));
     state.rows_total = plan.rows;
     if (!input.dry_run) {
+      await act.checkRestoreFiles({ dir: plan.dir, files: plan.collections.flatMap((c) => c.files) });
       state.phase = 'importing';
       for (const c of plan.collections) {
         const spec = { collection: c.collection, model: c.model, dimension: c.dimension, distance: c.distance };
@@ -87,7 +89,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
     return state;
   } catch (err) {
     state.status = 'failed';
-    state.detail = (err as Error).message;
+    state.detail = rootMessage(err);
     setJobStatus('failed');
     throw err;
   } finally {

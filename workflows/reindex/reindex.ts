@@ -14,6 +14,7 @@ import { MAX_FAILURES_KEPT } from '../../activities/reindex/types.js';
 import { splitIdSpace } from '../../core/id-space.js';
 import { REINDEX_DEFAULTS, defaultShardCount, lockWorkflowId, shardWorkflowId } from '../../core/reindex.js';
 import { lockGrantedSignal, lockRefusedSignal, releaseLockSignal, shardProgressSignal, stateQuery } from '../defs.js';
+import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 import { type ReindexInput, type ReindexState, newReindexState } from './state.js';
 import { reindexShardWorkflow } from './shard.js';
@@ -131,7 +132,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
     // Whatever went wrong, the destination stops receiving writes and blue stays as it was.
     await CancellationScope.nonCancellable(async () => {
       await setWriteTarget({ ...dest, on: false });
-      state.detail = state.detail ?? (err as Error).message;
+      state.detail = state.detail ?? rootMessage(err);
       setStatus(isCancellation(err) ? 'canceled' : 'failed');
     });
     throw err;

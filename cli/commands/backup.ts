@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import { BackupService } from '../../api/backups/service.js';
+import { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from '../../api/backups/schemas.js';
+import { parse } from '../../api/validate.js';
+import { createLogger } from '../../core/logger.js';
+import { LazyStore } from '../../stores/lazy.js';
+import { openStore, storeTarget } from '../../stores/index.js';
+import { stateQuery } from '../../workflows/defs.js';
+import { rootMessage } from '../../workflows/failures.js';
+import { cliConfig, cliTemporal, printJson } from '../context.js';
+import { followJob } from '../follow.js';
+
+// backup, restore, verify, schedule and status: the same service the REST API uses, through
+// Temporal, with a progress bar (rows, rows/s, ETA) from the workflow's state query.
+type Opts = Record<string, unknown> & { json?: boolean };
+
+async function withService<T>(fn: (service: BackupService, client: ReturnType<typeof cliTemporal>) => Promise<T>): Promise<T> {
+  const config = cliConfig();
+  const temporal = cliTemporal(config);
+  const store = new LazyStore(() => openStore(storeTarget(config), 1));
+  try {
+    return await fn(new BackupService({ config, store, temporal, log: createLogger('cli', 'silent') }), temporal);
+  } finally {
+    await store.close();
+    await temporal.connection.close();
+  }
+}
+
+const s3 = (o: Opts) => (o.s3Bucket ? { s3: { bucket: String(o.s3Bucket), prefix: String(o.s3Prefix ?? '') } } : {});
+
+async function follow(client: ReturnType<typeof cliTemporal>, id: string, json: boolean | undefined): Promise<void> {
+  const { state, closed } = await followJob<{ rows_done: number; rows_total: number; phase: string }>(client, id, (s) => ({ value: s.rows_done ?? 0, total: s.rows_total ?? 0, label: s.phase ?? '' }), { quiet: json });
+  const failed = closed !== 'COMPLETED';
+  const detail = failed ? await client.workflow.getHandle(id).result().then(() => null, rootMessage) : null;
+  if (json) printJson({ ...state, status: failed ? 'failed' : 'done', ...(detail ? { detail } : {}) });
+  else console.error(`${id}: ${failed ? `failed — ${detail}` : 'done'}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+export function registerBackupCommands(program: Command): void {
+  const location = (c: Command) => c.option('--s3-bucket <bucket>', 'S3 bucket (S3_ENDPOINT for SeaweedFS/MinIO)').option('--s3-prefix <prefix>', 'key prefix in the bucket', '').option('--json', 'print the final job as JSON', false);
+
+  location(
+    program
+      .command('backup')
+      .description('back up collections to zstd Parquet + export_manifest.json (a directory under the backup root and/or S3)')
+      .option('--output-dir <dir>', 'directory, relative to the backup root (VECFLOW_BACKUP_ROOT)')
+      .option('--collections <names...>', 'only these collections (default: all)')
+      .option('--batch-size <n>', 'rows per Parquet part', (v) => Number(v))
+      .option('--id <id>', 'job id (default: generated)'),
+  ).action((o: Opts) =>
+    withService(async (service, client) => {
+      const body = parse(BackupBody, { backup_id: o.id, output_dir: o.outputDir, collections: o.collections, batch_size: o.batchSize, ...s3(o) }, 'body');
+      const job = await service.backup(body);
+      await follow(client, String(job.id), o.json);
+    }),
+  );
+
+  location(
+    program
+      .command('restore')
+      .description('restore a backup (checks sha256 per file, then counts and digests against the manifest)')
+      .option('--input-dir <dir>', 'directory, relative to the backup root')
+      .option('--collections <names...>', 'only these collections')
+      .option('--dry-run', 'report what would be imported and write nothing', false)
+      .option('--clear-existing', 'DESTRUCTIVE: drop and recreate each target collection first', false)
+      .option('--model <id>', 'model for files that do not name one (the seed layout)')
+      .option('--id <id>', 'job id (default: generated)'),
+  ).action((o: Opts) =>
+    withService(async (service, client) => {
+      const body = parse(RestoreBody, { restore_id: o.id, input_dir: o.inputDir, collections: o.collections, dry_run: o.dryRun, clear_existing: o.clearExisting, model: o.model, ...s3(o) }, 'body');
+      const job = await service.restore(body);
+      await follow(client, String(job.id), o.json);
+    }),
+  );
+
+  location(program.command('verify').description("check a backup's files against its manifest without restoring").option('--input-dir <dir>', 'directory, relative to the backup root')).action((o: Opts) =>
+    withService(async (service) => {
+      const { job } = await service.verify(parse(VerifyBody, { input_dir: o.inputDir, wait_seconds: 300, ...s3(o) }, 'body'));
+      printJson(job);
+      process.exitCode = job.status === 'done' ? 0 : 1;
+    }),
+  );
+
+  const schedule = program.command('schedule').description('backup schedules (Temporal Schedules, overlap SKIP)');
+  location(
+    schedule
+      .command('create')
+      .option('--id <id>', 'schedule id')
+      .option('--cron <expr>', 'cron expression, e.g. "0 2 * * *"')
+      .option('--interval <every>', 'interval, e.g. 6h or 1d')
+      .option('--output-dir <dir>', 'base directory under the backup root; each run writes <dir>/<YYYYMMDD_HHMMSS>/')
+      .option('--collections <names...>', 'only these collections')
+      .option('--batch-size <n>', 'rows per part', (v) => Number(v))
+      .option('--keep-last <n>', 'retention: keep the last N backups', (v) => Number(v))
+      .option('--max-age-days <d>', 'retention: keep backups younger than D days', (v) => Number(v)),
+  ).action((o: Opts) =>
+    withService(async (service) => {
+      const retention = { ...(o.keepLast !== undefined ? { keep_last: o.keepLast } : {}), ...(o.maxAgeDays !== undefined ? { max_age_days: o.maxAgeDays } : {}) };
+      printJson(await service.createSchedule(parse(ScheduleBody, { schedule_id: o.id, cron: o.cron, interval: o.interval, output_dir: o.outputDir, collections: o.collections, batch_size: o.batchSize, retention, ...s3(o) }, 'body')));
+    }),
+  );
+  schedule.command('list').action(() => withService(async (service) => printJson(await service.listSchedules())));
+  schedule.command('delete <id>').action((id: string) => withService(async (service) => printJson(await service.deleteSchedule(id).then(() => ({ deleted: id })))));
+  schedule.command('trigger <id>').action((id: string) => withService(async (service) => printJson(await service.triggerSchedule(id))));
+
+  program
+    .command('status <job>')
+    .description("any vecflow job's status and state (task, reindex, backup, restore, …)")
+    .action((id: string) =>
+      withService(async (_service, client) => {
+        const handle = client.workflow.getHandle(id);
+        const desc = await handle.describe();
+        const state = await handle.query(stateQuery).catch(() => null);
+        printJson({ id, type: desc.type, temporal_status: desc.status.name, started: desc.startTime, closed: desc.closeTime ?? null, state });
+        process.exitCode = ['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(desc.status.name) ? 1 : 0;
+      }),
+    );
+}

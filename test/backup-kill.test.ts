@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -44,8 +44,9 @@ describe('backup and restore survive a killed worker', () => {
     workers.push(spawnWorker(stack.workerEnv));
     await stack.api('/api/v1/backups', { body: { backup_id: 'bk', output_dir: 'bk', batch_size: 2000 } });
     const dir = path.join(root, 'bk');
-    await until('backups', 'bk', () => readdirSync(dir, { withFileTypes: true }).filter((e) => e.name.endsWith('.parquet')).length >= 3);
-    const finished = Object.fromEntries(readdirSync(dir).filter((n) => n.endsWith('.parquet')).map((n) => [n, statSync(path.join(dir, n)).mtimeMs]));
+    const parquetFiles = () => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.parquet')) : []);
+    await until('backups', 'bk', () => parquetFiles().length >= 3);
+    const finished = Object.fromEntries(parquetFiles().map((n) => [n, statSync(path.join(dir, n)).mtimeMs]));
     await kill();
     const done = await until('backups', 'bk', (s) => s.status !== 'processing' && !s.detail?.includes('no worker'));
     assert.equal(done.status, 'done', JSON.stringify(done).slice(0, 300));

@@ -85,6 +85,8 @@ export function backupActivities(ctx: ActivityContext) {
         vecflow_dimension: String(input.spec.dimension),
         vecflow_distance: input.spec.distance,
       });
+      // A part that ended exactly on the last point must not announce another (empty) one.
+      if (next !== null && (await ctx.store.scan(input.spec, { cursor: next, limit: 1, withVectors: false })).points.length === 0) next = null;
       return { name, collection: input.spec.collection, model: input.spec.model, part: input.part, ...written, digest: digest.hex(), next };
     },
 

@@ -8,7 +8,8 @@ import { labelJob, setJobStatus } from '../job-attributes.js';
 
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '2 minutes',
+  // Pages heartbeat every few seconds; a dead worker is noticed within this.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'] },
 });
 

@@ -5,7 +5,7 @@ import type { BackupLocation } from '../../core/backup.js';
 import { stateQuery } from '../defs.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 
-const { verifyBackup } = proxyActivities<activities.Activities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
+const { verifyBackup } = proxyActivities<activities.Activities>({ startToCloseTimeout: '2 hours', retry: { maximumAttempts: 5 } });
 
 /** Checks a backup's files against its manifest without restoring anything; fails when they differ. */
 export async function verifyBackupWorkflow(input: { from: BackupLocation; created_at: string }): Promise<VerifyReport> {

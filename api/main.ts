@@ -24,6 +24,9 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.env.PORT, host, () => resolve(s)).on('error', reject);
   });
+  // Longer than clients' idle keep-alive, so a client never reuses a socket we just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const addr = server.address();
   log.info({ url: `http://${host}:${typeof addr === 'object' && addr ? addr.port : config.env.PORT}` }, 'api listening');
 

@@ -177,6 +177,32 @@ describe('backup and restore', () => {
     assert.equal((await stack.api('/api/v1/backups/schedules/nightly')).status, 404);
   });
 
+  it('runs from the CLI: backup, verify, dry-run restore, schedule list, status', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { ROOT } = await import('../devstack/tools.js');
+    const env = { ...process.env, ...stack.workerEnv };
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const b = await cli(['backup', '--output-dir', 'cli', '--collections', 'categories', '--id', 'cli-backup', '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(JSON.parse(b.stdout).rows_done, 100);
+    const v = await cli(['verify', '--input-dir', 'cli']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal(JSON.parse(v.stdout).report.ok, true);
+    const r = await cli(['restore', '--input-dir', 'cli', '--dry-run', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([JSON.parse(r.stdout).status, JSON.parse(r.stdout).rows_total], ['done', 100]);
+    const bad = await cli(['restore', '--input-dir', 'does-not-exist', '--json']);
+    assert.equal(bad.code, 1);
+    const st = await cli(['status', 'cli-backup']);
+    assert.equal(JSON.parse(st.stdout).type, 'backupWorkflow');
+    assert.deepEqual(JSON.parse((await cli(['schedule', 'list'])).stdout), []);
+  });
+
   it('refuses directories outside the backup root', async () => {
     for (const dir of ['../escape', '/etc', 'a/../../b']) {
       const r = await job('backups', { output_dir: dir });

@@ -51,6 +51,8 @@ export async function startStack(env: Record<string, string> = {}, options: { in
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const { port } = server.address() as { port: number };
   const apiUrl = `http://127.0.0.1:${port}`;
 

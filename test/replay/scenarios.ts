@@ -80,4 +80,28 @@ export const SCENARIOS: ReplayScenario[] = [
       return ['replay-reindex', done.children[0], lock];
     },
   },
+  {
+    name: 'backup-verify-restore-scheduled',
+    async run(stack) {
+      await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 250, 'bk');
+      const wait = async (route: string, id: string) => {
+        for (;;) {
+          const s = (await stack.api(`/api/v1/${route}/${id}`)).body;
+          if (s.status !== 'processing') return s;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await stack.api('/api/v1/backups', { body: { backup_id: 'replay-backup', output_dir: 'rep', batch_size: 100, collections: ['categories'] } });
+      await wait('backups', 'replay-backup');
+      await stack.api('/api/v1/backups/verify', { body: { verify_id: 'replay-verify', input_dir: 'rep' } });
+      await stack.api('/api/v1/restores', { body: { restore_id: 'replay-restore', input_dir: 'rep', clear_existing: true } });
+      await wait('restores', 'replay-restore');
+      await stack.client.workflow.execute('scheduledBackupWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId: 'replay-scheduled',
+        args: [{ base: { dir: 'sched' }, collections: ['categories'], retention: { keep_last: 1 }, vecflow_version: 'replay' }],
+      });
+      return ['replay-backup', 'replay-verify', 'replay-restore', 'replay-scheduled'];
+    },
+  },
 ];

@@ -32,9 +32,9 @@ export interface TestStack {
  * The real thing, in one process: Temporal (dev server), PGlite served on its socket, a worker
  * on a task queue of its own, and the API on an ephemeral port.
  */
-export async function startStack(env: Record<string, string> = {}, options: { inProcessWorker?: boolean } = {}): Promise<TestStack> {
+export async function startStack(env: Record<string, string> = {}, options: { inProcessWorker?: boolean; persistentStore?: boolean } = {}): Promise<TestStack> {
   const taskQueue = uniqueQueue('test');
-  const pglite = await startTestPglite();
+  const pglite = await startTestPglite({ persistent: options.persistentStore });
   const temporal = await testTemporal();
   const config = loadConfig({ VECFLOW_TASK_QUEUE: taskQueue, VECFLOW_DATA_DIR: pglite.dir, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'warn', ...env });
   const log = createLogger('test', 'warn');

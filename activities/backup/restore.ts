@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { type BackupLocation, type Manifest, MANIFEST, parseBackupFileName } from '../../core/backup.js';
@@ -34,7 +34,11 @@ export interface RestorePlan {
 
 /** Where the files of a backup are on disk: its directory, or S3 downloaded into scratch. */
 async function localCopy(ctx: ActivityContext, id: string, from: BackupLocation): Promise<{ dir: string; scratch: boolean }> {
-  if (from.dir) return { dir: backupDir(ctx.config, from.dir), scratch: false };
+  if (from.dir) {
+    const dir = backupDir(ctx.config, from.dir);
+    if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new NotFoundError(`no backup directory ${from.dir} under the backup root`);
+    return { dir, scratch: false };
+  }
   if (!from.s3) throw new ValidationError('give an input directory or an S3 bucket and prefix');
   const dir = await scratchDir(ctx.config, 'restore', id);
   const store = s3Store(ctx.config, from.s3);

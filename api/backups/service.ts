@@ -50,13 +50,15 @@ export class BackupService {
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
     await this.start('verify', id, { from, created_at: new Date().toISOString() });
     const handle = this.deps.temporal.workflow.getHandle(id);
+    let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       handle.result().then(
         () => true,
         (err) => err instanceof WorkflowFailedError,
       ),
-      new Promise<boolean>((r) => setTimeout(() => r(false), body.wait_seconds * 1000)),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), body.wait_seconds * 1000))),
     ]);
+    clearTimeout(timer); // a pending timer would keep a CLI process alive for wait_seconds
     return { finished, job: await this.get('verify', id) };
   }
 

@@ -1,0 +1,77 @@
+import { assertPointId } from '../core/point-id.js';
+import type { Point } from '../core/types.js';
+
+// The import/export row layout (the seed's columns): `id` and `values` (the vector) are
+// required, `metadata` is a JSON object, every other column is kept in the payload under its own
+// name. In the store, a row's payload is {…columns, metadata: {…}}; export writes the same
+// columns back, so export → import round-trips.
+export const COLUMNS = ['id', 'document_id', 'values', 'content', 'metadata', 'chunk_id', 'content_hash', 'content_type', 'language', 'chunk_index', 'chunk_count', 'model', 'created_at', 'updated_at'] as const;
+const PAYLOAD_COLUMNS = COLUMNS.filter((c) => c !== 'id' && c !== 'values' && c !== 'metadata');
+
+export class RowError extends Error {}
+
+/** A row (CSV cells are strings; JSON/Parquet values keep their types) → a point, or RowError. */
+export function rowToPoint(row: Record<string, unknown>, dimension: number | null, timestamp: bigint): Point {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new RowError('a row must be an object');
+  if (row.id === undefined || row.id === null || row.id === '') throw new RowError('Missing required field: id');
+  const id = typeof row.id === "number" ? String(row.id) : (row.id as string);
+  try {
+    assertPointId(id, 'id');
+  } catch (err) {
+    throw new RowError((err as Error).message);
+  }
+  if (row.values === undefined || row.values === null || row.values === '') throw new RowError('Missing required field: values');
+  let values = row.values;
+  if (typeof values === 'string') {
+    try {
+      values = JSON.parse(values);
+    } catch (err) {
+      throw new RowError(`Invalid JSON in values: ${(err as Error).message}`);
+    }
+  }
+  if (!Array.isArray(values)) throw new RowError('values must be an array of numbers');
+  const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  if (bad >= 0) throw new RowError(`values[${bad}] is not a finite number`);
+  if (dimension !== null && values.length !== dimension) throw new RowError(`Vector dimension mismatch: expected ${dimension}, got ${values.length}`);
+  if (values.length < 2) throw new RowError('values must have at least 2 numbers');
+  let metadata: unknown = row.metadata ?? {};
+  if (typeof metadata === 'string') {
+    try {
+      metadata = metadata.trim() ? JSON.parse(metadata) : {};
+    } catch (err) {
+      throw new RowError(`Invalid JSON in metadata: ${(err as Error).message}`);
+    }
+  }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new RowError('metadata must be a JSON object');
+  const payload: Record<string, unknown> = { metadata };
+  for (const [k, v] of Object.entries(row)) {
+    if (k === 'id' || k === 'values' || k === 'metadata' || v === undefined || v === null || v === '') continue;
+    payload[k] = (k === 'chunk_index' || k === 'chunk_count') && typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  }
+  return { id, vector: Float32Array.from(values as number[]), payload, timestamp };
+}
+
+/** A stored point → a row with the seed's columns (metadata as an object, values as numbers). */
+export function pointToRow(p: Point): Record<string, unknown> {
+  const { metadata, ...rest } = p.payload as { metadata?: unknown } & Record<string, unknown>;
+  const row: Record<string, unknown> = { id: p.id };
+  for (const c of PAYLOAD_COLUMNS) row[c] = rest[c] ?? null;
+  for (const [k, v] of Object.entries(rest)) if (!(k in row)) row[k] = v;
+  return { ...row, values: Array.from(p.vector), metadata: metadata ?? {} };
+}
+
+/**
+ * The seed's filters name metadata keys directly ({"category": "important"}) as well as columns
+ * (chunk_index): a path that is not a column is looked up inside metadata.
+ */
+export function datasetFilter(raw: unknown): unknown {
+  if (Array.isArray(raw)) return raw.map(datasetFilter);
+  if (!raw || typeof raw !== 'object') return raw;
+  return Object.fromEntries(
+    Object.entries(raw as Record<string, unknown>).map(([k, v]) => {
+      if (k.startsWith('$')) return [k, datasetFilter(v)];
+      const root = k.split('.')[0];
+      return [(COLUMNS as readonly string[]).includes(root) ? k : `metadata.${k}`, v];
+    }),
+  );
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { duckdb, sqlString } from '../datafiles/duckdb.js';
+import { type ReadRow, detectFormat, readRows } from '../datafiles/readers.js';
+import { RowError, datasetFilter, pointToRow, rowToPoint } from '../datafiles/rows.js';
+
+// The import/export file layer: the seed's rows, its error classes and its filter examples.
+const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-rows-'));
+const SEED_CSV = `id,document_id,values,content,metadata,chunk_id,content_hash,content_type,language,chunk_index,chunk_count,model,created_at,updated_at
+doc1,doc1,"[0.1,0.2,0.3]","Sample text","{""category"":""test""}",chunk1,hash123,text/plain,en,0,1,text-embedding-ada-002,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z
+`;
+const collect = async (g: AsyncGenerator<ReadRow>) => {
+  const out: ReadRow[] = [];
+  for await (const r of g) out.push(r);
+  return out;
+};
+
+describe('import rows', () => {
+  it("reads the seed's CSV line into a point with its columns in the payload", async () => {
+    const file = path.join(dir, 'seed.csv');
+    writeFileSync(file, SEED_CSV);
+    const [r] = await collect(readRows(file, 'csv'));
+    assert.ok('row' in r);
+    const p = rowToPoint(r.row, 3, 7n);
+    assert.equal(p.id, 'doc1');
+    assert.deepEqual(Array.from(p.vector), [0.1, 0.2, 0.3].map(Math.fround));
+    assert.deepEqual(p.payload, {
+      metadata: { category: 'test' },
+      document_id: 'doc1',
+      content: 'Sample text',
+      chunk_id: 'chunk1',
+      content_hash: 'hash123',
+      content_type: 'text/plain',
+      language: 'en',
+      chunk_index: 0,
+      chunk_count: 1,
+      model: 'text-embedding-ada-002',
+      created_at: '2024-01-01T00:00:00Z',
+      updated_at: '2024-01-01T00:00:00Z',
+    });
+    const back = pointToRow(p);
+    assert.deepEqual(back.metadata, { category: 'test' });
+    assert.deepEqual(rowToPoint(back, 3, 7n), p, 'export → import round-trips');
+  });
+
+  it('reports the seed’s error classes with the row or line', async () => {
+    const file = path.join(dir, 'bad.jsonl');
+    writeFileSync(file, ['{"id": "a", "values": [1, 2, 3]}', '{"id": "b", "values": [1, 2', '', '{"values": [1, 2, 3]}', '{"id": "c", "values": [1, 2]}', '{"id": "d", "values": [1, "x", 3]}'].join('\n'));
+    const rows = await collect(readRows(file, 'jsonl'));
+    assert.deepEqual(rows.map((r) => r.index), [1, 2, 4, 5, 6]);
+    assert.ok('error' in rows[1]);
+    assert.match((rows[1] as { error: string }).error, /^Invalid JSON: /);
+    const errors = rows.filter((r): r is { index: number; row: Record<string, unknown> } => 'row' in r).map((r) => {
+      try {
+        rowToPoint(r.row, 3, 1n);
+        return null;
+      } catch (err) {
+        assert.ok(err instanceof RowError);
+        return [r.index, err.message];
+      }
+    });
+    assert.deepEqual(errors, [null, [4, 'Missing required field: id'], [5, 'Vector dimension mismatch: expected 3, got 2'], [6, 'values[1] is not a finite number']]);
+  });
+
+  it('reads JSON arrays element by element and Parquet with list vectors', async () => {
+    const json = path.join(dir, 'rows.json');
+    writeFileSync(json, JSON.stringify([{ id: 'j1', values: [1, 2], metadata: { a: 1 } }, { id: 'j2', values: [3, 4] }]));
+    const rows = await collect(readRows(json, 'json'));
+    assert.deepEqual(rows, [{ index: 1, row: { id: 'j1', values: [1, 2], metadata: { a: 1 } } }, { index: 2, row: { id: 'j2', values: [3, 4] } }]);
+    const pq = path.join(dir, 'rows.parquet');
+    const con = await duckdb();
+    await con.run(`COPY (SELECT 'p' || i AS id, [i::FLOAT, 0.5::FLOAT] AS "values", '{"k": 1}' AS metadata, i AS chunk_index FROM range(3) t(i)) TO ${sqlString(pq)} (FORMAT PARQUET)`);
+    con.closeSync();
+    const prow = await collect(readRows(pq, 'parquet', 1));
+    assert.deepEqual(prow.map((r) => r.index), [2, 3], 'offset skips rows');
+    const p = rowToPoint((prow[0] as { row: Record<string, unknown> }).row, 2, 1n);
+    assert.deepEqual([p.id, Array.from(p.vector), p.payload], ['p1', [1, 0.5], { metadata: { k: 1 }, chunk_index: 1 }]);
+  });
+
+  it('detects formats from the name, else from the content', async () => {
+    for (const [name, content, expected] of [['a.csv', 'id,values', 'csv'], ['a.ndjson', '{}', 'jsonl'], ['upload', '[{"id":1}]', 'json'], ['upload2', '{"id":1}\n', 'jsonl'], ['upload3', 'id,values\n', 'csv']] as const) {
+      const file = path.join(dir, name);
+      writeFileSync(file, content);
+      assert.equal(await detectFormat(file), expected, name);
+    }
+  });
+
+  it("translates the seed's filters: metadata keys by name, columns as columns", () => {
+    assert.deepEqual(datasetFilter({ category: 'important' }), { 'metadata.category': 'important' });
+    assert.deepEqual(datasetFilter({ $and: [{ category: 'documents' }, { rating: { $gte: 4.0 } }] }), { $and: [{ 'metadata.category': 'documents' }, { 'metadata.rating': { $gte: 4.0 } }] });
+    assert.deepEqual(datasetFilter({ chunk_index: { $gte: 0, $lt: 10000 } }), { chunk_index: { $gte: 0, $lt: 10000 } });
+  });
+});

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../test/helpers/stack.js';
 import { randomVector, rng } from '../test/helpers/data.js';
+import { waitForJob } from '../test/helpers/tasks.js';
 
 // `npm run bench:backup`: backup and restore of N × D vectors (default 200,000 × 768) on the
 // embedded store (persisted on disk, as `npm start` runs it), next to the store's own raw
@@ -24,13 +25,7 @@ const phase = async <T>(fn: () => Promise<T>): Promise<{ secs: number; peak: num
   const value = await fn();
   return { secs: (performance.now() - t) / 1000, peak, value };
 };
-const wait = async (route: string, id: string) => {
-  for (;;) {
-    const s = (await stack.api(`/api/v1/${route}/${id}`)).body;
-    if (s.status !== 'processing') return s;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
+const wait = (route: string, id: string) => waitForJob(stack, route, id, 3_600_000);
 
 try {
   await stack.store.ensureCollection({ ...ref, dimension: D, distance: 'cosine' });

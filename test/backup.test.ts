@@ -7,6 +7,7 @@ import { fingerprint } from './helpers/fingerprint.js';
 import { testS3 } from './helpers/s3.js';
 import { seedTextItems } from './helpers/seed.js';
 import { startStack, type TestStack } from './helpers/stack.js';
+import { waitForJob } from './helpers/tasks.js';
 
 // Backup and restore on a real Temporal dev server, the embedded store and a SeaweedFS S3.
 const items = { collection: 'items', model: 'hash-384' };
@@ -21,11 +22,7 @@ describe('backup and restore', () => {
   const job = async (route: string, body: unknown) => {
     const res = await stack.api(`/api/v1/${route}`, { body });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    for (;;) {
-      const j = (await stack.api(`/api/v1/${route}/${encodeURIComponent(res.body.id)}`)).body;
-      if (j.status !== 'processing') return j;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    return waitForJob(stack, route, res.body.id);
   };
 
   before(async () => {

@@ -57,9 +57,5 @@ export function reindexActivities(ctx: ActivityContext) {
       await ctx.store.setBlue(input);
       await ctx.store.setWriteTarget(input, false);
     },
-
-    async nowNs(): Promise<string> {
-      return (BigInt(Date.now()) * 1_000_000n).toString();
-    },
   };
 }

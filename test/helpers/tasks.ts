@@ -14,3 +14,14 @@ export async function waitForTask(stack: TestStack, path: string, id: string, un
 
 export const UPSERTS = '/embeddings/upsertion-tasks';
 export const DELETES = '/embeddings/deletion-tasks';
+
+/** Polls a backup/restore-style job (`/api/v1/<route>/<id>`) until it is no longer processing. */
+export async function waitForJob(stack: TestStack, route: string, id: string, timeoutMs = 600_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await stack.api(`/api/v1/${route}/${encodeURIComponent(id)}`)).body;
+    if (job.status !== 'processing') return job;
+    if (Date.now() > deadline) throw new Error(`${route}/${id} still processing after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,7 +1,7 @@
 import type { TestStack } from '../helpers/stack.js';
 import { REINDEX, startReindex } from '../helpers/reindex.js';
 import { seedTextItems } from '../helpers/seed.js';
-import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
+import { DELETES, UPSERTS, waitForJob, waitForTask } from '../helpers/tasks.js';
 
 // Workflow runs whose histories are kept in test/histories/ and replayed by test/replay.test.ts,
 // so a change that breaks determinism for runs already in flight fails the suite. Record (after
@@ -84,18 +84,11 @@ export const SCENARIOS: ReplayScenario[] = [
     name: 'backup-verify-restore-scheduled',
     async run(stack) {
       await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 250, 'bk');
-      const wait = async (route: string, id: string) => {
-        for (;;) {
-          const s = (await stack.api(`/api/v1/${route}/${id}`)).body;
-          if (s.status !== 'processing') return s;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
       await stack.api('/api/v1/backups', { body: { backup_id: 'replay-backup', output_dir: 'rep', batch_size: 100, collections: ['categories'] } });
-      await wait('backups', 'replay-backup');
+      await waitForJob(stack, 'backups', 'replay-backup');
       await stack.api('/api/v1/backups/verify', { body: { verify_id: 'replay-verify', input_dir: 'rep' } });
       await stack.api('/api/v1/restores', { body: { restore_id: 'replay-restore', input_dir: 'rep', clear_existing: true } });
-      await wait('restores', 'replay-restore');
+      await waitForJob(stack, 'restores', 'replay-restore');
       await stack.client.workflow.execute('scheduledBackupWorkflow', {
         taskQueue: stack.taskQueue,
         workflowId: 'replay-scheduled',

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { type Manifest, type ManifestFile, type S3Location, MANIFEST, backupFileName } from '../../core/backup.js';
@@ -64,6 +64,13 @@ export function backupActivities(ctx: ActivityContext) {
     async backupPart(input: PartInput): Promise<PartResult> {
       const activity = Context.current();
       const name = backupFileName(input.spec.collection, input.spec.model, input.part);
+      // A part finished by a worker that died before reporting it is taken as it is, not rewritten.
+      const sidecar = path.join(input.dir, `.${name}.result.json`);
+      const done = await readFile(sidecar, 'utf8').then((t) => JSON.parse(t) as PartResult & { from: string | null }, () => null);
+      if (done && done.from === input.cursor) {
+        const { from: _from, ...result } = done;
+        return result;
+      }
       const digest = new Digest();
       let next: string | null = input.cursor;
       let rows = 0;
@@ -87,7 +94,10 @@ export function backupActivities(ctx: ActivityContext) {
       });
       // A part that ended exactly on the last point must not announce another (empty) one.
       if (next !== null && (await ctx.store.scan(input.spec, { cursor: next, limit: 1, withVectors: false })).points.length === 0) next = null;
-      return { name, collection: input.spec.collection, model: input.spec.model, part: input.part, ...written, digest: digest.hex(), next };
+      const result: PartResult = { name, collection: input.spec.collection, model: input.spec.model, part: input.part, ...written, digest: digest.hex(), next };
+      await writeFile(`${sidecar}.tmp`, JSON.stringify({ ...result, from: input.cursor }));
+      await rename(`${sidecar}.tmp`, sidecar);
+      return result;
     },
 
     /** Writes the manifest, last: its presence means the backup is complete. */
@@ -95,6 +105,8 @@ export function backupActivities(ctx: ActivityContext) {
       const file = path.join(input.dir, MANIFEST);
       await writeFile(`${file}.tmp`, JSON.stringify(input.manifest, null, 2));
       await rename(`${file}.tmp`, file);
+      // The per-part results were only there to resume; the manifest now holds them.
+      for (const n of await readdir(input.dir)) if (n.startsWith('.') && n.endsWith('.result.json')) await rm(path.join(input.dir, n), { force: true });
     },
 
     /** Uploads files to S3 (the manifest is uploaded in a call of its own, after the rest). */

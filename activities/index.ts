@@ -7,6 +7,11 @@ import { reindexActivities } from './reindex/index.js';
 import { backupActivities } from './backup/backup.js';
 import { restoreActivities } from './backup/restore.js';
 import { verifyActivities } from './backup/verify.js';
+import { cleanupActivities } from './datasets/cleanup.js';
+import { exportActivities } from './datasets/export.js';
+import { importChunkActivities } from './datasets/import-chunk.js';
+import { jobActivities } from './datasets/jobs.js';
+import { prepareImportActivities } from './datasets/prepare-import.js';
 
 export type { ActivityContext } from './context.js';
 
@@ -21,6 +26,11 @@ export function createActivities(ctx: ActivityContext) {
     ...backupActivities(ctx),
     ...restoreActivities(ctx),
     ...verifyActivities(ctx),
+    ...prepareImportActivities(ctx),
+    ...importChunkActivities(ctx),
+    ...exportActivities(ctx),
+    ...jobActivities(ctx),
+    ...cleanupActivities(ctx),
   });
 }
 

@@ -6,7 +6,10 @@ import { requireApiKey } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { OpenApiRegistry } from './openapi.js';
+import { httpRequests } from '../core/metrics.js';
 import { backupRoutes } from './routes/backups.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { collectionRoutes } from './routes/collections.js';
 import { embeddingTaskRoutes } from './routes/embedding-tasks.js';
 import { healthRoutes } from './routes/health.js';
@@ -25,6 +28,10 @@ export function createApp(deps: ApiDeps): Express {
     res.set('x-request-id', res.locals.requestId);
     next();
   });
+  app.use((req, res, next) => {
+    res.on('finish', () => httpRequests.inc({ method: req.method, route: req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
   app.use(pinoHttp({ logger: deps.log, genReqId: (_req, res) => res.locals.requestId, autoLogging: { ignore: (req) => req.url === '/health' } }));
   app.use(healthRoutes(deps, openapi));
 
@@ -37,6 +44,8 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(valdRoutes(deps, openapi));
   v1.use(reindexRoutes(deps, openapi));
   v1.use(backupRoutes(deps, openapi));
+  v1.use(datasetRoutes(deps, openapi));
+  v1.use(metricsRoutes(deps, openapi));
   v1.get('/openapi.json', (_req, res) => {
     res.json(openapi.document());
   });

@@ -28,6 +28,18 @@ export const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: optional.default('default'),
   DATABASE_URL: optional,
   VECFLOW_BACKUP_ROOT: optional,
+  /** Largest accepted import upload (`bytes` syntax: 500mb, 10gb). */
+  VECFLOW_UPLOAD_LIMIT: optional.default('10gb'),
+  /** Largest import batch_size a request may ask for. */
+  VECFLOW_IMPORT_MAX_BATCH: positive(1000),
+  /** Row errors listed in an import's status; all of them go to its dead-letter file. */
+  VECFLOW_IMPORT_MAX_ERRORS: positive(100),
+  /** Finished import/export jobs (records and files) older than this are removed; 0 keeps them. */
+  VECFLOW_JOB_RETENTION_HOURS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).default(24)),
+  /** Port of the worker's own Prometheus endpoint (127.0.0.1); 0 turns it off. */
+  VECFLOW_WORKER_METRICS_PORT: port(0),
+  /** Worker metrics endpoints the API's /metrics/prometheus merges in (comma-separated URLs). */
+  VECFLOW_WORKER_METRICS_URLS: optional.transform((v) => (v ?? '').split(',').map((u) => u.trim()).filter(Boolean)),
   S3_ENDPOINT: optional,
   QDRANT_URL: optional,
   QDRANT_API_KEY: optional,

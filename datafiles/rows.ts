@@ -10,9 +10,40 @@ const PAYLOAD_COLUMNS = COLUMNS.filter((c) => c !== 'id' && c !== 'values' && c 
 
 export class RowError extends Error {}
 
+/**
+ * Rows of the backup layouts (issue 5) read as import rows: vecflow's own {id, vector, payload,
+ * timestamp} keeps its payload as stored; the LangChain layout {custom_id, embedding, document,
+ * cmetadata} maps onto id, values, content and metadata.
+ */
+function fromBackupLayout(row: Record<string, unknown>): { row: Record<string, unknown>; payload?: Record<string, unknown> } {
+  if (row.values !== undefined) return { row };
+  if (row.vector !== undefined && 'payload' in row) {
+    let payload = row.payload ?? {};
+    if (typeof payload === 'string') {
+      try {
+        payload = JSON.parse(payload);
+      } catch (err) {
+        throw new RowError(`Invalid JSON in payload: ${(err as Error).message}`);
+      }
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new RowError('payload must be a JSON object');
+    return { row: { id: row.id, values: row.vector }, payload: payload as Record<string, unknown> };
+  }
+  if (row.embedding !== undefined) {
+    return { row: { id: row.custom_id ?? row.id, values: row.embedding, content: row.document, metadata: row.cmetadata } };
+  }
+  return { row };
+}
+
+export interface RowOptions {
+  /** The collection embeds text: a row with `content` and no `values` is accepted (empty vector, embedded later). */
+  allowContentOnly?: boolean;
+}
+
 /** A row (CSV cells are strings; JSON/Parquet values keep their types) → a point, or RowError. */
-export function rowToPoint(row: Record<string, unknown>, dimension: number | null, timestamp: bigint): Point {
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new RowError('a row must be an object');
+export function rowToPoint(input: Record<string, unknown>, dimension: number | null, timestamp: bigint, options: RowOptions = {}): Point {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new RowError('a row must be an object');
+  const { row, payload: stored } = fromBackupLayout(input);
   if (row.id === undefined || row.id === null || row.id === '') throw new RowError('Missing required field: id');
   const id = typeof row.id === "number" ? String(row.id) : (row.id as string);
   try {
@@ -20,7 +51,12 @@ export function rowToPoint(row: Record<string, unknown>, dimension: number | nul
   } catch (err) {
     throw new RowError((err as Error).message);
   }
-  if (row.values === undefined || row.values === null || row.values === '') throw new RowError('Missing required field: values');
+  if (row.values === undefined || row.values === null || row.values === '') {
+    if (options.allowContentOnly && typeof row.content === 'string' && row.content.trim()) {
+      return { id, vector: new Float32Array(0), payload: stored ?? payloadOf(row), timestamp };
+    }
+    throw new RowError('Missing required field: values');
+  }
   let values = row.values;
   if (typeof values === 'string') {
     try {
@@ -34,6 +70,10 @@ export function rowToPoint(row: Record<string, unknown>, dimension: number | nul
   if (bad >= 0) throw new RowError(`values[${bad}] is not a finite number`);
   if (dimension !== null && values.length !== dimension) throw new RowError(`Vector dimension mismatch: expected ${dimension}, got ${values.length}`);
   if (values.length < 2) throw new RowError('values must have at least 2 numbers');
+  return { id, vector: Float32Array.from(values as number[]), payload: stored ?? payloadOf(row), timestamp };
+}
+
+function payloadOf(row: Record<string, unknown>): Record<string, unknown> {
   let metadata: unknown = row.metadata ?? {};
   if (typeof metadata === 'string') {
     try {
@@ -48,7 +88,7 @@ export function rowToPoint(row: Record<string, unknown>, dimension: number | nul
     if (k === 'id' || k === 'values' || k === 'metadata' || v === undefined || v === null || v === '') continue;
     payload[k] = (k === 'chunk_index' || k === 'chunk_count') && typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
   }
-  return { id, vector: Float32Array.from(values as number[]), payload, timestamp };
+  return payload;
 }
 
 /** A stored point → a row with the seed's columns (metadata as an object, values as numbers). */

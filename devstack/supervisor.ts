@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../core/config.js';
 import { describeTarget, storeTarget } from '../stores/index.js';
+import { freePort } from './ports.js';
 import { stopProcess } from './process.js';
 import { type TemporalDev, startTemporalDev } from './temporal-dev.js';
 import { ROOT } from './tools.js';
@@ -63,6 +64,9 @@ export async function runSupervisor(): Promise<void> {
     env.TEMPORAL_ADDRESS = temporal.address;
   }
   if (stopping) return;
+  // The worker serves its job metrics on a loopback port; the API sums them into its own.
+  if (!config.env.VECFLOW_WORKER_METRICS_PORT) env.VECFLOW_WORKER_METRICS_PORT = String(await freePort());
+  env.VECFLOW_WORKER_METRICS_URLS ||= `http://127.0.0.1:${env.VECFLOW_WORKER_METRICS_PORT}`;
 
   const launch = (s: Service) => {
     const child = spawn(process.execPath, ['--import', TSX, s.entry], { cwd: process.cwd(), env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

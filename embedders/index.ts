@@ -33,6 +33,10 @@ export class EmbedderRegistry {
     return e;
   }
 
+  has(id: string): boolean {
+    return this.embedders.has(id);
+  }
+
   ids(): string[] {
     return [...this.embedders.keys()];
   }

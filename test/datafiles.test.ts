@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
-import { type ReadRow, detectFormat, readRows } from '../datafiles/readers.js';
+import { type Cursor, type ReadRow, detectFormat } from '../datafiles/readers.js';
+import { type SourceFormat, loadDuplicates, planSource, readSource } from '../datafiles/sources.js';
 import { RowError, datasetFilter, pointToRow, rowToPoint } from '../datafiles/rows.js';
 
 // The import/export file layer: the seed's rows, its error classes and its filter examples.
@@ -18,11 +19,22 @@ const collect = async (g: AsyncGenerator<ReadRow>) => {
   return out;
 };
 
+let n = 0;
+/** Plans a file as an import would, then reads its rows from a cursor. */
+async function readRows(file: string, format: SourceFormat, from: Cursor = { pos: 0, index: 0 }) {
+  const work = path.join(dir, `work-${n++}`);
+  mkdirSync(work);
+  const plan = await planSource(file, format, work);
+  return { plan, rows: await collect(readSource(plan, from)) };
+}
+const strip = (rows: ReadRow[]) => rows.map(({ next: _n, ...r }) => r);
+
 describe('import rows', () => {
   it("reads the seed's CSV line into a point with its columns in the payload", async () => {
     const file = path.join(dir, 'seed.csv');
     writeFileSync(file, SEED_CSV);
-    const [r] = await collect(readRows(file, 'csv'));
+    const { plan, rows: [r] } = await readRows(file, 'csv');
+    assert.deepEqual([plan.total, plan.dimension, plan.duplicates], [1, 3, 0]);
     assert.ok('row' in r);
     const p = rowToPoint(r.row, 3, 7n);
     assert.equal(p.id, 'doc1');
@@ -49,11 +61,12 @@ describe('import rows', () => {
   it('reports the seed’s error classes with the row or line', async () => {
     const file = path.join(dir, 'bad.jsonl');
     writeFileSync(file, ['{"id": "a", "values": [1, 2, 3]}', '{"id": "b", "values": [1, 2', '', '{"values": [1, 2, 3]}', '{"id": "c", "values": [1, 2]}', '{"id": "d", "values": [1, "x", 3]}'].join('\n'));
-    const rows = await collect(readRows(file, 'jsonl'));
+    const { plan, rows } = await readRows(file, 'jsonl');
+    assert.equal(plan.total, 5, 'blank lines are not rows');
     assert.deepEqual(rows.map((r) => r.index), [1, 2, 4, 5, 6]);
     assert.ok('error' in rows[1]);
     assert.match((rows[1] as { error: string }).error, /^Invalid JSON: /);
-    const errors = rows.filter((r): r is { index: number; row: Record<string, unknown> } => 'row' in r).map((r) => {
+    const errors = rows.filter((r): r is Extract<ReadRow, { row: unknown }> => "row" in r).map((r) => {
       try {
         rowToPoint(r.row, 3, 1n);
         return null;
@@ -68,16 +81,55 @@ describe('import rows', () => {
   it('reads JSON arrays element by element and Parquet with list vectors', async () => {
     const json = path.join(dir, 'rows.json');
     writeFileSync(json, JSON.stringify([{ id: 'j1', values: [1, 2], metadata: { a: 1 } }, { id: 'j2', values: [3, 4] }]));
-    const rows = await collect(readRows(json, 'json'));
-    assert.deepEqual(rows, [{ index: 1, row: { id: 'j1', values: [1, 2], metadata: { a: 1 } } }, { index: 2, row: { id: 'j2', values: [3, 4] } }]);
+    const { rows } = await readRows(json, 'json');
+    assert.deepEqual(strip(rows), [{ index: 1, row: { id: 'j1', values: [1, 2], metadata: { a: 1 } } }, { index: 2, row: { id: 'j2', values: [3, 4] } }]);
     const pq = path.join(dir, 'rows.parquet');
     const con = await duckdb();
     await con.run(`COPY (SELECT 'p' || i AS id, [i::FLOAT, 0.5::FLOAT] AS "values", '{"k": 1}' AS metadata, i AS chunk_index FROM range(3) t(i)) TO ${sqlString(pq)} (FORMAT PARQUET)`);
     con.closeSync();
-    const prow = await collect(readRows(pq, 'parquet', 1));
+    const { rows: prow } = await readRows(pq, 'parquet', { pos: 1, index: 1 });
     assert.deepEqual(prow.map((r) => r.index), [2, 3], 'offset skips rows');
     const p = rowToPoint((prow[0] as { row: Record<string, unknown> }).row, 2, 1n);
     assert.deepEqual([p.id, Array.from(p.vector), p.payload], ['p1', [1, 0.5], { metadata: { k: 1 }, chunk_index: 1 }]);
+  });
+
+  it('resumes CSV and JSONL from the byte offset after a row, with multi-line cells and non-ASCII text', async () => {
+    const csv = path.join(dir, 'resume.csv');
+    writeFileSync(csv, 'id,values,content\r\nä1,"[1,2]","line one\r\nline two"\r\nb2,"[3,4]",x,extra\r\nc3,"[5,6]","😀"\r\n');
+    const all = await readRows(csv, 'csv');
+    assert.deepEqual(all.rows.map((r) => r.index), [1, 2, 3]);
+    assert.match((all.rows[1] as { error: string }).error, /^Expected 3 columns \(id,values,content\), found 4$/);
+    assert.equal((all.rows[1] as { data: unknown }).data, 'b2,"[3,4]",x,extra', 'the raw record is kept');
+    const rest = await collect(readSource(all.plan, all.rows[0].next));
+    assert.deepEqual(strip(rest), strip(all.rows.slice(1)), 'reading from a row’s cursor gives exactly the rows after it');
+    const jl = path.join(dir, 'resume.jsonl');
+    writeFileSync(jl, '{"id":"é","values":[1,2]}\n\n{"id":"b","values":[3,4]}\r\n{"id":"c","values":[5,6]}');
+    const j = await readRows(jl, 'jsonl');
+    assert.deepEqual(j.rows.map((r) => r.index), [1, 3, 4]);
+    assert.deepEqual(strip(await collect(readSource(j.plan, j.rows[0].next))), strip(j.rows.slice(1)));
+  });
+
+  it('finds ids repeated within a file: the first occurrence wins', async () => {
+    const lines = ['{"id":"a","values":[1,2]}', '{"id":"b","values":[1,2]}', '{"id":"a","values":[3,4]}', '{"id":"b","values":[5,6]}', '{"id":"a","values":[7,8]}'];
+    writeFileSync(path.join(dir, 'dups.jsonl'), lines.join('\n'));
+    writeFileSync(path.join(dir, 'dups.json'), `[${lines.join(',')}]`);
+    for (const format of ['jsonl', 'json'] as const) {
+      const { plan } = await readRows(path.join(dir, `dups.${format}`), format);
+      assert.equal(plan.duplicates, 3, format);
+      assert.deepEqual([...(await loadDuplicates(plan))], [[3, 1], [4, 2], [5, 1]], format);
+    }
+  });
+
+  it("reads the backup layouts: vecflow's {id, vector, payload} and the seed's LangChain columns", () => {
+    const own = rowToPoint({ id: 'x', vector: [1, 2], payload: '{"title":"t","n":1}', timestamp: 5 }, 2, 9n);
+    assert.deepEqual([own.id, Array.from(own.vector), own.payload], ['x', [1, 2], { title: 't', n: 1 }]);
+    const lc = rowToPoint({ custom_id: 'y', id: 'ignored', embedding: [3, 4], document: 'doc', cmetadata: '{"source":"s"}' }, 2, 9n);
+    assert.deepEqual([lc.id, lc.payload], ['y', { metadata: { source: 's' }, content: 'doc' }]);
+  });
+
+  it('accepts content instead of values only when the dataset embeds text', () => {
+    assert.throws(() => rowToPoint({ id: 'a', content: 'hello' }, 3, 1n), /Missing required field: values/);
+    assert.equal(rowToPoint({ id: 'a', content: 'hello' }, 3, 1n, { allowContentOnly: true }).vector.length, 0);
   });
 
   it('detects formats from the name, else from the content', async () => {

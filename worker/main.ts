@@ -6,6 +6,8 @@ import { describeTarget, openStore, storeTarget } from '../stores/index.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../stores/postgres/embedded.js';
 import path from 'node:path';
 import { prepareContext } from './context.js';
+import { serveWorkerMetrics } from './metrics-server.js';
+import { ensureCleanupSchedule } from './schedules.js';
 import { createVecflowWorker } from './worker.js';
 
 // The worker process. In embedded mode it also owns the PGlite database and serves it on a
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
 
   await waitForTemporal(client, 120_000);
   await ensureSearchAttributes(client);
+  await ensureCleanupSchedule(client, config, log);
+  const metrics = config.env.VECFLOW_WORKER_METRICS_PORT ? await serveWorkerMetrics(config.env.VECFLOW_WORKER_METRICS_PORT) : null;
   const connection = await NativeConnection.connect({ address });
   const worker = await createVecflowWorker(ctx, {
     connection,
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
 
   log.info({ taskQueue: config.env.VECFLOW_TASK_QUEUE, temporal: address }, 'worker running');
   await worker.run();
+  metrics?.close();
   await connection.close();
   await client.connection.close();
   await store.close();

@@ -10,3 +10,6 @@ export { backupWorkflow } from './backup/backup.js';
 export { restoreWorkflow } from './backup/restore.js';
 export { verifyBackupWorkflow } from './backup/verify.js';
 export { scheduledBackupWorkflow } from './backup/scheduled.js';
+export { importWorkflow } from './datasets/import.js';
+export { exportWorkflow } from './datasets/export.js';
+export { cleanupJobsWorkflow } from './datasets/cleanup.js';

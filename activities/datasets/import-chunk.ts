@@ -1,0 +1,172 @@
+import { open, truncate } from 'node:fs/promises';
+import { Context } from '@temporalio/activity';
+import { VecflowError, errorMessage } from '../../core/errors.js';
+import { JobFiles } from '../../core/job-files.js';
+import { nowNs } from '../../core/time.js';
+import type { Point } from '../../core/types.js';
+import { EmbedderError } from '../../embedders/port.js';
+import type { Cursor } from '../../datafiles/readers.js';
+import { RowError, rowToPoint } from '../../datafiles/rows.js';
+import { type SourcePlan, loadDuplicates, readSource } from '../../datafiles/sources.js';
+import type { ActivityContext } from '../context.js';
+import { type TargetWrite, resolveWriteTargets, writeToTargets } from '../write-path.js';
+
+export interface ImportCounts {
+  processed: number;
+  successful: number;
+  failed: number;
+  skipped: number;
+}
+
+/** A failed row as the status shows it: `row` (or `line` for JSONL), the reason, the data. */
+export type RowFailure = { row?: number; line?: number; error: string; data: unknown };
+
+export interface ImportChunkInput {
+  jobId: string;
+  chunk: number;
+  plan: SourcePlan;
+  dataset: string;
+  dimension: number;
+  embeds: boolean;
+  skipExisting: boolean;
+  batchSize: number;
+  from: Cursor;
+  rows: number;
+  /** How many failures this chunk may still list (the job's list is capped). */
+  maxErrors: number;
+}
+
+export interface ImportChunkResult extends ImportCounts {
+  next: Cursor;
+  done: boolean;
+  errors: RowFailure[];
+  /** This chunk's dead-letter file, when a row failed. */
+  deadLetter: string | null;
+}
+
+interface Checkpoint extends ImportChunkResult {
+  deadBytes: number;
+}
+
+/** A row for the status list: long vectors shortened (the dead-letter file keeps everything). */
+function shortData(data: unknown): unknown {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+  const values = (data as { values?: unknown }).values;
+  if (Array.isArray(values) && values.length > 8) return { ...data, values: [...values.slice(0, 3), `… ${values.length - 3} more`] };
+  return data;
+}
+
+/** Vectors for rows that gave only `content`, embedded by the dataset's model; failures per row. */
+async function embedContent(ctx: ActivityContext, model: string, rows: PendingRow[], fail: (r: PendingRow, error: string) => void): Promise<PendingRow[]> {
+  const todo = rows.filter((r) => r.point.vector.length === 0);
+  if (todo.length === 0) return rows;
+  const embedder = ctx.embedders.get(model);
+  const texts = todo.map((r) => String(r.point.payload.content));
+  try {
+    const vectors = await embedder.embed(texts);
+    todo.forEach((r, i) => (r.point.vector = vectors[i]));
+    return rows;
+  } catch (err) {
+    if (!(err instanceof EmbedderError) || err.retryable) throw err;
+  }
+  for (const r of todo) {
+    try {
+      [r.point.vector] = await embedder.embed([String(r.point.payload.content)]);
+    } catch (err) {
+      if (err instanceof EmbedderError && err.retryable) throw err;
+      fail(r, `Embedding failed: ${errorMessage(err)}`);
+    }
+  }
+  return rows.filter((r) => r.point.vector.length > 0);
+}
+
+interface PendingRow {
+  index: number;
+  point: Point;
+  data: unknown;
+}
+
+export function importChunkActivities(ctx: ActivityContext) {
+  const files = new JobFiles(ctx.config.dataDir);
+  return {
+    /**
+     * Imports up to `rows` rows from a cursor, writing batches through the write path. After
+     * every batch it heartbeats a checkpoint (cursor, counts, dead-letter length): a retry
+     * truncates the dead-letter file to it and continues, so no row is lost or counted twice
+     * (a batch written again is an overwrite of the same data).
+     */
+    async importChunk(input: ImportChunkInput): Promise<ImportChunkResult> {
+      const activity = Context.current();
+      const deadLetter = await files.file('import', input.jobId, `failed-${String(input.chunk).padStart(6, '0')}.jsonl`);
+      const resumed = activity.info.heartbeatDetails as Checkpoint | undefined;
+      const state: Checkpoint = resumed ?? { next: input.from, done: false, processed: 0, successful: 0, failed: 0, skipped: 0, errors: [], deadLetter: null, deadBytes: 0 };
+      await truncate(deadLetter, state.deadBytes).catch(async () => (await open(deadLetter, 'w')).close());
+      const out = await open(deadLetter, 'a');
+      const duplicates = await loadDuplicates(input.plan);
+      const targets = await resolveWriteTargets(ctx, input.dataset);
+      const key = input.plan.indexName;
+      let pending: PendingRow[] = [];
+      let lines: string[] = [];
+
+      const fail = (index: number, error: string, data: unknown) => {
+        state.failed++;
+        lines.push(JSON.stringify({ [key]: index, error, data }));
+        if (state.errors.length < input.maxErrors) state.errors.push({ [key]: index, error, data: shortData(data) });
+      };
+      const writeRows = async (rows: PendingRow[], timestamp: bigint) => {
+        const writes: TargetWrite[] = rows.map((r) => ({ point: { ...r.point, timestamp }, text: typeof r.point.payload.content === 'string' ? r.point.payload.content : undefined }));
+        const outcome = await writeToTargets(ctx, targets, writes, input.skipExisting ? 'absent' : 'overwrite');
+        state.successful += outcome.written.length;
+        state.skipped += outcome.skipped.length;
+      };
+      const flush = async (next: Cursor) => {
+        const rows = await embedContent(ctx, targets.blue.model, pending, (r, e) => fail(r.index, e, r.data));
+        const timestamp = nowNs();
+        try {
+          if (rows.length) await writeRows(rows, timestamp);
+        } catch (err) {
+          // A store refusing the batch (4xx): find the rows it refuses, keep the others.
+          if (!(err instanceof VecflowError) || err.status >= 500) throw err;
+          for (const r of rows) await writeRows([r], timestamp).catch((e) => (e instanceof VecflowError && e.status < 500 ? fail(r.index, `Store refused the row: ${e.message}`, r.data) : Promise.reject(e)));
+        }
+        if (lines.length) await out.write(lines.map((l) => `${l}\n`).join(''));
+        state.deadBytes += Buffer.byteLength(lines.map((l) => `${l}\n`).join(''));
+        state.next = next;
+        state.deadLetter = state.failed ? deadLetter : null;
+        pending = [];
+        lines = [];
+        activity.heartbeat(state);
+      };
+
+      try {
+        let seen = state.processed;
+        let last: Cursor = state.next;
+        for await (const r of readSource(input.plan, state.next, input.rows - seen)) {
+          state.processed++;
+          seen++;
+          last = r.next;
+          if ('error' in r) fail(r.index, r.error, r.data);
+          else {
+            try {
+              const point = rowToPoint(r.row, input.dimension, 0n, { allowContentOnly: input.embeds });
+              const first = duplicates.get(r.index);
+              if (first !== undefined) throw new RowError(`Duplicate id ${JSON.stringify(point.id)} in the file (first at ${key} ${first})`);
+              pending.push({ index: r.index, point, data: r.row });
+            } catch (err) {
+              if (!(err instanceof RowError)) throw err;
+              fail(r.index, err.message, r.row);
+            }
+          }
+          if (pending.length >= input.batchSize || lines.length >= input.batchSize) await flush(last);
+          if (seen >= input.rows) break;
+        }
+        await flush(last);
+        state.done = seen < input.rows || state.processed === 0;
+        const { deadBytes: _d, ...result } = state;
+        return result;
+      } finally {
+        await out.close();
+      }
+    },
+  };
+}

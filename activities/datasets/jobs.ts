@@ -1,0 +1,45 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { JobFiles } from '../../core/job-files.js';
+import { type JobMetrics, recordJob } from '../../core/metrics.js';
+import type { ActivityContext } from '../context.js';
+
+export const DEAD_LETTER = 'dead-letter.jsonl';
+
+// What import and export jobs share at their end: the dead-letter file, temporary files, metrics.
+export function jobActivities(ctx: ActivityContext) {
+  const files = new JobFiles(ctx.config.dataDir);
+  return {
+    /**
+     * Joins the chunks' dead-letter files (in chunk order) into the job's one file and removes the
+     * upload and planning files. Safe to repeat: the joined file appears by rename, last.
+     */
+    async finishImport(input: { jobId: string; deadLetters: string[]; upload: string }): Promise<string | null> {
+      const dir = files.dir('import', input.jobId);
+      const target = path.join(dir, DEAD_LETTER);
+      const chunks = [...new Set(input.deadLetters)].sort().map((f) => path.join(dir, path.basename(f)));
+      const exists = async (f: string) => !!(await stat(f).catch(() => null));
+      const complete = (await Promise.all(chunks.map(exists))).every(Boolean);
+      // A repeat after the chunks were joined and removed finds the joined file instead.
+      if (chunks.length && complete) {
+        const tmp = `${target}.tmp`;
+        const out = createWriteStream(tmp);
+        for (const c of chunks) await pipeline(createReadStream(c), out, { end: false });
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        await rename(tmp, target);
+      }
+      // Chunks without failures left empty files; planning left rows.parquet / duplicates.json.
+      for (const name of ['rows.parquet', 'duplicates.json']) await rm(path.join(dir, name), { force: true });
+      for (const c of chunks) await rm(c, { force: true });
+      for (const n of await readdir(dir)) if (/^failed-\d+\.jsonl$/.test(n)) await rm(path.join(dir, n), { force: true });
+      if (path.dirname(path.resolve(input.upload)) === dir) await rm(input.upload, { force: true });
+      return (await exists(target)) ? target : null;
+    },
+
+    async recordJobMetrics(m: JobMetrics): Promise<void> {
+      recordJob(m);
+    },
+  };
+}

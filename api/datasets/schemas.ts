@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+// Request shapes of the import/export API (the seed's, plus Parquet).
+const boolish = z.preprocess((v) => (typeof v === 'string' ? ['true', '1', 'yes', 'on'].includes(v.trim().toLowerCase()) : v), z.boolean());
+
+/** Multipart text fields of POST /datasets/{id}/import (all arrive as strings). */
+export const importFields = (maxBatch: number) =>
+  z.object({
+    format: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['csv', 'json', 'jsonl', 'parquet']).optional()),
+    batch_size: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(maxBatch).default(100)),
+    skip_existing: boolish.default(false),
+    embedding_model_id: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(63).optional()),
+  });
+
+export const RetryBody = z.object({
+  batch_size: z.number().int().min(1).optional(),
+  skip_existing: z.boolean().optional(),
+});
+
+export const ExportBody = z.object({
+  format: z.enum(['csv', 'json', 'jsonl', 'parquet']).default('jsonl'),
+  limit: z.number().int().min(1).optional(),
+  /** A JSON-encoded string (as in the seed) or an object. */
+  filters: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+});
+
+export const CleanupBody = z.object({ max_age_hours: z.number().min(0).default(24) });

@@ -44,7 +44,7 @@ const asText = (c: string) => `CASE WHEN json_type(${quoteIdent(c)}) = 'VARCHAR'
 async function viaDuckDB(part: string, out: string, format: 'csv' | 'parquet', columns: string[]): Promise<void> {
   const ordered = [...COLUMNS.filter((c) => columns.includes(c) || c === 'id' || c === 'values'), ...columns.filter((c) => !(COLUMNS as readonly string[]).includes(c))];
   const types = ordered.map((c) => `${sqlString(c)}: ${c === 'id' ? "'VARCHAR'" : c === 'values' ? "'FLOAT[]'" : "'JSON'"}`).join(', ');
-  const src = `read_json(${sqlString(part)}, format = 'newline_delimited', columns = {${types}}, maximum_object_size = 134217728)`;
+  const src = `read_json(${sqlString(part)}, format = 'newline_delimited', columns = {${types}})`;
   const con = await duckdb();
   try {
     const integer = async (c: string) =>

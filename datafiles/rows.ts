@@ -91,13 +91,22 @@ function payloadOf(row: Record<string, unknown>): Record<string, unknown> {
   return payload;
 }
 
+/** The shortest decimal that reads back as the same float32 (0.1, not 0.10000000149011612). */
+export function shortFloat(x: number): number {
+  for (const digits of [7, 8]) {
+    const n = Number(x.toPrecision(digits));
+    if (Math.fround(n) === x) return n;
+  }
+  return Number(x.toPrecision(9));
+}
+
 /** A stored point → a row with the seed's columns (metadata as an object, values as numbers). */
 export function pointToRow(p: Point): Record<string, unknown> {
   const { metadata, ...rest } = p.payload as { metadata?: unknown } & Record<string, unknown>;
   const row: Record<string, unknown> = { id: p.id };
   for (const c of PAYLOAD_COLUMNS) row[c] = rest[c] ?? null;
   for (const [k, v] of Object.entries(rest)) if (!(k in row)) row[k] = v;
-  return { ...row, values: Array.from(p.vector), metadata: metadata ?? {} };
+  return { ...row, values: Array.from(p.vector, shortFloat), metadata: metadata ?? {} };
 }
 
 /**

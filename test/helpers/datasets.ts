@@ -1,0 +1,40 @@
+import { openAsBlob } from 'node:fs';
+import type { TestStack } from './stack.js';
+
+/** Uploads a file (a path on disk, or {name, content}) to POST /datasets/{id}/import. */
+export async function startImport(stack: TestStack, dataset: string, file: string | { name: string; content: string | Buffer }, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  if (typeof file === 'string') form.append('file', await openAsBlob(file), file.split('/').pop());
+  else form.append('file', new Blob([file.content]), file.name);
+  const res = await fetch(`${stack.apiUrl}/api/v1/datasets/${encodeURIComponent(dataset)}/import`, { method: 'POST', body: form });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Polls an import or export job until it is no longer running. */
+export async function waitForDatasetJob(stack: TestStack, kind: 'import' | 'export', id: string, timeoutMs = 600_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await stack.api(`/api/v1/${kind}/${id}`);
+    if (status !== 200) throw new Error(`GET /${kind}/${id}: ${status} ${JSON.stringify(body)}`);
+    if (body.status !== 'running' && !body.detail) return body;
+    if (Date.now() > deadline) throw new Error(`${kind} ${id} still running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Imports and waits for the result. */
+export async function importAndWait(stack: TestStack, dataset: string, file: Parameters<typeof startImport>[2], fields: Record<string, string> = {}) {
+  const started = await startImport(stack, dataset, file, fields);
+  if (started.status !== 200) throw new Error(`import: ${started.status} ${JSON.stringify(started.body)}`);
+  return waitForDatasetJob(stack, 'import', started.body.job_id);
+}
+
+/** Exports, waits, downloads: the job and the file's bytes with the response headers. */
+export async function exportAndDownload(stack: TestStack, dataset: string, body: Record<string, unknown>) {
+  const started = await stack.api(`/api/v1/datasets/${encodeURIComponent(dataset)}/export`, { body });
+  if (started.status !== 200) throw new Error(`export: ${started.status} ${JSON.stringify(started.body)}`);
+  const job = await waitForDatasetJob(stack, 'export', started.body.job_id);
+  const res = await fetch(`${stack.apiUrl}${job.download_url}`);
+  return { job, status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AppConfig } from '../core/config.js';
@@ -44,4 +45,18 @@ export function classified<T extends Record<string, (...args: never[]) => Promis
     };
   }
   return out as T;
+}
+
+/**
+ * Runs a long step that has no checkpoint of its own (planning a file, converting one) with a
+ * heartbeat every few seconds, so the heartbeat timeout still notices a dead worker quickly.
+ */
+export async function keepAlive<T>(step: () => Promise<T>): Promise<T> {
+  const activity = Context.current();
+  const beat = setInterval(() => activity.heartbeat(), 5_000);
+  try {
+    return await step();
+  } finally {
+    clearInterval(beat);
+  }
 }

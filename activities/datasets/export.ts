@@ -5,7 +5,7 @@ import { JobFiles } from '../../core/job-files.js';
 import type { CollectionRef } from '../../core/types.js';
 import { convertExport, EXPORT_FILE, type ExportFormat } from '../../datafiles/export-formats.js';
 import { datasetFilter, pointToRow } from '../../datafiles/rows.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 import { resolveWriteTargets, refOf } from '../write-path.js';
 
 const PART = 'export.part.jsonl';
@@ -25,12 +25,12 @@ export function exportActivities(ctx: ActivityContext) {
   const files = new JobFiles(ctx.config.dataDir);
   return {
     /** The dataset's blue collection and how many points the export will have. */
-    async prepareExport(input: { dataset: string; filters: unknown; limit: number | null }): Promise<{ ref: CollectionRef; total: number }> {
+    prepareExport: (input: { dataset: string; filters: unknown; limit: number | null }): Promise<{ ref: CollectionRef; total: number }> => keepAlive(async () => {
       const targets = await resolveWriteTargets(ctx, input.dataset);
       const ref = refOf(targets, targets.blue);
       const count = await ctx.store.count(ref, parseFilter(datasetFilter(input.filters)));
       return { ref, total: input.limit === null ? count : Math.min(count, input.limit) };
-    },
+    }),
 
     /**
      * Pages through the matching points into a JSONL part file (the seed's columns), heartbeating
@@ -73,7 +73,7 @@ export function exportActivities(ctx: ActivityContext) {
     },
 
     /** Turns the part into the requested format (whole-file, so a repeat redoes it) and publishes it. */
-    async finishExport(input: { jobId: string; format: ExportFormat; columns: string[] }): Promise<{ bytes: number }> {
+    finishExport: (input: { jobId: string; format: ExportFormat; columns: string[] }): Promise<{ bytes: number }> => keepAlive(async () => {
       const part = await files.file('export', input.jobId, PART);
       const target = await files.file('export', input.jobId, EXPORT_FILE[input.format]);
       if (!(await stat(part).catch(() => null)) && (await stat(target).catch(() => null))) return { bytes: (await stat(target)).size };
@@ -82,6 +82,6 @@ export function exportActivities(ctx: ActivityContext) {
       await rename(tmp, target);
       await rm(part, { force: true });
       return { bytes: (await stat(target)).size };
-    },
+    }),
   };
 }

@@ -135,9 +135,13 @@ export function importChunkActivities(ctx: ActivityContext) {
         state.deadLetter = state.failed ? deadLetter : null;
         pending = [];
         lines = [];
-        activity.heartbeat(state);
+        checkpoint = JSON.parse(JSON.stringify(state)) as Checkpoint;
+        activity.heartbeat(checkpoint);
       };
 
+      // Slow batches (a remote embedder) still beat: the last checkpoint, every few seconds.
+      let checkpoint = JSON.parse(JSON.stringify(state)) as Checkpoint;
+      const beat = setInterval(() => activity.heartbeat(checkpoint), 5_000);
       try {
         let seen = state.processed;
         let last: Cursor = state.next;
@@ -165,6 +169,7 @@ export function importChunkActivities(ctx: ActivityContext) {
         const { deadBytes: _d, ...result } = state;
         return result;
       } finally {
+        clearInterval(beat);
         await out.close();
       }
     },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { JobFiles } from '../../core/job-files.js';
 import { type JobMetrics, recordJob } from '../../core/metrics.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 
 export const DEAD_LETTER = 'dead-letter.jsonl';
 
@@ -16,7 +16,7 @@ export function jobActivities(ctx: ActivityContext) {
      * Joins the chunks' dead-letter files (in chunk order) into the job's one file and removes the
      * upload and planning files. Safe to repeat: the joined file appears by rename, last.
      */
-    async finishImport(input: { jobId: string; deadLetters: string[]; upload: string }): Promise<string | null> {
+    finishImport: (input: { jobId: string; deadLetters: string[]; upload: string }): Promise<string | null> => keepAlive(async () => {
       const dir = files.dir('import', input.jobId);
       const target = path.join(dir, DEAD_LETTER);
       const chunks = [...new Set(input.deadLetters)].sort().map((f) => path.join(dir, path.basename(f)));
@@ -36,7 +36,7 @@ export function jobActivities(ctx: ActivityContext) {
       for (const n of await readdir(dir)) if (/^failed-\d+\.jsonl$/.test(n)) await rm(path.join(dir, n), { force: true });
       if (path.dirname(path.resolve(input.upload)) === dir) await rm(input.upload, { force: true });
       return (await exists(target)) ? target : null;
-    },
+    }),
 
     async recordJobMetrics(m: JobMetrics): Promise<void> {
       recordJob(m);

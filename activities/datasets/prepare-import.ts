@@ -5,7 +5,7 @@ import { assertName } from '../../core/names.js';
 import type { PhysicalSpec } from '../../core/types.js';
 import { detectFormat } from '../../datafiles/readers.js';
 import { type SourceFormat, type SourcePlan, planSource } from '../../datafiles/sources.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 
 export interface PrepareImportInput {
   jobId: string;
@@ -62,7 +62,7 @@ export function prepareImportActivities(ctx: ActivityContext) {
   const files = new JobFiles(ctx.config.dataDir);
   return {
     /** Plans the file (rows, duplicates, dimension) and makes sure the dataset exists. */
-    async prepareImport(input: PrepareImportInput): Promise<PreparedImport> {
+    prepareImport: (input: PrepareImportInput): Promise<PreparedImport> => keepAlive(async () => {
       assertName('collection', input.dataset);
       const workDir = files.dir('import', input.jobId);
       let plan: SourcePlan;
@@ -78,6 +78,6 @@ export function prepareImportActivities(ctx: ActivityContext) {
       if (input.indexName) plan.indexName = input.indexName;
       const { target, created } = await resolveTarget(ctx, input.dataset, plan.dimension, input.embeddingModelId);
       return { plan, target, embeds: ctx.embedders.has(target.model), created, bytes: (await stat(input.file)).size };
-    },
+    }),
   };
 }

@@ -11,6 +11,7 @@ import { JobFiles, type JobKind } from '../../core/job-files.js';
 import { assertName } from '../../core/names.js';
 import { COLLECTION } from '../../core/search-attributes.js';
 import { CONTENT_TYPE, EXPORT_FILE } from '../../datafiles/export-formats.js';
+import { detectFormat } from '../../datafiles/readers.js';
 import { datasetFilter } from '../../datafiles/rows.js';
 import type { ExportInput, ExportState } from '../../workflows/datasets/export.js';
 import type { ImportInput, ImportState } from '../../workflows/datasets/import.js';
@@ -48,7 +49,7 @@ export class DatasetService {
     const f = parse(importFields(this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH), upload.fields, 'body');
     if (f.embedding_model_id) assertName('model', f.embedding_model_id);
     const input: ImportInput = {
-      dataset, file: upload.file, name: upload.name, format: f.format ?? null, batch_size: f.batch_size, skip_existing: f.skip_existing,
+      dataset, file: upload.file, name: upload.name, format: f.format ?? (await detectFormat(upload.file, upload.name)), batch_size: f.batch_size, skip_existing: f.skip_existing,
       embedding_model_id: f.embedding_model_id, max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS, started_at: new Date().toISOString(),
     };
     await this.start('import', id, dataset, input);

@@ -38,3 +38,18 @@ export async function exportAndDownload(stack: TestStack, dataset: string, body:
   const res = await fetch(`${stack.apiUrl}${job.download_url}`);
   return { job, status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
+
+/** A deterministic vector for row i (so tests can check what the store holds). */
+export const rowVector = (i: number, dim: number) => Array.from({ length: dim }, (_, d) => Math.fround(Math.cos(i * 13 + d)));
+
+/** Writes an n-row JSONL file; rows where `bad(i)` holds get a wrong dimension. */
+export async function writeJsonl(file: string, n: number, dim: number, bad: (i: number) => boolean = () => false): Promise<void> {
+  const { createWriteStream } = await import('node:fs');
+  const out = createWriteStream(file);
+  for (let i = 0; i < n; i++) {
+    const values = rowVector(i, bad(i) ? dim - 1 : dim);
+    const line = `${JSON.stringify({ id: `r${i}`, values, content: `row ${i}`, metadata: { i, even: i % 2 === 0 } })}\n`;
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}

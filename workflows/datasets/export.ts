@@ -9,7 +9,7 @@ import { percent } from './import.js';
 
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'] },
 });
 const bestEffort = proxyActivities<activities.Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });

@@ -10,8 +10,8 @@ import { labelJob, setJobStatus } from '../job-attributes.js';
 
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '2 hours',
-  // Chunks heartbeat after every batch; a dead worker is noticed within this.
-  heartbeatTimeout: '60 seconds',
+  // Chunks heartbeat after every batch and every 5 s; a dead worker is noticed within this.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'] },
 });
 const bestEffort = proxyActivities<activities.Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../core/version.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerCollectionCommands } from './commands/collections.js';
+import { registerDatasetCommands } from './commands/datasets.js';
 import { registerReindexCommand } from './commands/reindex.js';
 import { registerStackCommands } from './commands/stack.js';
 
@@ -12,6 +13,7 @@ registerStackCommands(program);
 registerCollectionCommands(program);
 registerReindexCommand(program);
 registerBackupCommands(program);
+registerDatasetCommands(program);
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(`vecflow: ${err instanceof Error ? err.message : String(err)}`);

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fingerprint } from './helpers/fingerprint.js';
 import { testS3 } from './helpers/s3.js';
 import { seedTextItems } from './helpers/seed.js';
+import { runCli } from './helpers/cli.js';
 import { startStack, type TestStack } from './helpers/stack.js';
 import { waitForJob } from './helpers/tasks.js';
 
@@ -175,15 +176,7 @@ describe('backup and restore', () => {
   });
 
   it('runs from the CLI: backup, verify, dry-run restore, schedule list, status', async () => {
-    const { execFile } = await import('node:child_process');
-    const { promisify } = await import('node:util');
-    const { ROOT } = await import('../devstack/tools.js');
-    const env = { ...process.env, ...stack.workerEnv };
-    const cli = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => e,
-      );
+    const cli = (args: string[]) => runCli(stack.workerEnv, args);
     const b = await cli(['backup', '--output-dir', 'cli', '--collections', 'categories', '--id', 'cli-backup', '--json']);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(JSON.parse(b.stdout).rows_done, 100);

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseFilter } from '../core/filter.js';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
 import { datasetFilter } from '../datafiles/rows.js';
+import { runCli } from './helpers/cli.js';
 import { type TestStack, startStack } from './helpers/stack.js';
 import { exportAndDownload, importAndWait, startImport } from './helpers/datasets.js';
 
@@ -144,6 +145,29 @@ describe('import and export', () => {
     assert.deepEqual(job.errors[0], { line: 2, error: 'Missing required field: values', data: { id: 't2', content: '' } });
     const [p] = await stack.store.get({ collection: 'items', model: 'hash-384' }, ['t1'], true);
     assert.equal(p.vector.length, 384);
+  });
+
+  it('runs from the CLI: import with a progress bar and exit codes, export with filters and limit to a file', async () => {
+    const cli = (args: string[]) => runCli(stack.workerEnv, args);
+    const file = path.join(dir, 'cli.jsonl');
+    writeFileSync(file, rows.slice(0, 20).map((r) => JSON.stringify(r)).join('\n'));
+    const ok = await cli(['import', file, '--dataset', 'cli-ds', '--batch-size', '5']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /completed — 20 imported, 0 skipped, 0 failed/);
+    const bad = path.join(dir, 'cli-bad.csv');
+    writeFileSync(bad, 'id,values\nx1,"[1,2]"\n');
+    const partial = await cli(['import', bad, '--dataset', 'cli-ds', '--json']);
+    assert.equal(partial.code, 1, 'every row failed: the job failed');
+    assert.equal(JSON.parse(partial.stdout).errors[0].error, 'Vector dimension mismatch: expected 8, got 2');
+    assert.equal((await cli(['import', path.join(dir, 'missing.csv'), '--dataset', 'cli-ds'])).code, 1);
+    const out = path.join(dir, 'cli-out.parquet');
+    const exp = await cli(['export', '--dataset', 'cli-ds', '--format', 'parquet', '--output', out, '--filters', '{"category": "documents"}', '--limit', '3', '--json']);
+    assert.equal(exp.code, 0, exp.stderr);
+    assert.equal(JSON.parse(exp.stdout).exported_vectors, 3);
+    const con = await duckdb();
+    const got = (await con.runAndReadAll(`SELECT count(*), count(DISTINCT id), min(metadata::JSON->>'category') FROM read_parquet(${sqlString(out)})`)).getRows()[0];
+    con.closeSync();
+    assert.deepEqual(got.map(String), ['3', '3', 'documents']);
   });
 
   it('refuses bad requests with 4xx JSON and starts nothing', async () => {

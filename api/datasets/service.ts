@@ -46,10 +46,25 @@ export class DatasetService {
     const dir = this.files.dir('import', id);
     await mkdir(dir, { recursive: true });
     const upload = await receiveUpload(req, dir, this.uploadLimit);
-    const f = parse(importFields(this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH), upload.fields, 'body');
+    return this.startImportJob(id, dataset, upload.file, upload.name, upload.fields);
+  }
+
+  /** Copies a local file into a new import job and starts it (the CLI's way in). */
+  async importLocalFile(datasetId: string, source: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
+    const dataset = assertName('collection', datasetId);
+    const id = newJobId();
+    const name = path.basename(source);
+    const ext = /^\.(csv|json|jsonl|ndjson|parquet)$/i.test(path.extname(name)) ? path.extname(name).toLowerCase() : '';
+    const file = await this.files.file('import', id, `upload${ext}`);
+    await copyFile(source, file).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'ENOENT' ? new NotFoundError(`no such file: ${source}`) : err));
+    return this.startImportJob(id, dataset, file, name, fields);
+  }
+
+  private async startImportJob(id: string, dataset: string, file: string, name: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
+    const f = parse(importFields(this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH), fields, 'body');
     if (f.embedding_model_id) assertName('model', f.embedding_model_id);
     const input: ImportInput = {
-      dataset, file: upload.file, name: upload.name, format: f.format ?? (await detectFormat(upload.file, upload.name)), batch_size: f.batch_size, skip_existing: f.skip_existing,
+      dataset, file, name, format: f.format ?? (await detectFormat(file, name)), batch_size: f.batch_size, skip_existing: f.skip_existing,
       embedding_model_id: f.embedding_model_id, max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS, started_at: new Date().toISOString(),
     };
     await this.start('import', id, dataset, input);

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { JobFiles } from '../core/job-files.js';
+import type { ImportInput, ImportState } from '../workflows/datasets/import.js';
 import { importAndWait, rowVector, writeJsonl } from './helpers/datasets.js';
 import { type TestStack, startStack } from './helpers/stack.js';
 
@@ -31,5 +34,23 @@ describe('a 100,000-row JSONL import', () => {
       assert.deepEqual(Array.from(p.vector), rowVector(i, dim), p.id);
       assert.deepEqual(p.payload, { metadata: { i, even: i % 2 === 0 }, content: `row ${i}` });
     }
+  });
+
+  it('continues as new over many chunks, carrying counts and errors across runs', async () => {
+    const id = randomUUID();
+    const file = await new JobFiles(stack.config.dataDir).file('import', id, 'upload.csv');
+    const lines = ['id,values,metadata'];
+    for (let i = 0; i < 5000; i++) lines.push(i % 700 === 350 ? `c${i},"[1,2]","{}"` : `c${i},"${JSON.stringify(rowVector(i, 4))}","{""i"": ${i}}"`);
+    writeFileSync(file, lines.join('\n'));
+    const input: ImportInput = { dataset: 'can', file, name: 'upload.csv', format: 'csv', batch_size: 100, skip_existing: false, max_errors: 100, started_at: new Date().toISOString(), chunk_rows: 400, chunks_per_run: 3 };
+    const handle = await stack.client.workflow.start('importWorkflow', { workflowId: id, taskQueue: stack.taskQueue, args: [input] });
+    const result = (await handle.result()) as ImportState;
+    const bad = Array.from({ length: 5000 }, (_, i) => i).filter((i) => i % 700 === 350);
+    assert.deepEqual([result.status, result.total_rows, result.successful_rows, result.failed_rows], ['completed_with_errors', 5000, 5000 - bad.length, bad.length]);
+    assert.deepEqual(result.errors.map((e) => e.row), bad.map((i) => i + 1));
+    const runs = [];
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(wf.status.name);
+    assert.ok(runs.filter((s) => s === 'CONTINUED_AS_NEW').length >= 3, runs.join(','));
+    assert.equal(await stack.store.count({ collection: 'can', model: result.model! }), 5000 - bad.length);
   });
 });

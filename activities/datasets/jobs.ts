@@ -1,7 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { JobFiles } from '../../core/job-files.js';
 import { type JobMetrics, recordJob } from '../../core/metrics.js';
 import { type ActivityContext, keepAlive } from '../context.js';
@@ -25,9 +24,12 @@ export function jobActivities(ctx: ActivityContext) {
       // A repeat after the chunks were joined and removed finds the joined file instead.
       if (chunks.length && complete) {
         const tmp = `${target}.tmp`;
-        const out = createWriteStream(tmp);
-        for (const c of chunks) await pipeline(createReadStream(c), out, { end: false });
-        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        const out = await open(tmp, 'w');
+        try {
+          for (const c of chunks) for await (const buf of createReadStream(c)) await out.write(buf as Buffer);
+        } finally {
+          await out.close();
+        }
         await rename(tmp, target);
       }
       // Chunks without failures left empty files; planning left rows.parquet / duplicates.json.

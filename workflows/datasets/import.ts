@@ -29,6 +29,9 @@ export interface ImportInput {
   /** For retry-failed: the job whose dead-letter rows this imports. */
   retry_of?: string;
   index_name?: 'row' | 'line';
+  /** Rows per chunk activity and chunks per run before continue-as-new (defaults suit real files; tests lower them). */
+  chunk_rows?: number;
+  chunks_per_run?: number;
   /** Carried over continue-as-new. */
   resume?: { state: ImportState; prepared: PreparedImport; cursor: Cursor; chunk: number; deadLetters: string[] };
 }
@@ -82,9 +85,9 @@ export async function importWorkflow(input: ImportInput): Promise<ImportState> {
     bytes = prepared.bytes;
     Object.assign(state, { format: prepared.plan.format, total_rows: prepared.plan.total, model: prepared.target.model, duplicate_ids: prepared.plan.duplicates });
     let cursor = input.resume?.cursor ?? { pos: 0, index: 0 };
-    const rows = Math.min(20_000, Math.max(2_000, input.batch_size * 20));
+    const rows = input.chunk_rows ?? Math.min(20_000, Math.max(2_000, input.batch_size * 20));
     for (let chunk = input.resume?.chunk ?? 0, run = 0; ; chunk++, run++) {
-      if (run >= CHUNKS_PER_RUN) {
+      if (run >= (input.chunks_per_run ?? CHUNKS_PER_RUN)) {
         await continueAsNew<typeof importWorkflow>({ ...input, resume: { state, prepared, cursor, chunk, deadLetters } });
       }
       const r = await act.importChunk({

@@ -106,6 +106,10 @@ describe('import and export', () => {
       const direct = await stack.store.scan({ collection: 'rt', model: entry.blue! }, { limit: 10_000, filter: parseFilter(datasetFilter(raw)) });
       assert.deepEqual(direct.points.map((p) => p.id).sort(), expected, 'the store queried directly agrees');
     }
+    for (const format of ['csv', 'json', 'jsonl', 'parquet']) {
+      const empty = await exportAndDownload(stack, 'rt', { format, filters: { category: 'none' } });
+      assert.deepEqual([empty.job.status, empty.job.exported_vectors, empty.bytes.length], ['completed', 0, empty.job.file_size], `empty ${format} export`);
+    }
     const limited = await exportAndDownload(stack, 'rt', { format: 'json', limit: 7, filters: '{"category": "test"}' });
     const parsed = JSON.parse(limited.bytes.toString());
     assert.equal(parsed.length, 7);

@@ -1,3 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import { JobFiles } from '../../core/job-files.js';
+import { exportAndDownload, importAndWait, waitForDatasetJob } from '../helpers/datasets.js';
 import type { TestStack } from '../helpers/stack.js';
 import { REINDEX, startReindex } from '../helpers/reindex.js';
 import { seedTextItems } from '../helpers/seed.js';
@@ -95,6 +98,30 @@ export const SCENARIOS: ReplayScenario[] = [
         args: [{ base: { dir: 'sched' }, collections: ['categories'], retention: { keep_last: 1 }, vecflow_version: 'replay' }],
       });
       return ['replay-backup', 'replay-verify', 'replay-restore', 'replay-scheduled'];
+    },
+  },
+  {
+    name: 'import-export-cleanup',
+    async run(stack) {
+      const content = ['{"id": "a", "values": [1, 2]}', '{"id": "b", "values": [1]}', 'not json', '{"id": "a", "values": [3, 4]}'].join('\n');
+      const imported = await importAndWait(stack, 'replayed-import', { name: 'rows.jsonl', content }, { batch_size: '2' });
+      const retried = await stack.api(`/api/v1/import/${imported.job_id}/retry-failed`, { body: {} });
+      await waitForDatasetJob(stack, 'import', retried.body.job_id);
+      const { job } = await exportAndDownload(stack, 'replayed-import', { format: 'csv', filters: '{"category": "none"}' });
+      const cleanup = 'replay-cleanup';
+      await stack.client.workflow.execute('cleanupJobsWorkflow', { taskQueue: stack.taskQueue, workflowId: cleanup, args: [{ max_age_hours: 1000 }] });
+      return [imported.job_id, retried.body.job_id, job.job_id, cleanup];
+    },
+  },
+  {
+    name: 'import-continued-as-new',
+    async run(stack) {
+      const id = '00000000-0000-4000-8000-00000000c0a1';
+      const file = await new JobFiles(stack.config.dataDir).file('import', id, 'upload.jsonl');
+      await writeFile(file, Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, values: [i, 1] })).join('\n'));
+      const input = { dataset: 'replayed-can', file, name: 'upload.jsonl', format: 'jsonl', batch_size: 5, skip_existing: false, max_errors: 10, started_at: '2026-01-01T00:00:00.000Z', chunk_rows: 5, chunks_per_run: 2 };
+      await stack.client.workflow.execute('importWorkflow', { taskQueue: stack.taskQueue, workflowId: id, args: [input] });
+      return id;
     },
   },
 ];

@@ -1,12 +1,11 @@
-import { copyFile, open } from 'node:fs/promises';
 import { duckdb, sqlString } from './duckdb.js';
-import { lines } from './readers.js';
 import { COLUMNS } from './rows.js';
 
-// Export files are first written as JSONL (the seed's columns, one row per point), then turned
-// into the requested format: JSON arrays in Node, CSV and Parquet by DuckDB. In CSV, values and
-// metadata are JSON text in their cells (as in the seed); Parquet has values as a list of
-// float32, chunk_index/chunk_count as integers, and JSON text for metadata.
+// Export files: points are first written as Parquet parts in the backup's layout, then DuckDB
+// turns the parts into the seed's columns in the requested format. JSON and JSONL keep payload
+// values as they are; in CSV, values and metadata are JSON text in their cells (as in the seed);
+// Parquet has values as a list of float32, chunk_index/chunk_count as integers when they all
+// are, and metadata as JSON text.
 export type ExportFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
 
 export const EXPORT_FILE: Record<ExportFormat, string> = { csv: 'export.csv', json: 'export.json', jsonl: 'export.jsonl', parquet: 'export.parquet' };
@@ -17,56 +16,35 @@ export const CONTENT_TYPE: Record<ExportFormat, string> = {
   parquet: 'application/vnd.apache.parquet',
 };
 
-async function jsonArray(part: string, out: string): Promise<void> {
-  const fh = await open(out, 'w');
-  try {
-    let first = true;
-    let buf = '[\n';
-    for await (const { text } of lines(part, { pos: 0, index: 0 })) {
-      if (!text) continue;
-      buf += (first ? '' : ',\n') + text;
-      first = false;
-      if (buf.length > 1 << 20) {
-        await fh.write(buf);
-        buf = '';
-      }
-    }
-    await fh.write(`${buf}\n]\n`);
-  } finally {
-    await fh.close();
-  }
-}
-
 const quoteIdent = (c: string) => `"${c.replace(/"/g, '""')}"`;
-/** A JSON cell as text: strings as themselves, anything else as JSON. */
-const asText = (c: string) => `CASE WHEN json_type(${quoteIdent(c)}) = 'VARCHAR' THEN ${quoteIdent(c)}->>'$' ELSE ${quoteIdent(c)}::VARCHAR END`;
+const field = (c: string) => `(p->${sqlString(`$."${c.replace(/"/g, '\\"')}"`)})`;
+/** A payload field as text: strings as themselves, anything else as its JSON. */
+const asText = (c: string) => `CASE WHEN json_type(${field(c)}) = 'VARCHAR' THEN ${field(c).replace('->', '->>')} ELSE ${field(c)}::VARCHAR END`;
+const MAX_EXTRA_COLUMNS = 200;
 
-async function viaDuckDB(part: string, out: string, format: 'csv' | 'parquet', columns: string[]): Promise<void> {
-  const ordered = [...COLUMNS.filter((c) => columns.includes(c) || c === 'id' || c === 'values'), ...columns.filter((c) => !(COLUMNS as readonly string[]).includes(c))];
-  const types = ordered.map((c) => `${sqlString(c)}: ${c === 'id' ? "'VARCHAR'" : c === 'values' ? "'FLOAT[]'" : "'JSON'"}`).join(', ');
-  const src = `read_json(${sqlString(part)}, format = 'newline_delimited', columns = {${types}})`;
+/** Writes the rows of the export's Parquet parts (backup layout) to `out` in `format`, by DuckDB. */
+export async function convertExport(parts: string[], out: string, format: ExportFormat): Promise<void> {
   const con = await duckdb();
   try {
-    const integer = async (c: string) =>
-      Number((await con.runAndReadAll(`SELECT count(*) FROM ${src} WHERE ${quoteIdent(c)} IS NOT NULL AND TRY_CAST(${asText(c)} AS BIGINT) IS NULL`)).getRows()[0][0]) === 0;
+    await con.run(`CREATE TEMP VIEW src AS SELECT id, vector, payload::JSON AS p FROM read_parquet([${parts.map(sqlString).join(', ')}])`);
+    // Payload fields besides the seed's columns become columns of their own (as pointToRow does).
+    const keys = (await con.runAndReadAll(`SELECT DISTINCT unnest(json_keys(p)) AS k FROM src ORDER BY k LIMIT ${MAX_EXTRA_COLUMNS + COLUMNS.length}`)).getRows().map((r) => String(r[0]));
+    const extras = keys.filter((k) => !(COLUMNS as readonly string[]).includes(k)).slice(0, MAX_EXTRA_COLUMNS);
+    const integer = async (c: string) => Number((await con.runAndReadAll(`SELECT count(*) FROM src WHERE ${field(c)} IS NOT NULL AND TRY_CAST(${asText(c)} AS BIGINT) IS NULL`)).getRows()[0][0]) === 0;
+    const typed = format === 'json' || format === 'jsonl';
     const select: string[] = [];
-    for (const c of ordered) {
+    for (const c of [...COLUMNS, ...extras]) {
       if (c === 'id') select.push('id');
-      else if (c === 'values') select.push(format === 'csv' ? 'values::VARCHAR AS "values"' : '"values"');
-      else if (c === 'metadata') select.push(`metadata::VARCHAR AS metadata`);
+      // FLOAT[] as text is the shortest form that reads back exactly ([0.1, 0.2], not 0.10000000149011612).
+      else if (c === 'values') select.push(format === 'parquet' ? 'vector AS "values"' : `vector::VARCHAR${typed ? '::JSON' : ''} AS "values"`);
+      else if (c === 'metadata') select.push(`coalesce(p->'metadata', '{}'::JSON)${typed ? '' : '::VARCHAR'} AS metadata`);
+      else if (typed) select.push(`${field(c)} AS ${quoteIdent(c)}`);
       else if (format === 'parquet' && (c === 'chunk_index' || c === 'chunk_count') && (await integer(c))) select.push(`TRY_CAST(${asText(c)} AS BIGINT) AS ${quoteIdent(c)}`);
       else select.push(`${asText(c)} AS ${quoteIdent(c)}`);
     }
-    const options = format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
-    await con.run(`COPY (SELECT ${select.join(', ')} FROM ${src}) TO ${sqlString(out)} (${options})`);
+    const options = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', jsonl: 'FORMAT json', parquet: 'FORMAT parquet, COMPRESSION zstd' }[format];
+    await con.run(`COPY (SELECT ${select.join(', ')} FROM src) TO ${sqlString(out)} (${options})`);
   } finally {
     con.closeSync();
   }
-}
-
-/** Writes `out` in `format` from the JSONL part; `columns` are every key the rows have. */
-export async function convertExport(part: string, out: string, format: ExportFormat, columns: string[]): Promise<void> {
-  if (format === 'jsonl') return copyFile(part, out);
-  if (format === 'json') return jsonArray(part, out);
-  return viaDuckDB(part, out, format, columns);
 }

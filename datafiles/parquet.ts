@@ -45,7 +45,7 @@ export async function writeParquet(file: string, batches: AsyncIterable<Point[]>
     const kv = Object.entries(metadata)
       .map(([k, v]) => `${k}: ${sqlString(v)}`)
       .join(', ');
-    await con.run(`COPY ${table} TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, KV_METADATA {${kv}})`);
+    await con.run(`COPY ${table} TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD${kv ? `, KV_METADATA {${kv}}` : ''})`);
     await rename(tmp, file);
     return { rows, bytes: (await stat(file)).size, sha256: await sha256File(file) };
   } finally {

@@ -1,23 +1,22 @@
-import { open, rename, rm, stat, truncate } from 'node:fs/promises';
-import { Context } from '@temporalio/activity';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { parseFilter } from '../../core/filter.js';
 import { JobFiles } from '../../core/job-files.js';
-import type { CollectionRef } from '../../core/types.js';
-import { convertExport, EXPORT_FILE, type ExportFormat } from '../../datafiles/export-formats.js';
-import { datasetFilter, pointToRow } from '../../datafiles/rows.js';
+import type { CollectionRef, Point } from '../../core/types.js';
+import { EXPORT_FILE, type ExportFormat, convertExport } from '../../datafiles/export-formats.js';
+import { writeParquet } from '../../datafiles/parquet.js';
+import { datasetFilter } from '../../datafiles/rows.js';
 import { type ActivityContext, keepAlive } from '../context.js';
-import { resolveWriteTargets, refOf } from '../write-path.js';
+import { refOf, resolveWriteTargets } from '../write-path.js';
 
-const PART = 'export.part.jsonl';
 const PAGE = 1000;
-const MAX_EXTRA_COLUMNS = 200;
+const PART = /^part-\d{6}\.parquet$/;
 
-/** Where an export stands: the scan cursor, rows and bytes in the part, every column seen. */
+/** Where an export stands: the scan cursor, rows written, the next part number. */
 export interface ExportCursor {
   cursor: string | null;
   rows: number;
-  bytes: number;
-  extras: string[];
+  part: number;
   done: boolean;
 }
 
@@ -25,63 +24,53 @@ export function exportActivities(ctx: ActivityContext) {
   const files = new JobFiles(ctx.config.dataDir);
   return {
     /** The dataset's blue collection and how many points the export will have. */
-    prepareExport: (input: { dataset: string; filters: unknown; limit: number | null }): Promise<{ ref: CollectionRef; total: number }> => keepAlive(async () => {
-      const targets = await resolveWriteTargets(ctx, input.dataset);
-      const ref = refOf(targets, targets.blue);
-      const count = await ctx.store.count(ref, parseFilter(datasetFilter(input.filters)));
-      return { ref, total: input.limit === null ? count : Math.min(count, input.limit) };
-    }),
+    prepareExport: (input: { dataset: string; filters: unknown; limit: number | null }): Promise<{ ref: CollectionRef; total: number }> =>
+      keepAlive(async () => {
+        const targets = await resolveWriteTargets(ctx, input.dataset);
+        const ref = refOf(targets, targets.blue);
+        const count = await ctx.store.count(ref, parseFilter(datasetFilter(input.filters)));
+        return { ref, total: input.limit === null ? count : Math.min(count, input.limit) };
+      }),
 
     /**
-     * Pages through the matching points into a JSONL part file (the seed's columns), heartbeating
-     * the cursor and the part's length: a retry truncates the part to it and goes on.
+     * Pages up to `maxRows` matching points from a cursor into one Parquet part (the backup's
+     * layout: id, vector, payload, timestamp). The part appears by rename when complete, so a
+     * retry simply writes it again from the same cursor.
      */
-    async exportRows(input: { jobId: string; ref: CollectionRef; filters: unknown; limit: number | null; from: ExportCursor; maxRows: number }): Promise<ExportCursor> {
-      const activity = Context.current();
-      const filter = parseFilter(datasetFilter(input.filters));
-      const part = await files.file('export', input.jobId, PART);
-      const state: ExportCursor = { ...((activity.info.heartbeatDetails as ExportCursor | undefined) ?? input.from) };
-      const stop = Math.min(input.limit ?? Number.POSITIVE_INFINITY, input.from.rows + input.maxRows);
-      await truncate(part, state.bytes).catch(async () => (await open(part, 'w')).close());
-      const out = await open(part, 'a');
-      const extras = new Set(state.extras);
-      const limit = input.limit ?? Number.POSITIVE_INFINITY;
-      try {
-        while (state.rows < stop) {
-          const page = await ctx.store.scan(input.ref, { cursor: state.cursor, limit: Math.min(PAGE, stop - state.rows), withVectors: true, filter });
-          const points = page.points.slice(0, limit - state.rows);
-          const text = points
-            .map((p) => {
-              const row = pointToRow(p);
-              for (const k of Object.keys(row)) if (extras.size < MAX_EXTRA_COLUMNS) extras.add(k);
-              return `${JSON.stringify(row)}\n`;
-            })
-            .join('');
-          await out.write(text);
-          state.rows += points.length;
-          state.bytes += Buffer.byteLength(text);
-          state.cursor = page.next;
-          state.extras = [...extras];
-          state.done = !page.next || state.rows >= limit;
-          activity.heartbeat(state);
-          if (state.done) break;
+    exportRows: (input: { jobId: string; ref: CollectionRef; filters: unknown; limit: number | null; from: ExportCursor; maxRows: number }): Promise<ExportCursor> =>
+      keepAlive(async () => {
+        const filter = parseFilter(datasetFilter(input.filters));
+        const limit = input.limit ?? Number.POSITIVE_INFINITY;
+        const stop = Math.min(limit, input.from.rows + input.maxRows);
+        const at: ExportCursor = { ...input.from, part: input.from.part + 1 };
+        async function* pages(): AsyncGenerator<Point[]> {
+          while (at.rows < stop) {
+            const page = await ctx.store.scan(input.ref, { cursor: at.cursor, limit: Math.min(PAGE, stop - at.rows), withVectors: true, filter });
+            const points = page.points.slice(0, stop - at.rows);
+            at.rows += points.length;
+            at.cursor = page.next;
+            at.done = !page.next || at.rows >= limit;
+            yield points;
+            if (!page.next) break;
+          }
         }
-      } finally {
-        await out.close();
-      }
-      return state;
-    },
+        const file = await files.file('export', input.jobId, `part-${String(input.from.part).padStart(6, '0')}.parquet`);
+        await writeParquet(file, pages(), { vecflow_export: input.jobId });
+        return at;
+      }),
 
-    /** Turns the part into the requested format (whole-file, so a repeat redoes it) and publishes it. */
-    finishExport: (input: { jobId: string; format: ExportFormat; columns: string[] }): Promise<{ bytes: number }> => keepAlive(async () => {
-      const part = await files.file('export', input.jobId, PART);
-      const target = await files.file('export', input.jobId, EXPORT_FILE[input.format]);
-      if (!(await stat(part).catch(() => null)) && (await stat(target).catch(() => null))) return { bytes: (await stat(target)).size };
-      const tmp = `${target}.tmp`;
-      await convertExport(part, tmp, input.format, input.columns);
-      await rename(tmp, target);
-      await rm(part, { force: true });
-      return { bytes: (await stat(target)).size };
-    }),
+    /** Turns the parts into the requested format (whole file, so a repeat redoes it) and publishes it. */
+    finishExport: (input: { jobId: string; format: ExportFormat }): Promise<{ bytes: number }> =>
+      keepAlive(async () => {
+        const target = await files.file('export', input.jobId, EXPORT_FILE[input.format]);
+        const dir = path.dirname(target);
+        const parts = (await readdir(dir)).filter((n) => PART.test(n)).sort().map((n) => path.join(dir, n));
+        if (parts.length === 0 && (await stat(target).catch(() => null))) return { bytes: (await stat(target)).size };
+        const tmp = `${target}.tmp`;
+        await convertExport(parts, tmp, input.format);
+        await rename(tmp, target);
+        for (const p of parts) await rm(p, { force: true });
+        return { bytes: (await stat(target)).size };
+      }),
   };
 }

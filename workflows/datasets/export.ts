@@ -44,7 +44,7 @@ export interface ExportState {
 
 /**
  * Exports a dataset's blue collection (optionally filtered and limited): points are paged into
- * a JSONL part by one heartbeating activity, then turned into the requested format.
+ * Parquet parts (one activity each), then turned into the requested format.
  */
 export async function exportWorkflow(input: ExportInput): Promise<ExportState> {
   const jobId = workflowInfo().workflowId;
@@ -57,13 +57,13 @@ export async function exportWorkflow(input: ExportInput): Promise<ExportState> {
   try {
     const { ref, total } = await act.prepareExport({ dataset: input.dataset, filters: input.filters, limit: input.limit });
     state.total_vectors = total;
-    let at: ExportCursor = { cursor: null, rows: 0, bytes: 0, extras: [], done: false };
+    let at: ExportCursor = { cursor: null, rows: 0, part: 0, done: false };
     while (!at.done) {
       at = await act.exportRows({ jobId, ref, filters: input.filters, limit: input.limit, from: at, maxRows: ROWS_PER_ACTIVITY });
       state.exported_vectors = at.rows;
       state.progress_percentage = Math.min(99, percent(at.rows, Math.max(at.rows, total)));
     }
-    const { bytes } = await act.finishExport({ jobId, format: input.format, columns: at.extras });
+    const { bytes } = await act.finishExport({ jobId, format: input.format });
     state.file_size = bytes;
     state.download_url = `/api/v1/export/${jobId}/download`;
     state.status = 'completed';

@@ -34,7 +34,7 @@ describe('import rows', () => {
     const file = path.join(dir, 'seed.csv');
     writeFileSync(file, SEED_CSV);
     const { plan, rows: [r] } = await readRows(file, 'csv');
-    assert.deepEqual([plan.total, plan.dimension, plan.duplicates], [1, 3, 0]);
+    assert.deepEqual([plan.total, plan.dimension, plan.duplicates, plan.table], [1, 3, 0, true], 'a well-formed CSV is read by DuckDB');
     assert.ok('row' in r);
     const p = rowToPoint(r.row, 3, 7n);
     assert.equal(p.id, 'doc1');
@@ -97,6 +97,7 @@ describe('import rows', () => {
     const csv = path.join(dir, 'resume.csv');
     writeFileSync(csv, 'id,values,content\r\nä1,"[1,2]","line one\r\nline two"\r\nb2,"[3,4]",x,extra\r\nc3,"[5,6]","😀"\r\n');
     const all = await readRows(csv, 'csv');
+    assert.equal(all.plan.table, false, 'a record with the wrong number of fields: the streaming reader, row by row');
     assert.deepEqual(all.rows.map((r) => r.index), [1, 2, 3]);
     assert.match((all.rows[1] as { error: string }).error, /^Expected 3 columns \(id,values,content\), found 4$/);
     assert.equal((all.rows[1] as { data: unknown }).data, 'b2,"[3,4]",x,extra', 'the raw record is kept');

@@ -6,14 +6,18 @@ import { after, before, describe, it } from 'node:test';
 import { startImport, waitForDatasetJob, writeJsonl } from './helpers/datasets.js';
 import { type TestStack, startStack } from './helpers/stack.js';
 import { spawnWorker } from './helpers/worker-process.js';
+import { freePort } from '../devstack/ports.js';
 
 // A worker process SIGKILLed in the middle of an import chunk: the next worker resumes from the
 // chunk's heartbeated checkpoint; no row is lost and no failed row is reported twice.
 describe('an import survives a killed worker', () => {
   let stack: TestStack;
   const workers: ReturnType<typeof spawnWorker>[] = [];
+  let metricsPort = 0;
   before(async () => {
-    stack = await startStack({}, { inProcessWorker: false });
+    // Worker processes serve their job metrics; the API sums them into /metrics/prometheus.
+    metricsPort = await freePort();
+    stack = await startStack({ VECFLOW_WORKER_METRICS_PORT: String(metricsPort), VECFLOW_WORKER_METRICS_URLS: `http://127.0.0.1:${metricsPort}` }, { inProcessWorker: false });
   });
   after(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
@@ -48,5 +52,9 @@ describe('an import survives a killed worker', () => {
     assert.equal(await stack.store.count(ref()), n - failed);
     const dead = (await (await fetch(`${stack.apiUrl}${job.dead_letter_url}`)).text()).trim().split('\n').map((l) => JSON.parse(l).line);
     assert.deepEqual(dead, Array.from({ length: n }, (_, i) => i).filter(bad).map((i) => i + 1), 'each failed row once, in order');
+
+    const metrics = await (await fetch(`${stack.apiUrl}/api/v1/metrics/prometheus`)).text();
+    assert.match(metrics, new RegExp(`vecflow_rows_total\\{kind="import",format="jsonl",result="successful"\\} ${n - failed}\\n`), 'the worker process’s counters reach the API');
+    assert.match(metrics, /vecflow_jobs_total\{kind="import",format="jsonl",status="completed_with_errors"\} 1\n/);
   });
 });

@@ -88,7 +88,8 @@ export class DatasetService {
   /** The failed rows of an import (JSONL of {row|line, error, data}). */
   async deadLetter(id: string): Promise<string> {
     const state = (await this.getImport(id)) as Partial<ImportState>;
-    if (!state.dead_letter_url) throw new NotFoundError(state.status === 'running' ? `import ${id} is still running` : `import ${id} has no failed rows`);
+    if (state.status === 'running') throw new ConflictError(`import ${id} is still running; its failed rows are ready when it ends`);
+    if (!state.dead_letter_url) throw new NotFoundError(`import ${id} has no failed rows`);
     return path.join(this.files.dir('import', id), DEAD_LETTER);
   }
 

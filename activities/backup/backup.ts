@@ -64,11 +64,13 @@ export function backupActivities(ctx: ActivityContext) {
     async backupPart(input: PartInput): Promise<PartResult> {
       const activity = Context.current();
       const name = backupFileName(input.spec.collection, input.spec.model, input.part);
-      // A part finished by a worker that died before reporting it is taken as it is, not rewritten.
+      // A part finished by a worker that died before reporting it is taken as it is, not
+      // rewritten — only by the same backup job (another run into this directory writes anew).
+      const job = activity.info.workflowExecution.workflowId;
       const sidecar = path.join(input.dir, `.${name}.result.json`);
-      const done = await readFile(sidecar, 'utf8').then((t) => JSON.parse(t) as PartResult & { from: string | null }, () => null);
-      if (done && done.from === input.cursor) {
-        const { from: _from, ...result } = done;
+      const done = await readFile(sidecar, 'utf8').then((t) => JSON.parse(t) as PartResult & { from: string | null; job?: string }, () => null);
+      if (done && done.from === input.cursor && done.job === job) {
+        const { from: _from, job: _job, ...result } = done;
         return result;
       }
       const digest = new Digest();
@@ -95,7 +97,7 @@ export function backupActivities(ctx: ActivityContext) {
       // A part that ended exactly on the last point must not announce another (empty) one.
       if (next !== null && (await ctx.store.scan(input.spec, { cursor: next, limit: 1, withVectors: false })).points.length === 0) next = null;
       const result: PartResult = { name, collection: input.spec.collection, model: input.spec.model, part: input.part, ...written, digest: digest.hex(), next };
-      await writeFile(`${sidecar}.tmp`, JSON.stringify({ ...result, from: input.cursor }));
+      await writeFile(`${sidecar}.tmp`, JSON.stringify({ ...result, from: input.cursor, job }));
       await rename(`${sidecar}.tmp`, sidecar);
       return result;
     },

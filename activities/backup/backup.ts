@@ -66,7 +66,7 @@ export function backupActivities(ctx: ActivityContext) {
       const name = backupFileName(input.spec.collection, input.spec.model, input.part);
       // A part finished by a worker that died before reporting it is taken as it is, not
       // rewritten — only by the same backup job (another run into this directory writes anew).
-      const job = activity.info.workflowExecution.workflowId;
+      const job = activity.info.workflowExecution?.workflowId ?? '';
       const sidecar = path.join(input.dir, `.${name}.result.json`);
       const done = await readFile(sidecar, 'utf8').then((t) => JSON.parse(t) as PartResult & { from: string | null; job?: string }, () => null);
       if (done && done.from === input.cursor && done.job === job) {

@@ -193,6 +193,18 @@ describe('backup and restore', () => {
     assert.deepEqual(JSON.parse((await cli(['schedule', 'list'])).stdout), []);
   });
 
+  it('a part left by another backup job in the same directory is rewritten, not reused', async () => {
+    const dir = path.join(root, 'stale');
+    mkdirSync(dir, { recursive: true });
+    const stale = { name: 'categories__hash-384.parquet', collection: 'categories', model: 'hash-384', part: null, rows: 999, bytes: 1, sha256: 'x', digest: 'x', next: null, from: null, job: 'an-earlier-failed-backup' };
+    writeFileSync(path.join(dir, '.categories__hash-384.parquet.result.json'), JSON.stringify(stale));
+    const b = await job('backups', { backup_id: 'stale-dir', output_dir: 'stale', collections: ['categories'] });
+    assert.equal(b.status, 'done', JSON.stringify(b).slice(0, 300));
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'export_manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.files.map((f: { rows: number }) => f.rows), [100]);
+    assert.equal((await stack.api('/api/v1/backups/verify', { body: { input_dir: 'stale' } })).body.report.ok, true);
+  });
+
   it('refuses directories outside the backup root', async () => {
     for (const dir of ['../escape', '/etc', 'a/../../b']) {
       const r = await job('backups', { output_dir: dir });

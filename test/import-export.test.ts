@@ -7,6 +7,8 @@ import { parseFilter } from '../core/filter.js';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
 import { datasetFilter } from '../datafiles/rows.js';
 import { runCli } from './helpers/cli.js';
+import { REINDEX, allIds, startReindex } from './helpers/reindex.js';
+import { seedTextItems } from './helpers/seed.js';
 import { type TestStack, startStack } from './helpers/stack.js';
 import { exportAndDownload, importAndWait, startImport } from './helpers/datasets.js';
 
@@ -172,6 +174,30 @@ describe('import and export', () => {
     const got = (await con.runAndReadAll(`SELECT count(*), count(DISTINCT id), min(metadata::JSON->>'category') FROM read_parquet(${sqlString(out)})`)).getRows()[0];
     con.closeSync();
     assert.deepEqual(got.map(String), ['3', '3', 'documents']);
+  });
+
+  it('imports during a reindex reach the new model too (one write path)', async () => {
+    const src = { collection: 'categories', model: 'hash-384' };
+    const dst = { collection: 'categories', model: 'hash-256' };
+    await seedTextItems(stack.store, src, 4000);
+    await startReindex(stack, { task_id: 'import-reindex', collection: 'categories', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' } });
+    let round = 0;
+    for (;;) {
+      const state = (await stack.api(`/api/v1${REINDEX}/import-reindex`)).body;
+      if (state.status !== 'processing' && state.status !== 'pending') {
+        assert.equal(state.status, 'done', JSON.stringify(state).slice(0, 300));
+        break;
+      }
+      round++;
+      const batch = Array.from({ length: 30 }, (_, k) => JSON.stringify({ id: `imp-${round}-${k}`, values: Array.from({ length: 384 }, (_, d) => (d === k ? 1 : 0.01)), content: `imported text ${round} ${k}` }));
+      const job = await importAndWait(stack, 'categories', { name: 'r.jsonl', content: batch.join('\n') });
+      assert.equal(job.status, 'completed', JSON.stringify(job.errors));
+    }
+    assert.ok(round >= 1, 'imports ran while the reindex did');
+    const [a, b] = [await allIds(stack, src), await allIds(stack, dst)];
+    assert.deepEqual(b, a, 'the new model has every id, imported ones included');
+    const imported = await stack.store.get(dst, [`imp-1-0`], true);
+    assert.equal(imported[0].vector.length, 256);
   });
 
   it('refuses bad requests with 4xx JSON and starts nothing', async () => {

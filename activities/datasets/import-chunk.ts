@@ -9,6 +9,7 @@ import type { Cursor } from '../../datafiles/readers.js';
 import { RowError, rowToPoint } from '../../datafiles/rows.js';
 import { type SourcePlan, loadDuplicates, readSource } from '../../datafiles/sources.js';
 import type { ActivityContext } from '../context.js';
+import { pointText } from '../reindex/points.js';
 import { type TargetWrite, resolveWriteTargets, writeToTargets } from '../write-path.js';
 
 export interface ImportCounts {
@@ -114,9 +115,15 @@ export function importChunkActivities(ctx: ActivityContext) {
         if (state.errors.length < input.maxErrors) state.errors.push({ [key]: index, error, data: shortData(data) });
       };
       const writeRows = async (rows: PendingRow[], timestamp: bigint) => {
-        const writes: TargetWrite[] = rows.map((r) => ({ point: { ...r.point, timestamp }, text: typeof r.point.payload.content === 'string' ? r.point.payload.content : undefined }));
+        // A running reindex's destination gets the text its own scan would embed (pointText).
+        const writes: TargetWrite[] = rows.map((r) => ({ point: { ...r.point, timestamp }, text: pointText(ctx, input.dataset, r.point) || undefined }));
         const outcome = await writeToTargets(ctx, targets, writes, input.skipExisting ? 'absent' : 'overwrite');
-        state.successful += outcome.written.length;
+        // Written to blue but not to a reindex destination: reported, as task items are.
+        for (const r of rows) {
+          const missing = outcome.targetErrors.get(r.point.id);
+          if (missing) fail(r.index, `Written, but not to the reindex destination: ${missing}`, r.data);
+        }
+        state.successful += outcome.written.length - rows.filter((r) => outcome.targetErrors.has(r.point.id)).length;
         state.skipped += outcome.skipped.length;
       };
       const flush = async (next: Cursor) => {

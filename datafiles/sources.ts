@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { duckdb, sqlString } from './duckdb.js';
+import { IdCollector, findDuplicates } from './duplicates.js';
 import { type Cursor, type ImportFormat, type ReadRow, csvHeader, csvRows, jsonlRows, tableRows, tableSource } from './readers.js';
 import { RowError, rowToPoint } from './rows.js';
 
@@ -26,7 +26,7 @@ export interface SourcePlan {
   dimension: number | null;
 }
 
-const DUPLICATES = 'duplicates.json';
+const DUPLICATES = 'duplicates.parquet';
 const NORMALIZED = 'rows.parquet';
 
 /** Reads the rows of a planned source from a cursor (the start, or a chunk's checkpoint). */
@@ -56,11 +56,6 @@ async function* deadLetterRows(file: string, from: Cursor): AsyncGenerator<ReadR
   }
 }
 
-export async function loadDuplicates(plan: SourcePlan): Promise<Map<number, number>> {
-  if (!plan.duplicatesFile) return new Map();
-  return new Map(JSON.parse(await readFile(plan.duplicatesFile, 'utf8')) as [number, number][]);
-}
-
 function dimensionOf(row: Record<string, unknown>): number | null {
   try {
     return rowToPoint(row, null, 0n, { allowContentOnly: true }).vector.length || null;
@@ -70,32 +65,26 @@ function dimensionOf(row: Record<string, unknown>): number | null {
   }
 }
 
-async function saveDuplicates(workDir: string, dups: [number, number][]): Promise<string | null> {
-  if (dups.length === 0) return null;
-  const file = path.join(workDir, DUPLICATES);
-  await writeFile(file, JSON.stringify(dups));
-  return file;
-}
-
 /** One pass over a streamed source: rows, repeated ids, first dimension. */
 async function planStream(file: string, format: 'jsonl' | 'csv' | 'dead-letter', workDir: string): Promise<SourcePlan> {
   const header = format === 'csv' ? await csvHeader(file) : null;
   const plan: SourcePlan = { format, file, table: false, header, indexName: format === 'jsonl' ? 'line' : 'row', total: 0, duplicates: 0, duplicatesFile: null, dimension: null };
-  const seen = new Map<string, number>();
-  const dups: [number, number][] = [];
-  for await (const r of readSource(plan, { pos: 0, index: 0 })) {
-    plan.total++;
-    if ('error' in r) continue;
-    if (plan.dimension === null && r.row && typeof r.row === 'object') plan.dimension = dimensionOf(r.row);
-    const id = (r.row as { id?: unknown } | null)?.id;
-    if (id === undefined || id === null || id === '') continue;
-    const key = String(id);
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, r.index);
-    else dups.push([r.index, first]);
+  const ids = await IdCollector.open();
+  try {
+    for await (const r of readSource(plan, { pos: 0, index: 0 })) {
+      plan.total++;
+      if ('error' in r) continue;
+      if (plan.dimension === null && r.row && typeof r.row === 'object') plan.dimension = dimensionOf(r.row);
+      const id = (r.row as { id?: unknown } | null)?.id;
+      if (id !== undefined && id !== null && id !== '') ids.add(r.index, String(id));
+    }
+  } catch (err) {
+    await ids.close();
+    throw err;
   }
-  plan.duplicates = dups.length;
-  plan.duplicatesFile = await saveDuplicates(workDir, dups);
+  const out = path.join(workDir, DUPLICATES);
+  plan.duplicates = await ids.finish(out);
+  plan.duplicatesFile = plan.duplicates ? out : null;
   return plan;
 }
 
@@ -109,14 +98,9 @@ async function planTable(file: string, format: 'json' | 'parquet' | 'csv', workD
     const total = Number((await con.runAndReadAll(`SELECT count(*) FROM ${src}`)).getRows()[0][0]);
     const columns = (await con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`)).getRows().map((r) => String(r[0]));
     const idExpr = format === 'json' ? `json_extract_string(json, '$.id')` : columns.includes('id') ? 'CAST(id AS VARCHAR)' : null;
-    let dups: [number, number][] = [];
-    if (idExpr) {
-      const rows = await con.runAndReadAll(
-        `SELECT __row, first FROM (SELECT __row, min(__row) OVER (PARTITION BY k) AS first FROM (SELECT __row, ${idExpr} AS k FROM ${src}) WHERE k IS NOT NULL AND k <> '') WHERE __row <> first ORDER BY __row`,
-      );
-      dups = rows.getRows().map((r) => [Number(r[0]), Number(r[1])]);
-    }
-    const plan: SourcePlan = { format, file: normalized, table: true, header: null, indexName: 'row', total, duplicates: dups.length, duplicatesFile: await saveDuplicates(workDir, dups), dimension: null };
+    const out = path.join(workDir, DUPLICATES);
+    const duplicates = idExpr ? await findDuplicates(con, `SELECT __row AS idx, ${idExpr} AS k FROM ${src}`, out) : 0;
+    const plan: SourcePlan = { format, file: normalized, table: true, header: null, indexName: 'row', total, duplicates, duplicatesFile: duplicates ? out : null, dimension: null };
     let tries = 0;
     for await (const r of tableRows(normalized, { pos: 0, index: 0 }, 1000)) {
       if ('row' in r && r.row && typeof r.row === 'object' && (plan.dimension = dimensionOf(r.row)) !== null) break;

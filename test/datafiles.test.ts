@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
 import { type Cursor, type ReadRow, detectFormat } from '../datafiles/readers.js';
-import { type SourceFormat, loadDuplicates, planSource, readSource } from '../datafiles/sources.js';
+import { loadDuplicates } from '../datafiles/duplicates.js';
+import { type SourceFormat, planSource, readSource } from '../datafiles/sources.js';
 import { RowError, datasetFilter, pointToRow, rowToPoint } from '../datafiles/rows.js';
 
 // The import/export file layer: the seed's rows, its error classes and its filter examples.
@@ -117,7 +118,8 @@ describe('import rows', () => {
     for (const format of ['jsonl', 'json'] as const) {
       const { plan } = await readRows(path.join(dir, `dups.${format}`), format);
       assert.equal(plan.duplicates, 3, format);
-      assert.deepEqual([...(await loadDuplicates(plan))], [[3, 1], [4, 2], [5, 1]], format);
+      assert.deepEqual([...(await loadDuplicates(plan.duplicatesFile, 0, 100))], [[3, 1], [4, 2], [5, 1]], format);
+      assert.deepEqual([...(await loadDuplicates(plan.duplicatesFile, 3, 1))], [[4, 2]], `${format}: a chunk loads only the repeats after its cursor`);
     }
   });
 

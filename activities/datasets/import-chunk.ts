@@ -7,7 +7,8 @@ import type { Point } from '../../core/types.js';
 import { EmbedderError } from '../../embedders/port.js';
 import type { Cursor } from '../../datafiles/readers.js';
 import { RowError, rowToPoint } from '../../datafiles/rows.js';
-import { type SourcePlan, loadDuplicates, readSource } from '../../datafiles/sources.js';
+import { loadDuplicates } from '../../datafiles/duplicates.js';
+import { type SourcePlan, readSource } from '../../datafiles/sources.js';
 import type { ActivityContext } from '../context.js';
 import { pointText } from '../reindex/points.js';
 import { type TargetWrite, resolveWriteTargets, writeToTargets } from '../write-path.js';
@@ -103,7 +104,7 @@ export function importChunkActivities(ctx: ActivityContext) {
       const state: Checkpoint = resumed ?? { next: input.from, done: false, processed: 0, successful: 0, failed: 0, skipped: 0, errors: [], deadLetter: null, deadBytes: 0 };
       await truncate(deadLetter, state.deadBytes).catch(async () => (await open(deadLetter, 'w')).close());
       const out = await open(deadLetter, 'a');
-      const duplicates = await loadDuplicates(input.plan);
+      const duplicates = await loadDuplicates(input.plan.duplicatesFile, state.next.index, input.rows - state.processed);
       const targets = await resolveWriteTargets(ctx, input.dataset);
       const key = input.plan.indexName;
       let pending: PendingRow[] = [];

@@ -1,9 +1,11 @@
-import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
 import { randomVector, rng } from '../test/helpers/data.js';
-import { exportAndDownload, importAndWait } from '../test/helpers/datasets.js';
+import { importAndWait, waitForDatasetJob } from '../test/helpers/datasets.js';
 import { startStack } from '../test/helpers/stack.js';
 
 // `npm run bench:import`: import and export of N × D rows (default 50,000 × 384) in every format
@@ -14,11 +16,26 @@ const N = Number(process.env.BENCH_ROWS ?? 50_000);
 const D = Number(process.env.BENCH_DIM ?? 384);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-bench-io-'));
 const stack = await startStack({ LOG_LEVEL: 'error', VECFLOW_UPLOAD_LIMIT: '20gb' }, { persistentStore: true });
-const secs = async <T>(fn: () => Promise<T>): Promise<{ s: number; value: T }> => {
+// The worker (and PGlite) run in this process: the RSS peak over the baseline before each job
+// shows what the job itself costs. Downloads stream to disk, so the harness adds little.
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+const secs = async <T>(fn: () => Promise<T>): Promise<{ s: number; value: T; peak: number }> => {
+  peak = process.memoryUsage().rss;
   const t = performance.now();
   const value = await fn();
-  return { s: (performance.now() - t) / 1000, value };
+  return { s: (performance.now() - t) / 1000, value, peak };
 };
+const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+
+/** Export, then stream the download to `file` (never whole in this process's memory). */
+async function exportTo(format: string, file: string): Promise<void> {
+  const started = await stack.api('/api/v1/datasets/bench-src/export', { body: { format } });
+  const job = await waitForDatasetJob(stack, 'export', started.body.job_id);
+  if (job.status !== 'completed') throw new Error(`${format} export ${job.status}: ${job.error}`);
+  const res = await fetch(`${stack.apiUrl}${job.download_url}`);
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
+}
 const rate = (s: number) => `${Math.round(N / s).toLocaleString('en')}`.padStart(8);
 const READERS: Record<string, (f: string) => string> = {
   csv: (f) => `read_csv(${f}, header = true, all_varchar = true)`,
@@ -41,13 +58,13 @@ try {
   if (seeded.value.status !== 'completed') throw new Error(`seed import ${seeded.value.status}: ${seeded.value.error}`);
 
   console.log(`${N.toLocaleString('en')} rows × ${D}-d, embedded store (PGlite on disk, in-process bulk path); rows/s`);
-  console.log('format   |  import | DuckDB read |  export | DuckDB write | file size');
+  console.log('format   |  import | DuckDB read |  export | DuckDB write | file size | RSS peak over baseline: import / export');
   const con = await duckdb();
   try {
     for (const format of ['jsonl', 'json', 'csv', 'parquet']) {
-      const exported = await secs(() => exportAndDownload(stack, 'bench-src', { format }));
+      const base = process.memoryUsage().rss;
       const file = path.join(dir, `rows.${format}`);
-      writeFileSync(file, exported.value.bytes);
+      const exported = await secs(() => exportTo(format, file));
       const imported = await secs(() => importAndWait(stack, `bench-${format}`, file, { batch_size: '1000' }));
       if (imported.value.status !== 'completed') throw new Error(`${format} import ${imported.value.status}: ${imported.value.error}`);
       // DuckDB alone: parse every row of the same file (vectors included) …
@@ -58,13 +75,14 @@ try {
       const write = await secs(() => con.run(`COPY t TO ${sqlString(copy)} (${WRITERS[format]})`));
       await con.run('DROP TABLE t');
       const size = `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`;
-      console.log(`${format.padEnd(8)} | ${rate(imported.s)} | ${rate(read.s).padStart(11)} | ${rate(exported.s)} | ${rate(write.s).padStart(12)} | ${size}`);
+      console.log(`${format.padEnd(8)} | ${rate(imported.s)} | ${rate(read.s).padStart(11)} | ${rate(exported.s)} | ${rate(write.s).padStart(12)} | ${size.padStart(9)} | +${mb(imported.peak - base)} / +${mb(exported.peak - base)}`);
     }
   } finally {
     con.closeSync();
   }
   console.log(`(the first JSONL import, into an empty dataset: ${rate(seeded.s).trim()} rows/s)`);
 } finally {
+  clearInterval(sampler);
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -36,8 +36,10 @@ export const EnvSchema = z.object({
   VECFLOW_IMPORT_MAX_ERRORS: positive(100),
   /** Finished import/export jobs (records and files) older than this are removed; 0 keeps them. */
   VECFLOW_JOB_RETENTION_HOURS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).default(24)),
-  /** Port of the worker's own Prometheus endpoint (127.0.0.1); 0 turns it off. */
+  /** Port of the worker's own Prometheus endpoint; 0 turns it off. */
   VECFLOW_WORKER_METRICS_PORT: port(0),
+  /** Its bind address: loopback unless the API runs elsewhere (docker-compose's network). */
+  VECFLOW_WORKER_METRICS_HOST: optional.default('127.0.0.1'),
   /** Worker metrics endpoints the API's /metrics/prometheus merges in (comma-separated URLs). */
   VECFLOW_WORKER_METRICS_URLS: optional.transform((v) => (v ?? '').split(',').map((u) => u.trim()).filter(Boolean)),
   S3_ENDPOINT: optional,

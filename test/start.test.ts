@@ -59,6 +59,11 @@ describe('npm start (supervised embedded stack)', () => {
       body: JSON.stringify({ collection: 'persisted', embedding_model_id: 'hash-256', deploy_as_blue: true }),
     });
     assert.equal(made.status, 200, await made.clone().text());
+    // The supervisor wires the worker's metrics port to the API: one scrape shows both.
+    const metrics = await fetch(`${url}/api/v1/metrics/prometheus`);
+    assert.equal(metrics.status, 200);
+    assert.equal(metrics.headers.get('x-vecflow-unreachable-workers'), null, 'the worker metrics endpoint answers');
+    assert.match(await metrics.text(), /# TYPE vecflow_rows_total counter/);
     const tree = descendants(child.pid!);
     assert.ok(tree.length >= 3, `temporal, worker and api run under the supervisor: ${tree}`);
     const exited = new Promise((r) => child.once('exit', r));

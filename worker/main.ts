@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   await waitForTemporal(client, 120_000);
   await ensureSearchAttributes(client);
   await ensureCleanupSchedule(client, config, log);
-  const metrics = config.env.VECFLOW_WORKER_METRICS_PORT ? await serveWorkerMetrics(config.env.VECFLOW_WORKER_METRICS_PORT) : null;
+  const metrics = config.env.VECFLOW_WORKER_METRICS_PORT ? await serveWorkerMetrics(config.env.VECFLOW_WORKER_METRICS_PORT, config.env.VECFLOW_WORKER_METRICS_HOST) : null;
   const connection = await NativeConnection.connect({ address });
   const worker = await createVecflowWorker(ctx, {
     connection,

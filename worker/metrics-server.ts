@@ -2,10 +2,10 @@ import http from 'node:http';
 import { jobRegistry } from '../core/metrics.js';
 
 /**
- * The worker's job metrics on 127.0.0.1:<port>: /metrics (Prometheus text, for scraping the
+ * The worker's job metrics on <host>:<port> (loopback by default): /metrics (Prometheus text, for scraping the
  * worker directly) and /metrics.json (what the API sums across workers).
  */
-export function serveWorkerMetrics(port: number): Promise<http.Server> {
+export function serveWorkerMetrics(port: number, host = '127.0.0.1'): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     try {
       if (req.url === '/metrics.json') {
@@ -25,6 +25,6 @@ export function serveWorkerMetrics(port: number): Promise<http.Server> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }

@@ -27,7 +27,7 @@ export async function convertExport(parts: string[], out: string, format: Export
   const con = await duckdb();
   try {
     await con.run(`CREATE TEMP VIEW src AS SELECT id, vector, payload::JSON AS p FROM read_parquet([${parts.map(sqlString).join(', ')}])`);
-    // Payload fields besides the seed's columns become columns of their own (as pointToRow does).
+    // Payload fields besides the seed's columns become columns of their own.
     const keys = (await con.runAndReadAll(`SELECT DISTINCT unnest(json_keys(p)) AS k FROM src ORDER BY k LIMIT ${MAX_EXTRA_COLUMNS + COLUMNS.length}`)).getRows().map((r) => String(r[0]));
     const extras = keys.filter((k) => !(COLUMNS as readonly string[]).includes(k)).slice(0, MAX_EXTRA_COLUMNS);
     const integer = async (c: string) => Number((await con.runAndReadAll(`SELECT count(*) FROM src WHERE ${field(c)} IS NOT NULL AND TRY_CAST(${asText(c)} AS BIGINT) IS NULL`)).getRows()[0][0]) === 0;

@@ -15,7 +15,6 @@ export interface Cursor {
   pos: number;
   index: number;
 }
-export const START: Cursor = { pos: 0, index: 0 };
 
 export type ReadRow = ({ index: number; row: Record<string, unknown> } | { index: number; error: string; data: unknown }) & { next: Cursor };
 

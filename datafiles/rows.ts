@@ -6,7 +6,6 @@ import type { Point } from '../core/types.js';
 // name. In the store, a row's payload is {…columns, metadata: {…}}; export writes the same
 // columns back, so export → import round-trips.
 export const COLUMNS = ['id', 'document_id', 'values', 'content', 'metadata', 'chunk_id', 'content_hash', 'content_type', 'language', 'chunk_index', 'chunk_count', 'model', 'created_at', 'updated_at'] as const;
-const PAYLOAD_COLUMNS = COLUMNS.filter((c) => c !== 'id' && c !== 'values' && c !== 'metadata');
 
 export class RowError extends Error {}
 
@@ -89,24 +88,6 @@ function payloadOf(row: Record<string, unknown>): Record<string, unknown> {
     payload[k] = (k === 'chunk_index' || k === 'chunk_count') && typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
   }
   return payload;
-}
-
-/** The shortest decimal that reads back as the same float32 (0.1, not 0.10000000149011612). */
-export function shortFloat(x: number): number {
-  for (const digits of [7, 8]) {
-    const n = Number(x.toPrecision(digits));
-    if (Math.fround(n) === x) return n;
-  }
-  return Number(x.toPrecision(9));
-}
-
-/** A stored point → a row with the seed's columns (metadata as an object, values as numbers). */
-export function pointToRow(p: Point): Record<string, unknown> {
-  const { metadata, ...rest } = p.payload as { metadata?: unknown } & Record<string, unknown>;
-  const row: Record<string, unknown> = { id: p.id };
-  for (const c of PAYLOAD_COLUMNS) row[c] = rest[c] ?? null;
-  for (const [k, v] of Object.entries(rest)) if (!(k in row)) row[k] = v;
-  return { ...row, values: Array.from(p.vector, shortFloat), metadata: metadata ?? {} };
 }
 
 /**

@@ -7,10 +7,17 @@ export interface OperationSpec {
   summary: string;
   tags?: string[];
   body?: z.ZodType;
+  /** A multipart/form-data body: these text fields plus a binary `file` part. */
+  multipart?: z.ZodObject;
   query?: z.ZodObject;
   responses?: Record<number, string>;
   /** Routes outside /api/v1 (health, readiness) need no API key. */
   public?: boolean;
+}
+
+function multipartSchema(fields: z.ZodObject): Record<string, unknown> {
+  const schema = jsonSchema(fields) as { properties?: Record<string, unknown>; required?: string[] };
+  return { ...schema, properties: { ...schema.properties, file: { type: 'string', format: 'binary' } }, required: [...(schema.required ?? []), 'file'] };
 }
 
 export class OpenApiRegistry {
@@ -39,6 +46,7 @@ export class OpenApiRegistry {
       tags: spec.tags,
       parameters: [...params, ...query],
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
+      ...(spec.multipart ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: multipartSchema(spec.multipart) } } } } : {}),
       responses,
       ...(spec.public ? { security: [] } : {}),
     };

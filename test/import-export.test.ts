@@ -214,6 +214,9 @@ describe('import and export', () => {
     assert.equal((await stack.api('/api/v1/datasets/rt/export', { body: { format: 'xml' } })).status, 400);
     assert.equal((await stack.api('/api/v1/datasets/nope/export', { body: { format: 'csv' } })).status, 404);
     assert.equal((await stack.api('/api/v1/import/not-a-job')).status, 404);
+    const doc = (await stack.api('/api/v1/openapi.json')).body;
+    const upload = doc.paths['/api/v1/datasets/{dataset_id}/import'].post.requestBody.content['multipart/form-data'].schema;
+    assert.deepEqual([upload.properties.file, upload.required.includes('file'), 'batch_size' in upload.properties], [{ type: 'string', format: 'binary' }, true, true]);
     assert.equal((await stack.api('/api/v1/export/00000000-0000-4000-8000-000000000000')).status, 404);
   });
 });

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
-import { CleanupBody, ExportBody, RetryBody } from '../datasets/schemas.js';
+import { CleanupBody, ExportBody, RetryBody, importFields } from '../datasets/schemas.js';
 import { DatasetService } from '../datasets/service.js';
 import type { ApiDeps } from '../deps.js';
 import type { OpenApiRegistry } from '../openapi.js';
@@ -13,7 +13,7 @@ export function datasetRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
   const router = Router();
   const service = new DatasetService(deps);
   const tags = ['import/export'];
-  route(router, openapi, { method: 'post', path: '/datasets/{dataset_id}/import', summary: 'Start an import: multipart "file", format (csv|json|jsonl|parquet, detected when absent), batch_size, skip_existing, embedding_model_id', tags }, async (req, res) => {
+  route(router, openapi, { method: 'post', path: '/datasets/{dataset_id}/import', summary: 'Start an import: multipart "file", format (csv|json|jsonl|parquet, detected when absent), batch_size, skip_existing, embedding_model_id', tags, multipart: importFields(deps.config.env.VECFLOW_IMPORT_MAX_BATCH), responses: { 200: 'the job', 400: 'bad field or no file', 413: 'larger than VECFLOW_UPLOAD_LIMIT' } }, async (req, res) => {
     res.json(await service.startImport(req, String(req.params.dataset_id)));
   });
   route(router, openapi, { method: 'get', path: '/import/{job_id}', summary: 'An import job: counts, capped errors, progress', tags }, async (req, res) => {

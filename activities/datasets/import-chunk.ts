@@ -137,8 +137,9 @@ export function importChunkActivities(ctx: ActivityContext) {
           if (!(err instanceof VecflowError) || err.status >= 500) throw err;
           for (const r of rows) await writeRows([r], timestamp).catch((e) => (e instanceof VecflowError && e.status < 500 ? fail(r.index, `Store refused the row: ${e.message}`, r.data) : Promise.reject(e)));
         }
-        if (lines.length) await out.write(lines.map((l) => `${l}\n`).join(''));
-        state.deadBytes += Buffer.byteLength(lines.map((l) => `${l}\n`).join(''));
+        const text = lines.map((l) => `${l}\n`).join('');
+        if (text) await out.write(text);
+        state.deadBytes += Buffer.byteLength(text);
         state.next = next;
         state.deadLetter = state.failed ? deadLetter : null;
         pending = [];
@@ -151,11 +152,9 @@ export function importChunkActivities(ctx: ActivityContext) {
       let checkpoint = JSON.parse(JSON.stringify(state)) as Checkpoint;
       const beat = setInterval(() => activity.heartbeat(checkpoint), 5_000);
       try {
-        let seen = state.processed;
         let last: Cursor = state.next;
-        for await (const r of readSource(input.plan, state.next, input.rows - seen)) {
+        for await (const r of readSource(input.plan, state.next, input.rows - state.processed)) {
           state.processed++;
-          seen++;
           last = r.next;
           if ('error' in r) fail(r.index, r.error, r.data);
           else {
@@ -170,10 +169,11 @@ export function importChunkActivities(ctx: ActivityContext) {
             }
           }
           if (pending.length >= input.batchSize || lines.length >= input.batchSize) await flush(last);
-          if (seen >= input.rows) break;
+          if (state.processed >= input.rows) break;
         }
         await flush(last);
-        state.done = seen < input.rows || state.processed === 0;
+        // Fewer rows than asked for (or none): the source is exhausted.
+        state.done = state.processed < input.rows;
         const { deadBytes: _d, ...result } = state;
         return result;
       } finally {

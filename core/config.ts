@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import bytes from 'bytes';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { NAME_PATTERN } from './names.js';
@@ -29,7 +30,7 @@ export const EnvSchema = z.object({
   DATABASE_URL: optional,
   VECFLOW_BACKUP_ROOT: optional,
   /** Largest accepted import upload (`bytes` syntax: 500mb, 10gb). */
-  VECFLOW_UPLOAD_LIMIT: optional.default('10gb'),
+  VECFLOW_UPLOAD_LIMIT: optional.default('10gb').refine((v) => bytes.parse(v) !== null && Number.isFinite(bytes.parse(v)), 'not a size (e.g. 500mb, 10gb)'),
   /** Largest import batch_size a request may ask for. */
   VECFLOW_IMPORT_MAX_BATCH: positive(1000),
   /** Row errors listed in an import's status; all of them go to its dead-letter file. */

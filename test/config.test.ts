@@ -21,6 +21,8 @@ describe('configuration', () => {
 
   it('validates environment variables, naming the bad one', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }, tmp()), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
+    assert.throws(() => loadConfig({ VECFLOW_UPLOAD_LIMIT: 'lots' }, tmp()), (e: unknown) => e instanceof ConfigError && /VECFLOW_UPLOAD_LIMIT: not a size/.test(e.message));
+    assert.equal(loadConfig({ VECFLOW_UPLOAD_LIMIT: '500mb' }, tmp()).env.VECFLOW_UPLOAD_LIMIT, '500mb');
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }, tmp()), /LOG_LEVEL/);
     assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://x', QDRANT_URL: 'http://q' }, tmp()), /either DATABASE_URL or QDRANT_URL/);
     assert.deepEqual(loadConfig({ VECFLOW_API_KEYS: ' a, ,b ' }, tmp()).env.VECFLOW_API_KEYS, ['a', 'b']);

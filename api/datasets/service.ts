@@ -30,9 +30,7 @@ export class DatasetService {
 
   constructor(private readonly deps: ApiDeps) {
     this.files = new JobFiles(deps.config.dataDir);
-    const limit = bytes.parse(deps.config.env.VECFLOW_UPLOAD_LIMIT);
-    if (limit === null || !Number.isFinite(limit)) throw new ValidationError(`VECFLOW_UPLOAD_LIMIT is not a size: ${deps.config.env.VECFLOW_UPLOAD_LIMIT}`);
-    this.uploadLimit = limit;
+    this.uploadLimit = bytes.parse(deps.config.env.VECFLOW_UPLOAD_LIMIT)!; // validated with the config
   }
 
   private async start(kind: JobKind, id: string, dataset: string, input: ImportInput | ExportInput): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../test/helpers/stack.js';
+import { mb, phaseTimer } from './phases.js';
 import { randomVector, rng } from '../test/helpers/data.js';
 import { waitForJob } from '../test/helpers/tasks.js';
 
@@ -15,16 +16,8 @@ const D = Number(process.env.BENCH_DIM ?? 768);
 const root = mkdtempSync(path.join(os.tmpdir(), 'vf-bench-backup-'));
 const stack = await startStack({ VECFLOW_BACKUP_ROOT: root, LOG_LEVEL: 'error' }, { persistentStore: true });
 const ref = { collection: 'bench', model: 'm' };
-const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
-
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-const phase = async <T>(fn: () => Promise<T>): Promise<{ secs: number; peak: number; value: T }> => {
-  peak = process.memoryUsage().rss;
-  const t = performance.now();
-  const value = await fn();
-  return { secs: (performance.now() - t) / 1000, peak, value };
-};
+const timer = phaseTimer();
+const phase = timer.phase;
 const wait = (route: string, id: string) => waitForJob(stack, route, id, 3_600_000);
 
 try {
@@ -65,7 +58,7 @@ try {
     console.log(`  worker RSS       : ${mb(baseline)} before backup; peak +${mb(backup.peak - baseline)} during backup, +${mb(restore.peak - baseline)} during restore`);
   }
 } finally {
-  clearInterval(sampler);
+  timer.stop();
   await stack.stop();
   rmSync(root, { recursive: true, force: true });
 }

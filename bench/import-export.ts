@@ -7,6 +7,7 @@ import { duckdb, sqlString } from '../datafiles/duckdb.js';
 import { randomVector, rng } from '../test/helpers/data.js';
 import { importAndWait, waitForDatasetJob } from '../test/helpers/datasets.js';
 import { startStack } from '../test/helpers/stack.js';
+import { mb, phaseTimer } from './phases.js';
 
 // `npm run bench:import`: import and export of N × D rows (default 50,000 × 384) in every format
 // through the API (upload, Temporal job, embedded store on disk), next to DuckDB alone reading
@@ -18,15 +19,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-bench-io-'));
 const stack = await startStack({ LOG_LEVEL: 'error', VECFLOW_UPLOAD_LIMIT: '20gb' }, { persistentStore: true });
 // The worker (and PGlite) run in this process: the RSS peak over the baseline before each job
 // shows what the job itself costs. Downloads stream to disk, so the harness adds little.
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-const secs = async <T>(fn: () => Promise<T>): Promise<{ s: number; value: T; peak: number }> => {
-  peak = process.memoryUsage().rss;
-  const t = performance.now();
-  const value = await fn();
-  return { s: (performance.now() - t) / 1000, value, peak };
-};
-const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+const timer = phaseTimer();
+const secs = timer.phase;
 
 /** Export, then stream the download to `file` (never whole in this process's memory). */
 async function exportTo(format: string, file: string): Promise<void> {
@@ -75,14 +69,14 @@ try {
       const write = await secs(() => con.run(`COPY t TO ${sqlString(copy)} (${WRITERS[format]})`));
       await con.run('DROP TABLE t');
       const size = `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`;
-      console.log(`${format.padEnd(8)} | ${rate(imported.s)} | ${rate(read.s).padStart(11)} | ${rate(exported.s)} | ${rate(write.s).padStart(12)} | ${size.padStart(9)} | +${mb(imported.peak - base)} / +${mb(exported.peak - base)}`);
+      console.log(`${format.padEnd(8)} | ${rate(imported.secs)} | ${rate(read.secs).padStart(11)} | ${rate(exported.secs)} | ${rate(write.secs).padStart(12)} | ${size.padStart(9)} | +${mb(imported.peak - base)} / +${mb(exported.peak - base)}`);
     }
   } finally {
     con.closeSync();
   }
-  console.log(`(the first JSONL import, into an empty dataset: ${rate(seeded.s).trim()} rows/s)`);
+  console.log(`(the first JSONL import, into an empty dataset: ${rate(seeded.secs).trim()} rows/s)`);
 } finally {
-  clearInterval(sampler);
+  timer.stop();
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,33 +2,22 @@ import type { Command } from 'commander';
 import { BackupService } from '../../api/backups/service.js';
 import { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from '../../api/backups/schemas.js';
 import { parse } from '../../api/validate.js';
-import { createLogger } from '../../core/logger.js';
-import { LazyStore } from '../../stores/lazy.js';
-import { openStore, storeTarget } from '../../stores/index.js';
 import { stateQuery } from '../../workflows/defs.js';
 import { rootMessage } from '../../workflows/failures.js';
-import { cliConfig, cliTemporal, printJson } from '../context.js';
+import type { Client } from '@temporalio/client';
+import { printJson, withApiDeps } from '../context.js';
 import { followJob } from '../follow.js';
 
 // backup, restore, verify, schedule and status: the same service the REST API uses, through
 // Temporal, with a progress bar (rows, rows/s, ETA) from the workflow's state query.
 type Opts = Record<string, unknown> & { json?: boolean };
 
-async function withService<T>(fn: (service: BackupService, client: ReturnType<typeof cliTemporal>) => Promise<T>): Promise<T> {
-  const config = cliConfig();
-  const temporal = cliTemporal(config);
-  const store = new LazyStore(() => openStore(storeTarget(config), 1));
-  try {
-    return await fn(new BackupService({ config, store, temporal, log: createLogger('cli', 'silent') }), temporal);
-  } finally {
-    await store.close();
-    await temporal.connection.close();
-  }
-}
+const withService = <T>(fn: (service: BackupService, client: Client) => Promise<T>): Promise<T> =>
+  withApiDeps((deps) => fn(new BackupService(deps), deps.temporal));
 
 const s3 = (o: Opts) => (o.s3Bucket ? { s3: { bucket: String(o.s3Bucket), prefix: String(o.s3Prefix ?? '') } } : {});
 
-async function follow(client: ReturnType<typeof cliTemporal>, id: string, json: boolean | undefined): Promise<void> {
+async function follow(client: Client, id: string, json: boolean | undefined): Promise<void> {
   const { state, closed } = await followJob<{ rows_done: number; rows_total: number; phase: string }>(client, id, (s) => ({ value: s.rows_done ?? 0, total: s.rows_total ?? 0, label: s.phase ?? '' }), { quiet: json });
   const failed = closed !== 'COMPLETED';
   const detail = failed ? await client.workflow.getHandle(id).result().then(() => null, rootMessage) : null;

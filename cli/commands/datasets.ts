@@ -3,29 +3,18 @@ import type { Command } from 'commander';
 import { ExportBody } from '../../api/datasets/schemas.js';
 import { DatasetService } from '../../api/datasets/service.js';
 import { parse } from '../../api/validate.js';
-import { createLogger } from '../../core/logger.js';
-import { openStore, storeTarget } from '../../stores/index.js';
-import { LazyStore } from '../../stores/lazy.js';
 import type { ExportState } from '../../workflows/datasets/export.js';
 import type { ImportState } from '../../workflows/datasets/import.js';
-import { cliConfig, cliTemporal, printJson } from '../context.js';
+import type { Client } from '@temporalio/client';
+import { printJson, withApiDeps } from '../context.js';
 import { followJob } from '../follow.js';
 
 // import and export: the REST API's service, through Temporal, with a progress bar. The file is
 // copied into (or out of) the job's directory under the data dir, which the worker shares.
 type Opts = Record<string, unknown> & { json?: boolean };
 
-async function withService<T>(fn: (service: DatasetService, client: ReturnType<typeof cliTemporal>) => Promise<T>): Promise<T> {
-  const config = cliConfig();
-  const temporal = cliTemporal(config);
-  const store = new LazyStore(() => openStore(storeTarget(config), 1));
-  try {
-    return await fn(new DatasetService({ config, store, temporal, log: createLogger('cli', 'silent') }), temporal);
-  } finally {
-    await store.close();
-    await temporal.connection.close();
-  }
-}
+const withService = <T>(fn: (service: DatasetService, client: Client) => Promise<T>): Promise<T> =>
+  withApiDeps((deps) => fn(new DatasetService(deps), deps.temporal));
 
 export function registerDatasetCommands(program: Command): void {
   program

@@ -32,9 +32,8 @@ export function jobActivities(ctx: ActivityContext) {
         }
         await rename(tmp, target);
       }
-      // Chunks without failures left empty files; planning left rows.parquet / duplicates.parquet.
+      // Every chunk left a file (empty without failures); planning left rows.parquet / duplicates.parquet.
       for (const name of ['rows.parquet', 'duplicates.parquet']) await rm(path.join(dir, name), { force: true });
-      for (const c of chunks) await rm(c, { force: true });
       for (const n of await readdir(dir)) if (/^failed-\d+\.jsonl$/.test(n)) await rm(path.join(dir, n), { force: true });
       if (path.dirname(path.resolve(input.upload)) === dir) await rm(input.upload, { force: true });
       return (await exists(target)) ? target : null;

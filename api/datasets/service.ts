@@ -19,7 +19,7 @@ import type { ApiDeps } from '../deps.js';
 import { NO_WORKER, closedStatus, describeJob, newJobId, queryState, startOnce } from '../jobs.js';
 import { parse } from '../validate.js';
 import { type ExportBody, RetryBody, importFields } from './schemas.js';
-import { receiveUpload } from './upload.js';
+import { receiveUpload, uploadFileName } from './upload.js';
 
 const TYPES: Record<JobKind, string> = { import: 'importWorkflow', export: 'exportWorkflow' };
 
@@ -52,8 +52,7 @@ export class DatasetService {
     const dataset = assertName('collection', datasetId);
     const id = newJobId();
     const name = path.basename(source);
-    const ext = /^\.(csv|json|jsonl|ndjson|parquet)$/i.test(path.extname(name)) ? path.extname(name).toLowerCase() : '';
-    const file = await this.files.file('import', id, `upload${ext}`);
+    const file = await this.files.file('import', id, uploadFileName(name));
     await copyFile(source, file).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'ENOENT' ? new NotFoundError(`no such file: ${source}`) : err));
     return this.startImportJob(id, dataset, file, name, fields);
   }

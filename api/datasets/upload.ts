@@ -12,6 +12,12 @@ export class PayloadTooLargeError extends VecflowError {
   }
 }
 
+/** The stored name of an upload: `upload` plus the client's extension when it names a format. */
+export function uploadFileName(clientName: string): string {
+  const ext = path.extname(clientName).toLowerCase();
+  return /^\.(csv|json|jsonl|ndjson|parquet)$/.test(ext) ? `upload${ext}` : 'upload';
+}
+
 export interface Upload {
   /** Where the file is on disk (inside the job's directory). */
   file: string;
@@ -46,8 +52,7 @@ export async function receiveUpload(req: Request, dir: string, maxBytes: number)
       return;
     }
     const name = path.basename(info.filename || 'upload');
-    const ext = /^\.(csv|json|jsonl|ndjson|parquet)$/i.test(path.extname(name)) ? path.extname(name).toLowerCase() : '';
-    const current: Upload = { file: path.join(dir, `upload${ext}`), name, bytes: 0, fields };
+    const current: Upload = { file: path.join(dir, uploadFileName(name)), name, bytes: 0, fields };
     upload = current;
     stream.on('data', (chunk: Buffer) => (current.bytes += chunk.length));
     stream.on('limit', () => (tooLarge = true));

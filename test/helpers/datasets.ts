@@ -1,5 +1,6 @@
 import { openAsBlob } from 'node:fs';
 import type { TestStack } from './stack.js';
+import { waitForJob } from './tasks.js';
 
 /** Uploads a file (a path on disk, or {name, content}) to POST /datasets/{id}/import. */
 export async function startImport(stack: TestStack, dataset: string, file: string | { name: string; content: string | Buffer }, fields: Record<string, string> = {}) {
@@ -11,16 +12,9 @@ export async function startImport(stack: TestStack, dataset: string, file: strin
   return { status: res.status, body: (await res.json()) as any };
 }
 
-/** Polls an import or export job until it is no longer running. */
-export async function waitForDatasetJob(stack: TestStack, kind: 'import' | 'export', id: string, timeoutMs = 600_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { status, body } = await stack.api(`/api/v1/${kind}/${id}`);
-    if (status !== 200) throw new Error(`GET /${kind}/${id}: ${status} ${JSON.stringify(body)}`);
-    if (body.status !== 'running' && !body.detail) return body;
-    if (Date.now() > deadline) throw new Error(`${kind} ${id} still running after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+/** Polls an import or export job until it is no longer running (and a worker answered for it). */
+export function waitForDatasetJob(stack: TestStack, kind: 'import' | 'export', id: string, timeoutMs = 600_000): Promise<any> {
+  return waitForJob(stack, kind, id, timeoutMs, (job) => job.status === 'running' || !!job.detail);
 }
 
 /** Imports and waits for the result. */

@@ -15,12 +15,13 @@ export async function waitForTask(stack: TestStack, path: string, id: string, un
 export const UPSERTS = '/embeddings/upsertion-tasks';
 export const DELETES = '/embeddings/deletion-tasks';
 
-/** Polls a backup/restore-style job (`/api/v1/<route>/<id>`) until it is no longer processing. */
-export async function waitForJob(stack: TestStack, route: string, id: string, timeoutMs = 600_000): Promise<any> {
+/** Polls a backup/restore-style job (`/api/v1/<route>/<id>`) until it is no longer running. */
+export async function waitForJob(stack: TestStack, route: string, id: string, timeoutMs = 600_000, running: (job: any) => boolean = (j) => j.status === 'processing'): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await stack.api(`/api/v1/${route}/${encodeURIComponent(id)}`)).body;
-    if (job.status !== 'processing') return job;
+    const { status, body: job } = await stack.api(`/api/v1/${route}/${encodeURIComponent(id)}`);
+    if (status !== 200) throw new Error(`GET ${route}/${id}: ${status} ${JSON.stringify(job)}`);
+    if (!running(job)) return job;
     if (Date.now() > deadline) throw new Error(`${route}/${id} still processing after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }

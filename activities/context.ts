@@ -24,7 +24,12 @@ export interface ActivityContext {
  */
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof VecflowError && err.status < 500) {
-    return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true, details: [err.details ?? null] });
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.name,
+      nonRetryable: true,
+      details: [err.details ?? null],
+    });
   }
   if (err instanceof EmbedderError && !err.retryable) {
     return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true });

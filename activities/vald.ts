@@ -4,7 +4,15 @@ import type { Point } from '../core/types.js';
 import { type Location, type ValdOp, type ValdRequest, type ValdResult, status } from '../core/vald.js';
 import type { WriteMode } from '../stores/port.js';
 import type { ActivityContext } from './context.js';
-import { type TargetWrite, type WriteTargets, deleteFromMirrors, deleteFromTargets, refOf, resolveWriteTargets, writeToTargets } from './write-path.js';
+import {
+  type TargetWrite,
+  type WriteTargets,
+  deleteFromMirrors,
+  deleteFromTargets,
+  refOf,
+  resolveWriteTargets,
+  writeToTargets,
+} from './write-path.js';
 
 // Vald semantics on the shared write path. Every decision that depends on what is stored is
 // made by the store atomically (write modes, conditional deletes), so concurrent writes to one
@@ -31,9 +39,23 @@ function rounds(requests: ValdRequest[]): number[][] {
   return out;
 }
 
-async function applyRound(ctx: ActivityContext, targets: WriteTargets, op: ValdOp, reqs: ValdRequest[]): Promise<ValdResult[]> {
-  const location = (id: string): { location: Location } => ({ location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] } });
-  const existing = new Map((await ctx.store.get(refOf(targets, targets.blue), reqs.map((r) => r.id))).map((p) => [p.id, p]));
+async function applyRound(
+  ctx: ActivityContext,
+  targets: WriteTargets,
+  op: ValdOp,
+  reqs: ValdRequest[],
+): Promise<ValdResult[]> {
+  const location = (id: string): { location: Location } => ({
+    location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] },
+  });
+  const existing = new Map(
+    (
+      await ctx.store.get(
+        refOf(targets, targets.blue),
+        reqs.map((r) => r.id),
+      )
+    ).map((p) => [p.id, p]),
+  );
   const results: ValdResult[] = new Array(reqs.length);
   const cfg = textSettings(ctx.config, targets.collection);
 
@@ -43,11 +65,27 @@ async function applyRound(ctx: ActivityContext, targets: WriteTargets, op: ValdO
     }
     // One conditional delete per distinct timestamp (usually one for the whole round).
     const groups = new Map<string, number[]>();
-    reqs.forEach((r, i) => existing.has(r.id) && groups.set(r.timestampGiven ? r.timestamp : '', [...(groups.get(r.timestampGiven ? r.timestamp : '') ?? []), i]));
+    reqs.forEach(
+      (r, i) =>
+        existing.has(r.id) &&
+        groups.set(r.timestampGiven ? r.timestamp : '', [
+          ...(groups.get(r.timestampGiven ? r.timestamp : '') ?? []),
+          i,
+        ]),
+    );
     for (const [ts, idx] of groups) {
-      const deleted = new Set(await deleteFromTargets(ctx, targets, idx.map((i) => reqs[i].id), ts ? BigInt(ts) : undefined));
+      const deleted = new Set(
+        await deleteFromTargets(
+          ctx,
+          targets,
+          idx.map((i) => reqs[i].id),
+          ts ? BigInt(ts) : undefined,
+        ),
+      );
       for (const i of idx) {
-        results[i] = deleted.has(reqs[i].id) ? location(reqs[i].id) : status('ABORTED', `${reqs[i].id} holds a write newer than timestamp ${ts}`);
+        results[i] = deleted.has(reqs[i].id)
+          ? location(reqs[i].id)
+          : status('ABORTED', `${reqs[i].id} holds a write newer than timestamp ${ts}`);
       }
     }
     return results;
@@ -64,7 +102,13 @@ async function applyRound(ctx: ActivityContext, targets: WriteTargets, op: ValdO
       results[i] = status('NOT_FOUND', `${r.id} does not exist`);
       continue;
     } else mode = op === 'update' ? 'update' : 'newer';
-    if (stored && op !== 'insert' && !r.skipStrictExistCheck && sameVector(stored.vector, vector) && ts <= stored.timestamp) {
+    if (
+      stored &&
+      op !== 'insert' &&
+      !r.skipStrictExistCheck &&
+      sameVector(stored.vector, vector) &&
+      ts <= stored.timestamp
+    ) {
       results[i] = status('ALREADY_EXISTS', `${r.id} already holds this vector`);
       continue;
     }
@@ -83,7 +127,11 @@ async function applyRound(ctx: ActivityContext, targets: WriteTargets, op: ValdO
       const r = reqs[i];
       if (written.has(r.id)) results[i] = location(r.id);
       else if (mode === 'absent') results[i] = status('ALREADY_EXISTS', `${r.id} already exists`);
-      else results[i] = status('ABORTED', `${r.id} holds a newer write than timestamp ${r.timestamp}; this one is ignored`);
+      else
+        results[i] = status(
+          'ABORTED',
+          `${r.id} holds a newer write than timestamp ${r.timestamp}; this one is ignored`,
+        );
     }
   }
   return results;
@@ -94,11 +142,16 @@ export function valdActivities(ctx: ActivityContext) {
   return {
     /** Applies insert/update/upsert/remove requests; results are index-aligned with the requests. */
     async applyValdRequests(input: ValdWriteInput): Promise<ValdResult[] | null> {
-      const requests = input.staged ? await staging.readAll<ValdRequest>(input.staged) : input.requests ?? [];
+      const requests = input.staged ? await staging.readAll<ValdRequest>(input.staged) : (input.requests ?? []);
       const targets = await resolveWriteTargets(ctx, input.collection);
       const results: ValdResult[] = new Array(requests.length);
       for (const round of rounds(requests)) {
-        const out = await applyRound(ctx, targets, input.op, round.map((i) => requests[i]));
+        const out = await applyRound(
+          ctx,
+          targets,
+          input.op,
+          round.map((i) => requests[i]),
+        );
         round.forEach((i, k) => (results[i] = out[k]));
       }
       if (!input.staged) return results;
@@ -107,12 +160,17 @@ export function valdActivities(ctx: ActivityContext) {
     },
 
     /** Removes every point whose timestamp satisfies all conditions, from every write target. */
-    async removeValdByTimestamp(input: { collection: string; conditions: { operator: 'eq' | 'ne' | 'ge' | 'gt' | 'le' | 'lt'; timestamp: string }[] }): Promise<ValdResult[]> {
+    async removeValdByTimestamp(input: {
+      collection: string;
+      conditions: { operator: 'eq' | 'ne' | 'ge' | 'gt' | 'le' | 'lt'; timestamp: string }[];
+    }): Promise<ValdResult[]> {
       const targets = await resolveWriteTargets(ctx, input.collection);
       const conditions = input.conditions.map((c) => ({ operator: c.operator, timestamp: BigInt(c.timestamp) }));
       const removed = await ctx.store.deleteByTimestamp(refOf(targets, targets.blue), conditions);
       await deleteFromMirrors(ctx, targets, removed);
-      return removed.map((id) => ({ location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] } }));
+      return removed.map((id) => ({
+        location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] },
+      }));
     },
   };
 }

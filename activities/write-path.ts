@@ -21,7 +21,10 @@ export async function resolveWriteTargets(ctx: ActivityContext, collection: stri
   return { collection, blue, extra: entry.models.filter((m) => m.writeTarget && m.model !== blue.model) };
 }
 
-export const refOf = (t: WriteTargets, m: CatalogModel): CollectionRef => ({ collection: t.collection, model: m.model });
+export const refOf = (t: WriteTargets, m: CatalogModel): CollectionRef => ({
+  collection: t.collection,
+  model: m.model,
+});
 
 export interface TargetWrite {
   /** The point as stored in blue (vector from the blue model). */
@@ -50,14 +53,24 @@ async function mirrorTargets(ctx: ActivityContext, written: WriteTargets): Promi
 }
 
 /** Writes to blue with `mode`, then mirrors what blue accepted into every other target. */
-export async function writeToTargets(ctx: ActivityContext, targets: WriteTargets, writes: TargetWrite[], mode: WriteMode): Promise<WriteOutcome> {
-  const result = await ctx.store.upsert(refOf(targets, targets.blue), writes.map((w) => w.point), mode);
+export async function writeToTargets(
+  ctx: ActivityContext,
+  targets: WriteTargets,
+  writes: TargetWrite[],
+  mode: WriteMode,
+): Promise<WriteOutcome> {
+  const result = await ctx.store.upsert(
+    refOf(targets, targets.blue),
+    writes.map((w) => w.point),
+    mode,
+  );
   const targetErrors = new Map<string, string>();
   const accepted = new Set(result.written);
   for (const target of accepted.size ? await mirrorTargets(ctx, targets) : []) {
     const embedder = ctx.embedders.get(target.model);
     const mirror = writes.filter((w) => accepted.has(w.point.id));
-    for (const w of mirror.filter((w) => !w.text)) targetErrors.set(w.point.id, `no text to embed for reindex destination ${target.model}`);
+    for (const w of mirror.filter((w) => !w.text))
+      targetErrors.set(w.point.id, `no text to embed for reindex destination ${target.model}`);
     const withText = mirror.filter((w) => w.text);
     if (withText.length === 0) continue;
     const vectors = await embedder.embed(withText.map((w) => w.text!));
@@ -68,14 +81,25 @@ export async function writeToTargets(ctx: ActivityContext, targets: WriteTargets
 }
 
 /** Deletes from every target; returns the ids that existed in blue. */
-export async function deleteFromTargets(ctx: ActivityContext, targets: WriteTargets, ids: string[], notNewerThan?: bigint): Promise<string[]> {
+export async function deleteFromTargets(
+  ctx: ActivityContext,
+  targets: WriteTargets,
+  ids: string[],
+  notNewerThan?: bigint,
+): Promise<string[]> {
   const deleted = await ctx.store.delete(refOf(targets, targets.blue), ids, { notNewerThan });
   await deleteFromMirrors(ctx, targets, ids, notNewerThan);
   return deleted;
 }
 
 /** Repeats a delete already done in blue on every other target. */
-export async function deleteFromMirrors(ctx: ActivityContext, targets: WriteTargets, ids: string[], notNewerThan?: bigint): Promise<void> {
+export async function deleteFromMirrors(
+  ctx: ActivityContext,
+  targets: WriteTargets,
+  ids: string[],
+  notNewerThan?: bigint,
+): Promise<void> {
   if (ids.length === 0) return;
-  for (const target of await mirrorTargets(ctx, targets)) await ctx.store.delete(refOf(targets, target), ids, { notNewerThan });
+  for (const target of await mirrorTargets(ctx, targets))
+    await ctx.store.delete(refOf(targets, target), ids, { notNewerThan });
 }

@@ -29,10 +29,18 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use((req, res, next) => {
-    res.on('finish', () => httpRequests.inc({ method: req.method, route: res.locals.route ?? 'unmatched', status: String(res.statusCode) }));
+    res.on('finish', () =>
+      httpRequests.inc({ method: req.method, route: res.locals.route ?? 'unmatched', status: String(res.statusCode) }),
+    );
     next();
   });
-  app.use(pinoHttp({ logger: deps.log, genReqId: (_req, res) => res.locals.requestId, autoLogging: { ignore: (req) => req.url === '/health' } }));
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (_req, res) => res.locals.requestId,
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    }),
+  );
   app.use(healthRoutes(deps, openapi));
 
   const v1 = express.Router();

@@ -15,6 +15,10 @@ export function requireApiKey(keys: string[]): RequestHandler {
     res
       .status(401)
       .set('WWW-Authenticate', 'ApiKey, Bearer')
-      .json({ detail: 'missing or invalid API key: send Authorization: ApiKey <key> or Bearer <key>', code: 'unauthorized', request_id: res.locals.requestId });
+      .json({
+        detail: 'missing or invalid API key: send Authorization: ApiKey <key> or Bearer <key>',
+        code: 'unauthorized',
+        request_id: res.locals.requestId,
+      });
   };
 }

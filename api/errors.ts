@@ -14,16 +14,29 @@ interface HttpError {
 
 function classify(err: unknown): HttpError {
   if (err instanceof VecflowError) {
-    return { status: err.status, code: err.code, detail: err.message, errors: Array.isArray(err.details) ? err.details : undefined };
+    return {
+      status: err.status,
+      code: err.code,
+      detail: err.message,
+      errors: Array.isArray(err.details) ? err.details : undefined,
+    };
   }
   if (err instanceof WorkflowNotFoundError) return { status: 404, code: 'not_found', detail: err.message };
-  if (err instanceof WorkflowExecutionAlreadyStartedError) return { status: 409, code: 'conflict', detail: err.message };
+  if (err instanceof WorkflowExecutionAlreadyStartedError)
+    return { status: 409, code: 'conflict', detail: err.message };
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string; code?: unknown };
   // body-parser and friends mark their errors with an HTTP status.
-  if (e.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', detail: 'request body is larger than the configured limit (VECFLOW_BODY_LIMIT)' };
-  if (e.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', detail: `request body is not valid JSON: ${e.message}` };
+  if (e.type === 'entity.too.large')
+    return {
+      status: 413,
+      code: 'payload_too_large',
+      detail: 'request body is larger than the configured limit (VECFLOW_BODY_LIMIT)',
+    };
+  if (e.type === 'entity.parse.failed')
+    return { status: 400, code: 'invalid_json', detail: `request body is not valid JSON: ${e.message}` };
   const status = e.status ?? e.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: 'bad_request', detail: e.message ?? 'bad request' };
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return { status, code: 'bad_request', detail: e.message ?? 'bad request' };
   // gRPC UNAVAILABLE / DEADLINE_EXCEEDED from Temporal, connection refusals from the store.
   if (e.code === 14 || e.code === 4 || e.code === 'ECONNREFUSED' || e.code === 'ENOENT') {
     return { status: 503, code: 'unavailable', detail: `a dependency is unavailable: ${e.message}` };
@@ -36,10 +49,19 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const http = classify(err);
     if (http.status >= 500) log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request failed');
     if (res.headersSent) return res.end();
-    res.status(http.status).json({ detail: http.detail, code: http.code, request_id: res.locals.requestId, ...(http.errors ? { errors: http.errors } : {}) });
+    res
+      .status(http.status)
+      .json({
+        detail: http.detail,
+        code: http.code,
+        request_id: res.locals.requestId,
+        ...(http.errors ? { errors: http.errors } : {}),
+      });
   };
 }
 
 export const notFound: RequestHandler = (req, res) => {
-  res.status(404).json({ detail: `no route ${req.method} ${req.path}`, code: 'not_found', request_id: res.locals.requestId });
+  res
+    .status(404)
+    .json({ detail: `no route ${req.method} ${req.path}`, code: 'not_found', request_id: res.locals.requestId });
 };

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { COLLECTION, KIND, STATUS } from '../core/search-attributes.js';
 import { stateQuery } from '../workflows/defs.js';
@@ -18,7 +22,15 @@ export function newJobId(): string {
  */
 export async function startOnce(
   client: Client,
-  options: { workflowType: string; workflowId: string; taskQueue: string; args: unknown[]; kind: string; collection: string; token: string },
+  options: {
+    workflowType: string;
+    workflowId: string;
+    taskQueue: string;
+    args: unknown[];
+    kind: string;
+    collection: string;
+    token: string;
+  },
 ): Promise<boolean> {
   try {
     const handle = await client.workflow.start(options.workflowType, {
@@ -47,15 +59,21 @@ export async function startOnce(
 export class WrongJobTypeError extends NotFoundError {}
 
 /** Describes a job, checking that the id belongs to a workflow of the expected type. */
-export async function describeJob(client: Client, workflowId: string, workflowType: string): Promise<WorkflowExecutionDescription> {
+export async function describeJob(
+  client: Client,
+  workflowId: string,
+  workflowType: string,
+): Promise<WorkflowExecutionDescription> {
   let desc: WorkflowExecutionDescription;
   try {
     desc = await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') throw new NotFoundError(`no such task: ${JSON.stringify(workflowId)}`);
+    if ((err as Error).name === 'WorkflowNotFoundError')
+      throw new NotFoundError(`no such task: ${JSON.stringify(workflowId)}`);
     throw err;
   }
-  if (desc.type !== workflowType) throw new WrongJobTypeError(`no such task: ${JSON.stringify(workflowId)} (that id belongs to a ${desc.type})`);
+  if (desc.type !== workflowType)
+    throw new WrongJobTypeError(`no such task: ${JSON.stringify(workflowId)} (that id belongs to a ${desc.type})`);
   return desc;
 }
 
@@ -100,7 +118,11 @@ export interface JobSummary {
 }
 
 /** Lists jobs of one kind, newest first, from Temporal visibility. */
-export async function listJobs(client: Client, kind: string, q: { status?: JobStatus; limit: number; offset: number }): Promise<JobSummary[]> {
+export async function listJobs(
+  client: Client,
+  kind: string,
+  q: { status?: JobStatus; limit: number; offset: number },
+): Promise<JobSummary[]> {
   const query = `VecflowKind = '${kind}'` + (q.status ? ` AND ${VISIBILITY_STATUS[q.status]}` : '');
   const out: JobSummary[] = [];
   let seen = 0;
@@ -108,7 +130,11 @@ export async function listJobs(client: Client, kind: string, q: { status?: JobSt
     if (seen++ < q.offset) continue;
     const sa = wf.typedSearchAttributes;
     const running = wf.status.name === 'RUNNING';
-    const status = running ? ((sa.get(STATUS) as JobStatus) ?? 'pending') : sa.get(STATUS) === 'refused' ? 'refused' : closedStatus({ status: wf.status } as WorkflowExecutionDescription)!;
+    const status = running
+      ? ((sa.get(STATUS) as JobStatus) ?? 'pending')
+      : sa.get(STATUS) === 'refused'
+        ? 'refused'
+        : closedStatus({ status: wf.status } as WorkflowExecutionDescription)!;
     out.push({
       id: wf.workflowId,
       task_id: wf.workflowId,
@@ -130,10 +156,18 @@ const QUERY_DEADLINE_MS = 5_000;
  */
 export async function queryState<S>(client: Client, workflowId: string): Promise<S | null> {
   try {
-    return (await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId).query(stateQuery))) as S;
+    return (await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      client.workflow.getHandle(workflowId).query(stateQuery),
+    )) as S;
   } catch (err) {
     const e = err as Error & { code?: number };
-    if (e.name === 'ServiceError' || e.name === 'QueryRejectedError' || e.name === 'QueryNotRegisteredError' || e.code === 4) return null;
+    if (
+      e.name === 'ServiceError' ||
+      e.name === 'QueryRejectedError' ||
+      e.name === 'QueryNotRegisteredError' ||
+      e.code === 4
+    )
+      return null;
     throw err;
   }
 }
@@ -142,6 +176,7 @@ export const NO_WORKER = 'progress unavailable: no worker answered the state que
 
 /** Cancels a running job; a closed one cannot be. */
 export async function cancelJob(client: Client, desc: WorkflowExecutionDescription): Promise<void> {
-  if (closedStatus(desc) !== null) throw new ConflictError(`task ${desc.workflowId} has already ended (${desc.status.name.toLowerCase()})`);
+  if (closedStatus(desc) !== null)
+    throw new ConflictError(`task ${desc.workflowId} has already ended (${desc.status.name.toLowerCase()})`);
   await client.workflow.getHandle(desc.workflowId).cancel();
 }

@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const addr = server.address();
-  log.info({ url: `http://${host}:${typeof addr === 'object' && addr ? addr.port : config.env.PORT}` }, 'api listening');
+  log.info(
+    { url: `http://${host}:${typeof addr === 'object' && addr ? addr.port : config.env.PORT}` },
+    'api listening',
+  );
 
   let stopping = false;
   const stop = () => {

@@ -17,7 +17,11 @@ export interface OperationSpec {
 
 function multipartSchema(fields: z.ZodObject): Record<string, unknown> {
   const schema = jsonSchema(fields) as { properties?: Record<string, unknown>; required?: string[] };
-  return { ...schema, properties: { ...schema.properties, file: { type: 'string', format: 'binary' } }, required: [...(schema.required ?? []), 'file'] };
+  return {
+    ...schema,
+    properties: { ...schema.properties, file: { type: 'string', format: 'binary' } },
+    required: [...(schema.required ?? []), 'file'],
+  };
 }
 
 export class OpenApiRegistry {
@@ -26,7 +30,12 @@ export class OpenApiRegistry {
   constructor(private readonly version: string) {}
 
   add(spec: OperationSpec): void {
-    const params = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const query = spec.query
       ? Object.entries(spec.query.shape).map(([name, schema]) => ({
           name,
@@ -38,15 +47,29 @@ export class OpenApiRegistry {
     const responses = Object.fromEntries(
       Object.entries(spec.responses ?? { 200: 'OK' }).map(([code, description]) => [
         code,
-        { description, content: { 'application/json': { schema: Number(code) >= 400 ? { $ref: '#/components/schemas/Error' } : {} } } },
+        {
+          description,
+          content: {
+            'application/json': { schema: Number(code) >= 400 ? { $ref: '#/components/schemas/Error' } : {} },
+          },
+        },
       ]),
     );
     (this.paths[spec.path] ??= {})[spec.method] = {
       summary: spec.summary,
       tags: spec.tags,
       parameters: [...params, ...query],
-      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } } : {}),
-      ...(spec.multipart ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: multipartSchema(spec.multipart) } } } } : {}),
+      ...(spec.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } }
+        : {}),
+      ...(spec.multipart
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'multipart/form-data': { schema: multipartSchema(spec.multipart) } },
+            },
+          }
+        : {}),
       responses,
       ...(spec.public ? { security: [] } : {}),
     };
@@ -68,7 +91,12 @@ export class OpenApiRegistry {
           Error: {
             type: 'object',
             required: ['detail', 'code'],
-            properties: { detail: { type: 'string' }, code: { type: 'string' }, request_id: { type: 'string' }, errors: { type: 'array', items: {} } },
+            properties: {
+              detail: { type: 'string' },
+              code: { type: 'string' },
+              request_id: { type: 'string' },
+              errors: { type: 'array', items: {} },
+            },
           },
         },
       },

@@ -28,7 +28,12 @@ try {
   for (const N of [FULL / 4, FULL].map(Math.floor)) {
     const insert = await phase(async () => {
       for (let s = have; s < N; s += 2000) {
-        const batch = Array.from({ length: Math.min(2000, N - s) }, (_, i) => ({ id: `v-${s + i}`, vector: randomVector(D, next), payload: { n: s + i, tag: `t${(s + i) % 10}` }, timestamp: BigInt(s + i) }));
+        const batch = Array.from({ length: Math.min(2000, N - s) }, (_, i) => ({
+          id: `v-${s + i}`,
+          vector: randomVector(D, next),
+          payload: { n: s + i, tag: `t${(s + i) % 10}` },
+          timestamp: BigInt(s + i),
+        }));
         await stack.store.upsert(ref, batch);
       }
     });
@@ -41,21 +46,28 @@ try {
     });
     const baseline = process.memoryUsage().rss;
     const backup = await phase(async () => {
-      await stack.api('/api/v1/backups', { body: { backup_id: `bench-${N}`, output_dir: `bench-${N}`, collections: ['bench'] } });
+      await stack.api('/api/v1/backups', {
+        body: { backup_id: `bench-${N}`, output_dir: `bench-${N}`, collections: ['bench'] },
+      });
       return wait('backups', `bench-${N}`);
     });
     const restore = await phase(async () => {
-      await stack.api('/api/v1/restores', { body: { restore_id: `bench-restore-${N}`, input_dir: `bench-${N}`, clear_existing: true } });
+      await stack.api('/api/v1/restores', {
+        body: { restore_id: `bench-restore-${N}`, input_dir: `bench-${N}`, clear_existing: true },
+      });
       return wait('restores', `bench-restore-${N}`);
     });
-    if (backup.value.status !== 'done' || restore.value.status !== 'done') throw new Error(`backup ${backup.value.status}, restore ${restore.value.status}: ${restore.value.detail ?? ''}`);
+    if (backup.value.status !== 'done' || restore.value.status !== 'done')
+      throw new Error(`backup ${backup.value.status}, restore ${restore.value.status}: ${restore.value.detail ?? ''}`);
     const rate = (n: number, secs: number) => `${Math.round(n / secs).toLocaleString('en')} vectors/s`;
     console.log(`${N.toLocaleString('en')} × ${D}-d on the embedded store (PGlite on disk, in-process bulk path)`);
     console.log(`  raw store insert : ${rate(inserted, insert.secs)}`);
     console.log(`  raw store scan   : ${rate(N, scan.secs)}`);
     console.log(`  backup           : ${rate(N, backup.secs)} (${backup.value.files.length} files)`);
     console.log(`  restore          : ${rate(N, restore.secs)} (sha256 check, import, count + digest verification)`);
-    console.log(`  worker RSS       : ${mb(baseline)} before backup; peak +${mb(backup.peak - baseline)} during backup, +${mb(restore.peak - baseline)} during restore`);
+    console.log(
+      `  worker RSS       : ${mb(baseline)} before backup; peak +${mb(backup.peak - baseline)} during backup, +${mb(restore.peak - baseline)} during restore`,
+    );
   }
 } finally {
   timer.stop();

@@ -37,14 +37,27 @@ const READERS: Record<string, (f: string) => string> = {
   jsonl: (f) => `read_json(${f}, format = 'newline_delimited')`,
   parquet: (f) => `read_parquet(${f})`,
 };
-const WRITERS: Record<string, string> = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', jsonl: 'FORMAT json', parquet: 'FORMAT parquet, COMPRESSION zstd' };
+const WRITERS: Record<string, string> = {
+  csv: 'FORMAT csv, HEADER true',
+  json: 'FORMAT json, ARRAY true',
+  jsonl: 'FORMAT json',
+  parquet: 'FORMAT parquet, COMPRESSION zstd',
+};
 
 try {
   const source = path.join(dir, 'source.jsonl');
   const out = createWriteStream(source);
   const next = rng(7);
   for (let i = 0; i < N; i++) {
-    const row = { id: `r${i}`, document_id: `d${i >> 2}`, values: Array.from(randomVector(D, next), (x) => Math.fround(x)), content: `row ${i} text`, metadata: { category: ['a', 'b', 'c'][i % 3], rating: i % 5 }, chunk_index: i % 4, chunk_count: 4 };
+    const row = {
+      id: `r${i}`,
+      document_id: `d${i >> 2}`,
+      values: Array.from(randomVector(D, next), (x) => Math.fround(x)),
+      content: `row ${i} text`,
+      metadata: { category: ['a', 'b', 'c'][i % 3], rating: i % 5 },
+      chunk_index: i % 4,
+      chunk_count: 4,
+    };
     if (!out.write(`${JSON.stringify(row)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
@@ -52,7 +65,9 @@ try {
   if (seeded.value.status !== 'completed') throw new Error(`seed import ${seeded.value.status}: ${seeded.value.error}`);
 
   console.log(`${N.toLocaleString('en')} rows × ${D}-d, embedded store (PGlite on disk, in-process bulk path); rows/s`);
-  console.log('format   |  import | DuckDB read |  export | DuckDB write | file size | RSS peak over baseline: import / export');
+  console.log(
+    'format   |  import | DuckDB read |  export | DuckDB write | file size | RSS peak over baseline: import / export',
+  );
   const con = await duckdb();
   try {
     for (const format of ['jsonl', 'json', 'csv', 'parquet']) {
@@ -60,16 +75,21 @@ try {
       const file = path.join(dir, `rows.${format}`);
       const exported = await secs(() => exportTo(format, file));
       const imported = await secs(() => importAndWait(stack, `bench-${format}`, file, { batch_size: '1000' }));
-      if (imported.value.status !== 'completed') throw new Error(`${format} import ${imported.value.status}: ${imported.value.error}`);
+      if (imported.value.status !== 'completed')
+        throw new Error(`${format} import ${imported.value.status}: ${imported.value.error}`);
       // DuckDB alone: parse every row of the same file (vectors included) …
-      const read = await secs(() => con.run(`SELECT count(*), sum(length("values"::VARCHAR)) FROM ${READERS[format](sqlString(file))}`));
+      const read = await secs(() =>
+        con.run(`SELECT count(*), sum(length("values"::VARCHAR)) FROM ${READERS[format](sqlString(file))}`),
+      );
       // … and write the same rows in the same format from memory.
       await con.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM ${READERS[format](sqlString(file))}`);
       const copy = path.join(dir, `duck.${format}`);
       const write = await secs(() => con.run(`COPY t TO ${sqlString(copy)} (${WRITERS[format]})`));
       await con.run('DROP TABLE t');
       const size = `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`;
-      console.log(`${format.padEnd(8)} | ${rate(imported.secs)} | ${rate(read.secs).padStart(11)} | ${rate(exported.secs)} | ${rate(write.secs).padStart(12)} | ${size.padStart(9)} | +${mb(imported.peak - base)} / +${mb(exported.peak - base)}`);
+      console.log(
+        `${format.padEnd(8)} | ${rate(imported.secs)} | ${rate(read.secs).padStart(11)} | ${rate(exported.secs)} | ${rate(write.secs).padStart(12)} | ${size.padStart(9)} | +${mb(imported.peak - base)} / +${mb(exported.peak - base)}`,
+      );
     }
   } finally {
     con.closeSync();

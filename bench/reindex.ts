@@ -27,7 +27,11 @@ try {
       do {
         const page = await stack.store.scan(src, { range, cursor, limit: 200, withVectors: false });
         const vectors = await embedder.embed(page.points.map((p) => pointText(ctx, 'items', p)));
-        await stack.store.upsert(direct, page.points.map((p, i) => ({ ...p, vector: vectors[i] })), 'newer');
+        await stack.store.upsert(
+          direct,
+          page.points.map((p, i) => ({ ...p, vector: vectors[i] })),
+          'newer',
+        );
         cursor = page.next;
       } while (cursor);
     }),
@@ -35,11 +39,19 @@ try {
   const directRate = N / ((performance.now() - t) / 1000);
 
   t = performance.now();
-  await startReindex(stack, { task_id: 'bench', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' }, shards: 4, max_parallel: 4 });
+  await startReindex(stack, {
+    task_id: 'bench',
+    source: { embedding_model_id: 'hash-384' },
+    dest: { embedding_model_id: 'hash-256' },
+    shards: 4,
+    max_parallel: 4,
+  });
   const done = await waitForTask(stack, REINDEX, 'bench', ['done', 'failed'], 600_000);
   const workflowRate = N / ((performance.now() - t) / 1000);
   if (done.status !== 'done') throw new Error(`reindex ${done.status}: ${done.detail}`);
-  console.log(`reindex ${N} items 384-d → 256-d: workflow ${Math.round(workflowRate)} items/s (copy + reconcile), direct script ${Math.round(directRate)} items/s (copy only); ratio ${(workflowRate / directRate).toFixed(2)}`);
+  console.log(
+    `reindex ${N} items 384-d → 256-d: workflow ${Math.round(workflowRate)} items/s (copy + reconcile), direct script ${Math.round(directRate)} items/s (copy only); ratio ${(workflowRate / directRate).toFixed(2)}`,
+  );
 } finally {
   await stack.stop();
 }

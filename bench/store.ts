@@ -15,7 +15,9 @@ try {
     await store.ensureCollection({ ...ref, dimension: DIM, distance: 'cosine' });
     const next = rng(poolSize);
     const batches = Array.from({ length: Math.ceil(N / BATCH) }, (_, b) =>
-      Array.from({ length: Math.min(BATCH, N - b * BATCH) }, (_, i) => makePoint(`p${b * BATCH + i}`, DIM, next, { b, i, text: 'lorem ipsum' })),
+      Array.from({ length: Math.min(BATCH, N - b * BATCH) }, (_, i) =>
+        makePoint(`p${b * BATCH + i}`, DIM, next, { b, i, text: 'lorem ipsum' }),
+      ),
     );
     let t = performance.now();
     let cursor = 0;
@@ -34,7 +36,9 @@ try {
       c = page.next;
     } while (c);
     const scanRate = scanned / ((performance.now() - t) / 1000);
-    console.log(`pool ${poolSize}: upsert ${Math.round(writeRate)} rows/s, scan ${Math.round(scanRate)} rows/s (${N} × ${DIM}-d, batches of ${BATCH})`);
+    console.log(
+      `pool ${poolSize}: upsert ${Math.round(writeRate)} rows/s, scan ${Math.round(scanRate)} rows/s (${N} × ${DIM}-d, batches of ${BATCH})`,
+    );
     await store.dropCollection(ref);
   }
 } finally {

@@ -3,7 +3,12 @@ import { ValidationError } from '../core/errors.js';
 /** A safe relative key: '/'-separated, no empty, '.' or '..' segments, no backslashes or NULs. */
 export function assertKey(key: string, what = 'key'): string {
   const parts = key.split('/');
-  if (!key || key.startsWith('/') || /[\\\u0000]/.test(key) || parts.some((p, i) => (p === '' && i < parts.length - 1) || p === '.' || p === '..')) {
+  if (
+    !key ||
+    key.startsWith('/') ||
+    /[\\\u0000]/.test(key) ||
+    parts.some((p, i) => (p === '' && i < parts.length - 1) || p === '.' || p === '..')
+  ) {
     throw new ValidationError(`invalid ${what} ${JSON.stringify(key)}: a relative path without '..'`, { field: what });
   }
   return key;

@@ -37,7 +37,11 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, file: string): Promise<void> {
     // lib-storage switches to a multipart upload above its part size (5 MB).
-    await new Upload({ client: this.client, params: { Bucket: this.settings.bucket, Key: this.key(key), Body: createReadStream(file) }, queueSize: 4 }).done();
+    await new Upload({
+      client: this.client,
+      params: { Bucket: this.settings.bucket, Key: this.key(key), Body: createReadStream(file) },
+      queueSize: 4,
+    }).done();
   }
 
   async get(key: string, file: string): Promise<void> {
@@ -45,7 +49,8 @@ export class S3BlobStore implements BlobStore {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(key) }));
       await pipeline(res.Body as Readable, createWriteStream(file));
     } catch (err) {
-      if ((err as { name?: string }).name === 'NoSuchKey') throw new NotFoundError(`no blob ${key} in s3://${this.settings.bucket}/${this.settings.prefix}`);
+      if ((err as { name?: string }).name === 'NoSuchKey')
+        throw new NotFoundError(`no blob ${key} in s3://${this.settings.bucket}/${this.settings.prefix}`);
       throw err;
     }
   }
@@ -55,7 +60,9 @@ export class S3BlobStore implements BlobStore {
     const out: BlobInfo[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: base + prefix, ContinuationToken: token }));
+      const res = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: base + prefix, ContinuationToken: token }),
+      );
       for (const o of res.Contents ?? []) out.push({ key: o.Key!.slice(base.length), size: o.Size ?? 0 });
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
@@ -65,7 +72,12 @@ export class S3BlobStore implements BlobStore {
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      await this.client.send(new DeleteObjectsCommand({ Bucket: this.settings.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.key(k) })), Quiet: true } }));
+      await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.settings.bucket,
+          Delete: { Objects: batch.map((k) => ({ Key: this.key(k) })), Quiet: true },
+        }),
+      );
     }
   }
 }

@@ -20,7 +20,12 @@ export async function followJob<S>(
   const bar = options.quiet
     ? null
     : new cliProgress.SingleBar(
-        { format: '{label} [{bar}] {percentage}% | {value}/{total} | {speed}/s | ETA {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
+        {
+          format: '{label} [{bar}] {percentage}% | {value}/{total} | {speed}/s | ETA {eta_formatted}',
+          hideCursor: true,
+          noTTYOutput: true,
+          notTTYSchedule: 5000,
+        },
         cliProgress.Presets.shades_classic,
       );
   const started = Date.now();

@@ -57,7 +57,9 @@ export function backupFileName(collection: string, model: string, part: number |
 }
 
 /** Splits a file name back into collection, model and part (either layout). */
-export function parseBackupFileName(name: string): { collection: string; model: string | null; part: number | null } | null {
+export function parseBackupFileName(
+  name: string,
+): { collection: string; model: string | null; part: number | null } | null {
   const m = /^(.+?)(?:_part(\d{4,}))?\.parquet$/.exec(name);
   if (!m) return null;
   const [collection, model] = m[1].includes('__') ? m[1].split('__', 2) : [m[1], null];

@@ -9,15 +9,22 @@ import { NAME_PATTERN } from './names.js';
 // declares embedding models and collections. Built-in defaults make everything work with neither.
 
 const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-const port = (def: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(def));
-const positive = (def: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().default(def));
+const port = (def: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(def));
+const positive = (def: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().default(def));
 
 export const EnvSchema = z.object({
   PORT: port(8000),
   VECFLOW_HOST: optional.default('127.0.0.1'),
   VECFLOW_DATA_DIR: optional.default('.data'),
   VECFLOW_CONFIG: optional,
-  VECFLOW_API_KEYS: optional.transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean)),
+  VECFLOW_API_KEYS: optional.transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  ),
   VECFLOW_BODY_LIMIT: optional.default('60mb'),
   VECFLOW_TASK_QUEUE: optional.default('vecflow'),
   VECFLOW_MAX_ACTIVITIES: positive(8),
@@ -30,7 +37,9 @@ export const EnvSchema = z.object({
   DATABASE_URL: optional,
   VECFLOW_BACKUP_ROOT: optional,
   /** Largest accepted import upload (`bytes` syntax: 500mb, 10gb). */
-  VECFLOW_UPLOAD_LIMIT: optional.default('10gb').refine((v) => bytes.parse(v) !== null && Number.isFinite(bytes.parse(v)), 'not a size (e.g. 500mb, 10gb)'),
+  VECFLOW_UPLOAD_LIMIT: optional
+    .default('10gb')
+    .refine((v) => bytes.parse(v) !== null && Number.isFinite(bytes.parse(v)), 'not a size (e.g. 500mb, 10gb)'),
   /** Largest import batch_size a request may ask for. */
   VECFLOW_IMPORT_MAX_BATCH: positive(1000),
   /** Row errors listed in an import's status; all of them go to its dead-letter file. */
@@ -42,15 +51,26 @@ export const EnvSchema = z.object({
   /** Its bind address: loopback unless the API runs elsewhere (docker-compose's network). */
   VECFLOW_WORKER_METRICS_HOST: optional.default('127.0.0.1'),
   /** Worker metrics endpoints the API's /metrics/prometheus merges in (comma-separated URLs). */
-  VECFLOW_WORKER_METRICS_URLS: optional.transform((v) => (v ?? '').split(',').map((u) => u.trim()).filter(Boolean)),
+  VECFLOW_WORKER_METRICS_URLS: optional.transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  ),
   S3_ENDPOINT: optional,
   QDRANT_URL: optional,
   QDRANT_API_KEY: optional,
-  LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  LOG_LEVEL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
-const name = z.string().regex(new RegExp(NAME_PATTERN)).refine((s) => !s.includes('__'), 'must not contain "__"');
+const name = z
+  .string()
+  .regex(new RegExp(NAME_PATTERN))
+  .refine((s) => !s.includes('__'), 'must not contain "__"');
 const distance = z.enum(['cosine', 'dot', 'euclid']);
 
 const HashingModel = z.object({
@@ -143,7 +163,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
       throw new ConfigError(`collection ${c.name}: blue_model ${c.blue_model} is not a declared model`);
     }
   }
-  return { env, dataDir: path.resolve(cwd, env.VECFLOW_DATA_DIR), models, collections, configFile: existsSync(candidate) ? candidate : null };
+  return {
+    env,
+    dataDir: path.resolve(cwd, env.VECFLOW_DATA_DIR),
+    models,
+    collections,
+    configFile: existsSync(candidate) ? candidate : null,
+  };
 }
 
 function mergeById<T>(base: T[], extra: T[], key: (t: T) => string): T[] {

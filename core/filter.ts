@@ -16,7 +16,20 @@ export type FilterNode =
   | { op: 'in'; path: string[]; values: Scalar[] }
   | { op: 'exists'; path: string[]; value: boolean };
 
-export const FILTER_OPERATORS = ['$and', '$or', '$not', '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists'];
+export const FILTER_OPERATORS = [
+  '$and',
+  '$or',
+  '$not',
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+];
 const MAX_NODES = 1000;
 const SEGMENT = /^[^.[\]$][^.[\]]*$/;
 
@@ -33,7 +46,9 @@ class Parser {
       const at = `${where}.${key}`;
       if (key === '$and' || key === '$or') {
         if (!Array.isArray(value) || value.length === 0) throw invalid(at, `${key} takes a non-empty array of filters`);
-        parts.push(this.node({ op: key === '$and' ? 'and' : 'or', items: value.map((v, i) => this.filter(v, `${at}[${i}]`)) }));
+        parts.push(
+          this.node({ op: key === '$and' ? 'and' : 'or', items: value.map((v, i) => this.filter(v, `${at}[${i}]`)) }),
+        );
       } else if (key === '$not') {
         parts.push(this.node({ op: 'not', item: this.filter(value, at) }));
       } else if (key.startsWith('$')) {
@@ -84,7 +99,8 @@ class Parser {
   }
 
   node(n: FilterNode): FilterNode {
-    if (++this.nodes > MAX_NODES) throw new ValidationError(`filter has more than ${MAX_NODES} conditions`, { field: 'filter' });
+    if (++this.nodes > MAX_NODES)
+      throw new ValidationError(`filter has more than ${MAX_NODES} conditions`, { field: 'filter' });
     return n;
   }
 }
@@ -92,7 +108,10 @@ class Parser {
 function parsePath(key: string, where: string): string[] {
   const path = key.split('.');
   if (path.length > 32 || !path.every((s) => SEGMENT.test(s))) {
-    throw invalid(where, `invalid field path ${JSON.stringify(key)}: dotted segments, none empty, without [ ] or a leading $`);
+    throw invalid(
+      where,
+      `invalid field path ${JSON.stringify(key)}: dotted segments, none empty, without [ ] or a leading $`,
+    );
   }
   return path;
 }

@@ -16,7 +16,8 @@ export function itemText(payload: Record<string, unknown>, collection: Pick<Coll
   for (const f of fields) {
     const v = payload[f];
     if (typeof v === 'string' && v.trim()) parts.push(v.trim());
-    else if (collection.text_fields && Array.isArray(v)) parts.push(...v.filter((x): x is string => typeof x === 'string'));
+    else if (collection.text_fields && Array.isArray(v))
+      parts.push(...v.filter((x): x is string => typeof x === 'string'));
   }
   return parts.join('\n');
 }
@@ -51,5 +52,7 @@ export function chunkIds(objectId: string, count: number): string[] {
 
 /** Whether `pointId` is one of `objectId`'s chunk ids (for any chunk count). */
 export function isChunkOf(pointId: string, objectId: string): boolean {
-  return pointId === objectId || (pointId.startsWith(objectId + '#') && /^\d+$/.test(pointId.slice(objectId.length + 1)));
+  return (
+    pointId === objectId || (pointId.startsWith(objectId + '#') && /^\d+$/.test(pointId.slice(objectId.length + 1)))
+  );
 }

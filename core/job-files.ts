@@ -22,7 +22,8 @@ export class JobFiles {
   }
 
   dir(kind: JobKind, id: string): string {
-    if (!JOB_KINDS.includes(kind) || !isJobId(id)) throw new NotFoundError(`no such ${kind} job: ${JSON.stringify(id)}`);
+    if (!JOB_KINDS.includes(kind) || !isJobId(id))
+      throw new NotFoundError(`no such ${kind} job: ${JSON.stringify(id)}`);
     return path.join(this.root, kind, id);
   }
 

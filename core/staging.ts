@@ -24,7 +24,8 @@ export class StagingArea {
 
   /** Confines a stored reference to the staging root. */
   private resolve(dir: string, file = ''): string {
-    if (!SAFE_DIR.test(dir) || (file && !/^[\w.-]+$/.test(file))) throw new ValidationError(`invalid staging reference ${JSON.stringify(dir)}`);
+    if (!SAFE_DIR.test(dir) || (file && !/^[\w.-]+$/.test(file)))
+      throw new ValidationError(`invalid staging reference ${JSON.stringify(dir)}`);
     return path.join(this.root, dir, file);
   }
 
@@ -58,7 +59,9 @@ export class StagingArea {
   async readResults<T>(ref: StagedRef): Promise<T[]> {
     let names: string[];
     try {
-      names = (await readdir(this.resolve(ref.dir))).filter((n) => n.startsWith('result-') && n.endsWith('.json')).sort();
+      names = (await readdir(this.resolve(ref.dir)))
+        .filter((n) => n.startsWith('result-') && n.endsWith('.json'))
+        .sort();
     } catch {
       return [];
     }

@@ -34,7 +34,8 @@ export async function waitForTemporal(client: Client, timeoutMs: number): Promis
       await client.workflowService.getSystemInfo({});
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal did not answer within ${timeoutMs} ms: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`Temporal did not answer within ${timeoutMs} ms: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }

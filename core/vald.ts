@@ -1,7 +1,17 @@
 import { ValidationError } from './errors.js';
 
 // Vald's request/response vocabulary, mirrored in JSON: pure types and functions.
-export const CODES = { OK: 0, CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+export const CODES = {
+  OK: 0,
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  ABORTED: 10,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
 export type CodeName = keyof typeof CODES;
 export const HTTP_STATUS: Record<CodeName, number> = {
   OK: 200,
@@ -58,7 +68,8 @@ export function parseTimestamp(raw: unknown, field: string): bigint | null {
   } catch {
     throw new ValidationError(`${field} must be an int64 number of nanoseconds`, { field });
   }
-  if (v < 0n || v > 9_223_372_036_854_775_807n) throw new ValidationError(`${field} is out of the int64 range or negative`, { field });
+  if (v < 0n || v > 9_223_372_036_854_775_807n)
+    throw new ValidationError(`${field} is out of the int64 range or negative`, { field });
   return v;
 }
 
@@ -76,23 +87,38 @@ export function parseRequest(op: ValdOp, raw: unknown, now: bigint, dimension: n
   const skip = config.skip_strict_exist_check === true;
   if (op === 'remove') {
     const id = obj(body.id).id;
-    if (typeof id !== 'string' || id.length === 0) throw new ValidationError('id.id must be a non-empty string', { field: 'id.id' });
+    if (typeof id !== 'string' || id.length === 0)
+      throw new ValidationError('id.id must be a non-empty string', { field: 'id.id' });
     return { id, timestamp: String(given ?? now), timestampGiven: given !== null, skipStrictExistCheck: skip };
   }
   const vec = obj(body.vector);
-  if (typeof vec.id !== 'string' || vec.id.length === 0) throw new ValidationError('vector.id must be a non-empty string', { field: 'vector.id' });
+  if (typeof vec.id !== 'string' || vec.id.length === 0)
+    throw new ValidationError('vector.id must be a non-empty string', { field: 'vector.id' });
   const values = vec.vector;
-  if (!Array.isArray(values)) throw new ValidationError('vector.vector must be an array of numbers', { field: 'vector.vector' });
+  if (!Array.isArray(values))
+    throw new ValidationError('vector.vector must be an array of numbers', { field: 'vector.vector' });
   if (values.length < MIN_DIM || values.length > MAX_DIM) {
-    throw new ValidationError(`vector.vector must have between ${MIN_DIM} and ${MAX_DIM} values, got ${values.length}`, { field: 'vector.vector' });
+    throw new ValidationError(
+      `vector.vector must have between ${MIN_DIM} and ${MAX_DIM} values, got ${values.length}`,
+      { field: 'vector.vector' },
+    );
   }
   const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-  if (bad >= 0) throw new ValidationError(`vector.vector[${bad}] is not a finite number`, { field: `vector.vector[${bad}]` });
+  if (bad >= 0)
+    throw new ValidationError(`vector.vector[${bad}] is not a finite number`, { field: `vector.vector[${bad}]` });
   if (values.length !== dimension) {
-    throw new ValidationError(`vector.vector has dimension ${values.length}, the collection's is ${dimension}`, { field: 'vector.vector' });
+    throw new ValidationError(`vector.vector has dimension ${values.length}, the collection's is ${dimension}`, {
+      field: 'vector.vector',
+    });
   }
   const ts = given ?? parseTimestamp(vec.timestamp, 'vector.timestamp');
-  return { id: vec.id, vector: values as number[], timestamp: String(ts ?? now), timestampGiven: ts !== null, skipStrictExistCheck: skip };
+  return {
+    id: vec.id,
+    vector: values as number[],
+    timestamp: String(ts ?? now),
+    timestampGiven: ts !== null,
+    skipStrictExistCheck: skip,
+  };
 }
 
 export const TS_OPERATORS = ['eq', 'ne', 'ge', 'gt', 'le', 'lt'] as const;
@@ -102,14 +128,19 @@ export type TsOperator = (typeof TS_OPERATORS)[number];
 export function parseTimestampConditions(raw: unknown): { operator: TsOperator; timestamp: string }[] {
   const list = obj(raw).timestamps;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new ValidationError('timestamps must be a non-empty list of {timestamp, operator}; an empty list would remove everything', { field: 'timestamps' });
+    throw new ValidationError(
+      'timestamps must be a non-empty list of {timestamp, operator}; an empty list would remove everything',
+      { field: 'timestamps' },
+    );
   }
   return list.map((c, i) => {
     const entry = obj(c);
     const opRaw = entry.operator ?? 'eq';
     const op = typeof opRaw === 'number' ? TS_OPERATORS[opRaw] : String(opRaw).toLowerCase();
     if (!TS_OPERATORS.includes(op as TsOperator)) {
-      throw new ValidationError(`timestamps[${i}].operator must be one of EQ NE GE GT LE LT`, { field: `timestamps[${i}].operator` });
+      throw new ValidationError(`timestamps[${i}].operator must be one of EQ NE GE GT LE LT`, {
+        field: `timestamps[${i}].operator`,
+      });
     }
     const ts = parseTimestamp(entry.timestamp, `timestamps[${i}].timestamp`);
     return { operator: op as TsOperator, timestamp: String(ts ?? 0n) };

@@ -6,7 +6,10 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 let instance: Promise<DuckDBInstance> | null = null;
 
 export async function duckdb(): Promise<DuckDBConnection> {
-  instance ??= DuckDBInstance.create(':memory:', { memory_limit: process.env.VECFLOW_DUCKDB_MEMORY ?? '512MB', threads: '2' });
+  instance ??= DuckDBInstance.create(':memory:', {
+    memory_limit: process.env.VECFLOW_DUCKDB_MEMORY ?? '512MB',
+    threads: '2',
+  });
   return (await instance).connect();
 }
 

@@ -71,11 +71,17 @@ export class IdCollector {
 }
 
 /** The repeats a chunk can meet: the first `limit` after `afterIndex`, as idx → first. */
-export async function loadDuplicates(file: string | null, afterIndex: number, limit: number): Promise<Map<number, number>> {
+export async function loadDuplicates(
+  file: string | null,
+  afterIndex: number,
+  limit: number,
+): Promise<Map<number, number>> {
   if (!file) return new Map();
   const con = await duckdb();
   try {
-    const rows = await con.runAndReadAll(`SELECT idx, first FROM read_parquet(${sqlString(file)}) WHERE idx > ${Math.floor(afterIndex)} ORDER BY idx LIMIT ${Math.max(0, Math.floor(limit))}`);
+    const rows = await con.runAndReadAll(
+      `SELECT idx, first FROM read_parquet(${sqlString(file)}) WHERE idx > ${Math.floor(afterIndex)} ORDER BY idx LIMIT ${Math.max(0, Math.floor(limit))}`,
+    );
     return new Map(rows.getRows().map((r) => [Number(r[0]), Number(r[1])]));
   } finally {
     con.closeSync();

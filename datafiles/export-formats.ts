@@ -8,7 +8,12 @@ import { COLUMNS } from './rows.js';
 // are, and metadata as JSON text.
 export type ExportFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
 
-export const EXPORT_FILE: Record<ExportFormat, string> = { csv: 'export.csv', json: 'export.json', jsonl: 'export.jsonl', parquet: 'export.parquet' };
+export const EXPORT_FILE: Record<ExportFormat, string> = {
+  csv: 'export.csv',
+  json: 'export.json',
+  jsonl: 'export.jsonl',
+  parquet: 'export.parquet',
+};
 export const CONTENT_TYPE: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
   json: 'application/json',
@@ -19,30 +24,56 @@ export const CONTENT_TYPE: Record<ExportFormat, string> = {
 const quoteIdent = (c: string) => `"${c.replace(/"/g, '""')}"`;
 const field = (c: string) => `(p->${sqlString(`$."${c.replace(/"/g, '\\"')}"`)})`;
 /** A payload field as text: strings as themselves, anything else as its JSON. */
-const asText = (c: string) => `CASE WHEN json_type(${field(c)}) = 'VARCHAR' THEN ${field(c).replace('->', '->>')} ELSE ${field(c)}::VARCHAR END`;
+const asText = (c: string) =>
+  `CASE WHEN json_type(${field(c)}) = 'VARCHAR' THEN ${field(c).replace('->', '->>')} ELSE ${field(c)}::VARCHAR END`;
 const MAX_EXTRA_COLUMNS = 200;
 
 /** Writes the rows of the export's Parquet parts (backup layout) to `out` in `format`, by DuckDB. */
 export async function convertExport(parts: string[], out: string, format: ExportFormat): Promise<void> {
   const con = await duckdb();
   try {
-    await con.run(`CREATE TEMP VIEW src AS SELECT id, vector, payload::JSON AS p FROM read_parquet([${parts.map(sqlString).join(', ')}])`);
+    await con.run(
+      `CREATE TEMP VIEW src AS SELECT id, vector, payload::JSON AS p FROM read_parquet([${parts.map(sqlString).join(', ')}])`,
+    );
     // Payload fields besides the seed's columns become columns of their own.
-    const keys = (await con.runAndReadAll(`SELECT DISTINCT unnest(json_keys(p)) AS k FROM src ORDER BY k LIMIT ${MAX_EXTRA_COLUMNS + COLUMNS.length}`)).getRows().map((r) => String(r[0]));
+    const keys = (
+      await con.runAndReadAll(
+        `SELECT DISTINCT unnest(json_keys(p)) AS k FROM src ORDER BY k LIMIT ${MAX_EXTRA_COLUMNS + COLUMNS.length}`,
+      )
+    )
+      .getRows()
+      .map((r) => String(r[0]));
     const extras = keys.filter((k) => !(COLUMNS as readonly string[]).includes(k)).slice(0, MAX_EXTRA_COLUMNS);
-    const integer = async (c: string) => Number((await con.runAndReadAll(`SELECT count(*) FROM src WHERE ${field(c)} IS NOT NULL AND TRY_CAST(${asText(c)} AS BIGINT) IS NULL`)).getRows()[0][0]) === 0;
+    const integer = async (c: string) =>
+      Number(
+        (
+          await con.runAndReadAll(
+            `SELECT count(*) FROM src WHERE ${field(c)} IS NOT NULL AND TRY_CAST(${asText(c)} AS BIGINT) IS NULL`,
+          )
+        ).getRows()[0][0],
+      ) === 0;
     const typed = format === 'json' || format === 'jsonl';
     const select: string[] = [];
     for (const c of [...COLUMNS, ...extras]) {
       if (c === 'id') select.push('id');
       // FLOAT[] as text is the shortest form that reads back exactly ([0.1, 0.2], not 0.10000000149011612).
-      else if (c === 'values') select.push(format === 'parquet' ? 'vector AS "values"' : `vector::VARCHAR${typed ? '::JSON' : ''} AS "values"`);
-      else if (c === 'metadata') select.push(`coalesce(p->'metadata', '{}'::JSON)${typed ? '' : '::VARCHAR'} AS metadata`);
+      else if (c === 'values')
+        select.push(
+          format === 'parquet' ? 'vector AS "values"' : `vector::VARCHAR${typed ? '::JSON' : ''} AS "values"`,
+        );
+      else if (c === 'metadata')
+        select.push(`coalesce(p->'metadata', '{}'::JSON)${typed ? '' : '::VARCHAR'} AS metadata`);
       else if (typed) select.push(`${field(c)} AS ${quoteIdent(c)}`);
-      else if (format === 'parquet' && (c === 'chunk_index' || c === 'chunk_count') && (await integer(c))) select.push(`TRY_CAST(${asText(c)} AS BIGINT) AS ${quoteIdent(c)}`);
+      else if (format === 'parquet' && (c === 'chunk_index' || c === 'chunk_count') && (await integer(c)))
+        select.push(`TRY_CAST(${asText(c)} AS BIGINT) AS ${quoteIdent(c)}`);
       else select.push(`${asText(c)} AS ${quoteIdent(c)}`);
     }
-    const options = { csv: 'FORMAT csv, HEADER true', json: 'FORMAT json, ARRAY true', jsonl: 'FORMAT json', parquet: 'FORMAT parquet, COMPRESSION zstd' }[format];
+    const options = {
+      csv: 'FORMAT csv, HEADER true',
+      json: 'FORMAT json, ARRAY true',
+      jsonl: 'FORMAT json',
+      parquet: 'FORMAT parquet, COMPRESSION zstd',
+    }[format];
     await con.run(`COPY (SELECT ${select.join(', ')} FROM src) TO ${sqlString(out)} (${options})`);
   } finally {
     con.closeSync();

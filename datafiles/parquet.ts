@@ -19,9 +19,16 @@ export interface WrittenFile {
 }
 
 /** Writes a Parquet file from batches of points; the file appears (by rename) only when complete. */
-export async function writeParquet(file: string, batches: AsyncIterable<Point[]>, metadata: Record<string, string>): Promise<WrittenFile> {
+export async function writeParquet(
+  file: string,
+  batches: AsyncIterable<Point[]>,
+  metadata: Record<string, string>,
+): Promise<WrittenFile> {
   const con = await duckdb();
-  const table = `part_${createHash('sha1').update(file + Math.random()).digest('hex').slice(0, 12)}`;
+  const table = `part_${createHash('sha1')
+    .update(file + Math.random())
+    .digest('hex')
+    .slice(0, 12)}`;
   const tmp = `${file}.tmp`;
   try {
     await con.run(`CREATE TABLE ${table} (id VARCHAR, vector FLOAT[], payload VARCHAR, timestamp BIGINT)`);
@@ -45,7 +52,9 @@ export async function writeParquet(file: string, batches: AsyncIterable<Point[]>
     const kv = Object.entries(metadata)
       .map(([k, v]) => `${k}: ${sqlString(v)}`)
       .join(', ');
-    await con.run(`COPY ${table} TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD${kv ? `, KV_METADATA {${kv}}` : ''})`);
+    await con.run(
+      `COPY ${table} TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD${kv ? `, KV_METADATA {${kv}}` : ''})`,
+    );
     await rename(tmp, file);
     return { rows, bytes: (await stat(file)).size, sha256: await sha256File(file) };
   } finally {
@@ -61,12 +70,18 @@ export async function sha256File(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-export async function parquetInfo(file: string): Promise<{ rows: number; columns: string[]; metadata: Record<string, string> }> {
+export async function parquetInfo(
+  file: string,
+): Promise<{ rows: number; columns: string[]; metadata: Record<string, string> }> {
   const con = await duckdb();
   try {
     const rows = await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${sqlString(file)})`);
-    const cols = await con.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(file)}) WHERE num_children IS NULL OR name <> 'schema'`);
-    const kv = await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${sqlString(file)})`);
+    const cols = await con.runAndReadAll(
+      `SELECT name FROM parquet_schema(${sqlString(file)}) WHERE num_children IS NULL OR name <> 'schema'`,
+    );
+    const kv = await con.runAndReadAll(
+      `SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${sqlString(file)})`,
+    );
     return {
       rows: Number((rows.getRowObjects()[0]?.num_rows as bigint | undefined) ?? 0),
       columns: cols.getRowObjects().map((r) => String(r.name)),
@@ -83,14 +98,19 @@ export async function parquetInfo(file: string): Promise<{ rows: number; columns
  * `document`, `cmetadata`); text vectors are cast to float32 by DuckDB, so values come back
  * exactly as the float32s they were printed from.
  */
-export async function* readParquet(file: string, options: { offset?: number; batchSize?: number } = {}): AsyncGenerator<Point[]> {
+export async function* readParquet(
+  file: string,
+  options: { offset?: number; batchSize?: number } = {},
+): AsyncGenerator<Point[]> {
   const { columns } = await parquetInfo(file);
   const select = columns.includes('vector')
     ? `SELECT id::VARCHAR, vector::FLOAT[], payload::VARCHAR, timestamp::BIGINT FROM read_parquet(${sqlString(file)})`
     : seedSelect(file, columns);
   const con = await duckdb();
   try {
-    const result = await con.stream(`${select} LIMIT 9223372036854775807 OFFSET ${Math.max(0, Math.floor(options.offset ?? 0))}`);
+    const result = await con.stream(
+      `${select} LIMIT 9223372036854775807 OFFSET ${Math.max(0, Math.floor(options.offset ?? 0))}`,
+    );
     let batch: Point[] = [];
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -117,7 +137,11 @@ export async function* readParquet(file: string, options: { offset?: number; bat
 
 function seedSelect(file: string, columns: string[]): string {
   if (!columns.includes('embedding')) throw new Error(`${file}: neither a 'vector' nor an 'embedding' column`);
-  const id = columns.includes('custom_id') ? (columns.includes('id') ? 'coalesce(custom_id::VARCHAR, id::VARCHAR)' : 'custom_id::VARCHAR') : 'id::VARCHAR';
+  const id = columns.includes('custom_id')
+    ? columns.includes('id')
+      ? 'coalesce(custom_id::VARCHAR, id::VARCHAR)'
+      : 'custom_id::VARCHAR'
+    : 'id::VARCHAR';
   const meta = columns.includes('cmetadata') ? `coalesce(cmetadata::VARCHAR, '{}')` : `'{}'`;
   const text = columns.includes('document') ? 'document::VARCHAR' : 'NULL';
   // payload = cmetadata with the document text as "text"

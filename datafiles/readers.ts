@@ -16,7 +16,9 @@ export interface Cursor {
   index: number;
 }
 
-export type ReadRow = ({ index: number; row: Record<string, unknown> } | { index: number; error: string; data: unknown }) & { next: Cursor };
+export type ReadRow = (
+  { index: number; row: Record<string, unknown> } | { index: number; error: string; data: unknown }
+) & { next: Cursor };
 
 /** The format from the file name, else from the first bytes. */
 export async function detectFormat(file: string, name = file): Promise<ImportFormat> {
@@ -28,7 +30,10 @@ export async function detectFormat(file: string, name = file): Promise<ImportFor
     const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, 0);
     const head = buffer.subarray(0, bytesRead);
     if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
-    const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    const text = head
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
     if (text.startsWith('[')) return 'json';
     if (text.startsWith('{')) return 'jsonl';
     return 'csv';
@@ -84,10 +89,16 @@ export async function csvHeader(file: string): Promise<string[]> {
  * fields is reported on its own; broken quoting stops the file (the parser says where).
  */
 export async function* csvRows(file: string, header: string[], from: Cursor): AsyncGenerator<ReadRow> {
-  const parser = createReadStream(file, { start: from.pos }).pipe(parse({ bom: from.pos === 0, info: true, raw: true, relax_column_count: true, skip_empty_lines: true }));
+  const parser = createReadStream(file, { start: from.pos }).pipe(
+    parse({ bom: from.pos === 0, info: true, raw: true, relax_column_count: true, skip_empty_lines: true }),
+  );
   let index = from.index;
   let skipHeader = from.pos === 0;
-  for await (const { record, info, raw } of parser as AsyncIterable<{ record: string[]; info: { bytes: number }; raw: string }>) {
+  for await (const { record, info, raw } of parser as AsyncIterable<{
+    record: string[];
+    info: { bytes: number };
+    raw: string;
+  }>) {
     const next = { pos: from.pos + info.bytes, index };
     if (skipHeader) {
       skipHeader = false;
@@ -95,7 +106,12 @@ export async function* csvRows(file: string, header: string[], from: Cursor): As
     }
     next.index = ++index;
     if (record.length !== header.length) {
-      yield { index, error: `Expected ${header.length} columns (${header.join(',')}), found ${record.length}`, data: truncated(raw.replace(/[\r\n]+$/, '')), next };
+      yield {
+        index,
+        error: `Expected ${header.length} columns (${header.join(',')}), found ${record.length}`,
+        data: truncated(raw.replace(/[\r\n]+$/, '')),
+        next,
+      };
       continue;
     }
     yield { index, row: Object.fromEntries(header.map((h, i) => [h, record[i]])), next };
@@ -104,9 +120,12 @@ export async function* csvRows(file: string, header: string[], from: Cursor): As
 
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
-  if (v && typeof v === 'object' && 'items' in v && Array.isArray((v as { items: unknown[] }).items)) return (v as { items: unknown[] }).items.map(plain);
+  if (v && typeof v === 'object' && 'items' in v && Array.isArray((v as { items: unknown[] }).items))
+    return (v as { items: unknown[] }).items.map(plain);
   if (v && typeof v === 'object' && 'entries' in v && typeof (v as { entries: unknown }).entries === 'object') {
-    return Object.fromEntries(Object.entries((v as { entries: Record<string, unknown> }).entries).map(([k, x]) => [k, plain(x)]));
+    return Object.fromEntries(
+      Object.entries((v as { entries: Record<string, unknown> }).entries).map(([k, x]) => [k, plain(x)]),
+    );
   }
   return v;
 }
@@ -118,7 +137,9 @@ function plain(v: unknown): unknown {
 export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_SAFE_INTEGER): AsyncGenerator<ReadRow> {
   const con = await duckdb();
   try {
-    const result = await con.stream(`SELECT * FROM read_parquet(${sqlString(file)}) WHERE __row > ${Math.floor(from.pos)} AND __row <= ${Math.floor(from.pos + limit)} ORDER BY __row`);
+    const result = await con.stream(
+      `SELECT * FROM read_parquet(${sqlString(file)}) WHERE __row > ${Math.floor(from.pos)} AND __row <= ${Math.floor(from.pos + limit)} ORDER BY __row`,
+    );
     const names = result.columnNames();
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -146,5 +167,7 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
 /** DuckDB's reader for a table format, as a SELECT list source. */
 export function tableSource(file: string, format: 'json' | 'parquet'): string {
   const f = sqlString(file);
-  return format === 'json' ? `(SELECT json::VARCHAR AS json FROM read_json(${f}, format = 'array', records = false, columns = {json: 'JSON'}))` : `read_parquet(${f})`;
+  return format === 'json'
+    ? `(SELECT json::VARCHAR AS json FROM read_json(${f}, format = 'array', records = false, columns = {json: 'JSON'}))`
+    : `read_parquet(${f})`;
 }

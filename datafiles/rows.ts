@@ -5,7 +5,22 @@ import type { Point } from '../core/types.js';
 // required, `metadata` is a JSON object, every other column is kept in the payload under its own
 // name. In the store, a row's payload is {…columns, metadata: {…}}; export writes the same
 // columns back, so export → import round-trips.
-export const COLUMNS = ['id', 'document_id', 'values', 'content', 'metadata', 'chunk_id', 'content_hash', 'content_type', 'language', 'chunk_index', 'chunk_count', 'model', 'created_at', 'updated_at'] as const;
+export const COLUMNS = [
+  'id',
+  'document_id',
+  'values',
+  'content',
+  'metadata',
+  'chunk_id',
+  'content_hash',
+  'content_type',
+  'language',
+  'chunk_index',
+  'chunk_count',
+  'model',
+  'created_at',
+  'updated_at',
+] as const;
 
 export class RowError extends Error {}
 
@@ -14,7 +29,10 @@ export class RowError extends Error {}
  * timestamp} keeps its payload as stored; the LangChain layout {custom_id, embedding, document,
  * cmetadata} maps onto id, values, content and metadata.
  */
-function fromBackupLayout(row: Record<string, unknown>): { row: Record<string, unknown>; payload?: Record<string, unknown> } {
+function fromBackupLayout(row: Record<string, unknown>): {
+  row: Record<string, unknown>;
+  payload?: Record<string, unknown>;
+} {
   if (row.values !== undefined) return { row };
   if (row.vector !== undefined && 'payload' in row) {
     let payload = row.payload ?? {};
@@ -25,11 +43,14 @@ function fromBackupLayout(row: Record<string, unknown>): { row: Record<string, u
         throw new RowError(`Invalid JSON in payload: ${(err as Error).message}`);
       }
     }
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new RowError('payload must be a JSON object');
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+      throw new RowError('payload must be a JSON object');
     return { row: { id: row.id, values: row.vector }, payload: payload as Record<string, unknown> };
   }
   if (row.embedding !== undefined) {
-    return { row: { id: row.custom_id ?? row.id, values: row.embedding, content: row.document, metadata: row.cmetadata } };
+    return {
+      row: { id: row.custom_id ?? row.id, values: row.embedding, content: row.document, metadata: row.cmetadata },
+    };
   }
   return { row };
 }
@@ -40,11 +61,17 @@ export interface RowOptions {
 }
 
 /** A row (CSV cells are strings; JSON/Parquet values keep their types) → a point, or RowError. */
-export function rowToPoint(input: Record<string, unknown>, dimension: number | null, timestamp: bigint, options: RowOptions = {}): Point {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new RowError('a row must be an object');
+export function rowToPoint(
+  input: Record<string, unknown>,
+  dimension: number | null,
+  timestamp: bigint,
+  options: RowOptions = {},
+): Point {
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new RowError('a row must be an object');
   const { row, payload: stored } = fromBackupLayout(input);
   if (row.id === undefined || row.id === null || row.id === '') throw new RowError('Missing required field: id');
-  const id = typeof row.id === "number" ? String(row.id) : (row.id as string);
+  const id = typeof row.id === 'number' ? String(row.id) : (row.id as string);
   try {
     assertPointId(id, 'id');
   } catch (err) {
@@ -67,7 +94,8 @@ export function rowToPoint(input: Record<string, unknown>, dimension: number | n
   if (!Array.isArray(values)) throw new RowError('values must be an array of numbers');
   const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
   if (bad >= 0) throw new RowError(`values[${bad}] is not a finite number`);
-  if (dimension !== null && values.length !== dimension) throw new RowError(`Vector dimension mismatch: expected ${dimension}, got ${values.length}`);
+  if (dimension !== null && values.length !== dimension)
+    throw new RowError(`Vector dimension mismatch: expected ${dimension}, got ${values.length}`);
   if (values.length < 2) throw new RowError('values must have at least 2 numbers');
   return { id, vector: Float32Array.from(values as number[]), payload: stored ?? payloadOf(row), timestamp };
 }
@@ -81,11 +109,13 @@ function payloadOf(row: Record<string, unknown>): Record<string, unknown> {
       throw new RowError(`Invalid JSON in metadata: ${(err as Error).message}`);
     }
   }
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new RowError('metadata must be a JSON object');
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw new RowError('metadata must be a JSON object');
   const payload: Record<string, unknown> = { metadata };
   for (const [k, v] of Object.entries(row)) {
     if (k === 'id' || k === 'values' || k === 'metadata' || v === undefined || v === null || v === '') continue;
-    payload[k] = (k === 'chunk_index' || k === 'chunk_count') && typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+    payload[k] =
+      (k === 'chunk_index' || k === 'chunk_count') && typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
   }
   return payload;
 }

@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { duckdb, sqlString } from './duckdb.js';
 import { IdCollector, findDuplicates } from './duplicates.js';
-import { type Cursor, type ImportFormat, type ReadRow, csvHeader, csvRows, jsonlRows, tableRows, tableSource } from './readers.js';
+import {
+  type Cursor,
+  type ImportFormat,
+  type ReadRow,
+  csvHeader,
+  csvRows,
+  jsonlRows,
+  tableRows,
+  tableSource,
+} from './readers.js';
 import { RowError, rowToPoint } from './rows.js';
 
 // An import source: the uploaded file, planned once before any row is written. Planning counts
@@ -68,7 +77,17 @@ function dimensionOf(row: Record<string, unknown>): number | null {
 /** One pass over a streamed source: rows, repeated ids, first dimension. */
 async function planStream(file: string, format: 'jsonl' | 'csv' | 'dead-letter', workDir: string): Promise<SourcePlan> {
   const header = format === 'csv' ? await csvHeader(file) : null;
-  const plan: SourcePlan = { format, file, table: false, header, indexName: format === 'jsonl' ? 'line' : 'row', total: 0, duplicates: 0, duplicatesFile: null, dimension: null };
+  const plan: SourcePlan = {
+    format,
+    file,
+    table: false,
+    header,
+    indexName: format === 'jsonl' ? 'line' : 'row',
+    total: 0,
+    duplicates: 0,
+    duplicatesFile: null,
+    dimension: null,
+  };
   const ids = await IdCollector.open();
   try {
     for await (const r of readSource(plan, { pos: 0, index: 0 })) {
@@ -89,18 +108,38 @@ async function planStream(file: string, format: 'jsonl' | 'csv' | 'dead-letter',
 }
 
 /** JSON arrays, Parquet and well-formed CSV: normalized by DuckDB into a row-numbered Parquet file. */
-async function planTable(file: string, format: 'json' | 'parquet' | 'csv', workDir: string, source: string): Promise<SourcePlan> {
+async function planTable(
+  file: string,
+  format: 'json' | 'parquet' | 'csv',
+  workDir: string,
+  source: string,
+): Promise<SourcePlan> {
   const normalized = path.join(workDir, NORMALIZED);
   const con = await duckdb();
   try {
-    await con.run(`COPY (SELECT row_number() OVER () AS __row, * FROM ${source}) TO ${sqlString(normalized)} (FORMAT parquet, ROW_GROUP_SIZE 4096)`);
+    await con.run(
+      `COPY (SELECT row_number() OVER () AS __row, * FROM ${source}) TO ${sqlString(normalized)} (FORMAT parquet, ROW_GROUP_SIZE 4096)`,
+    );
     const src = `read_parquet(${sqlString(normalized)})`;
     const total = Number((await con.runAndReadAll(`SELECT count(*) FROM ${src}`)).getRows()[0][0]);
-    const columns = (await con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`)).getRows().map((r) => String(r[0]));
-    const idExpr = format === 'json' ? `json_extract_string(json, '$.id')` : columns.includes('id') ? 'CAST(id AS VARCHAR)' : null;
+    const columns = (await con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`))
+      .getRows()
+      .map((r) => String(r[0]));
+    const idExpr =
+      format === 'json' ? `json_extract_string(json, '$.id')` : columns.includes('id') ? 'CAST(id AS VARCHAR)' : null;
     const out = path.join(workDir, DUPLICATES);
     const duplicates = idExpr ? await findDuplicates(con, `SELECT __row AS idx, ${idExpr} AS k FROM ${src}`, out) : 0;
-    const plan: SourcePlan = { format, file: normalized, table: true, header: null, indexName: 'row', total, duplicates, duplicatesFile: duplicates ? out : null, dimension: null };
+    const plan: SourcePlan = {
+      format,
+      file: normalized,
+      table: true,
+      header: null,
+      indexName: 'row',
+      total,
+      duplicates,
+      duplicatesFile: duplicates ? out : null,
+      dimension: null,
+    };
     let tries = 0;
     for await (const r of tableRows(normalized, { pos: 0, index: 0 }, 1000)) {
       if ('row' in r && r.row && typeof r.row === 'object' && (plan.dimension = dimensionOf(r.row)) !== null) break;

@@ -41,14 +41,21 @@ export async function startSeaweed(options: { dir?: string; log?: (msg: string) 
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
   child.stderr!.on('data', (c) => (tail = (tail + c).slice(-4000)));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`weed exited early (${code}): ${tail}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`weed exited early (${code}): ${tail}`))),
+  );
   exited.catch(() => undefined);
   const endpoint = `http://127.0.0.1:${p.s3}`;
   try {
     await Promise.race([waitForPort(p.s3, '127.0.0.1', 60_000), exited]);
     // The gateway answers before the filer behind it is ready: wait for a real S3 answer.
     const deadline = Date.now() + 60_000;
-    while ((await fetch(endpoint + '/').then((r) => r.status, () => 0)) !== 200) {
+    while (
+      (await fetch(endpoint + '/').then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
       if (Date.now() > deadline) throw new Error(`SeaweedFS S3 at ${endpoint} did not become ready: ${tail}`);
       await new Promise((r) => setTimeout(r, 250));
     }

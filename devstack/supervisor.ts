@@ -69,7 +69,11 @@ export async function runSupervisor(): Promise<void> {
   env.VECFLOW_WORKER_METRICS_URLS ||= `http://127.0.0.1:${env.VECFLOW_WORKER_METRICS_PORT}`;
 
   const launch = (s: Service) => {
-    const child = spawn(process.execPath, ['--import', TSX, s.entry], { cwd: process.cwd(), env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, ['--import', TSX, s.entry], {
+      cwd: process.cwd(),
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     s.child = child;
     child.on('exit', (code, signal) => {
       if (stopping) return;
@@ -89,7 +93,9 @@ export async function runSupervisor(): Promise<void> {
   for (const s of services) launch(s);
 
   const host = config.env.VECFLOW_HOST;
-  say(`API         http://${host}:${config.env.PORT}  (health: /health, readiness: /ready, OpenAPI: /api/v1/openapi.json)`);
+  say(
+    `API         http://${host}:${config.env.PORT}  (health: /health, readiness: /ready, OpenAPI: /api/v1/openapi.json)`,
+  );
   say(`Temporal    ${env.TEMPORAL_ADDRESS} namespace ${config.env.TEMPORAL_NAMESPACE}`);
   if (temporal?.uiUrl) say(`Temporal UI ${temporal.uiUrl}`);
   say(`Store       ${describeTarget(storeTarget(config))}`);

@@ -55,7 +55,11 @@ export async function startTemporalDev(options: TemporalDevOptions = {}): Promis
   child.stderr?.on('data', keepTail);
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code, signal) =>
-      reject(new Error(`temporal server exited early (code ${code}, signal ${signal})${options.logFile ? `; see ${options.logFile}` : `: ${tail}`}`)),
+      reject(
+        new Error(
+          `temporal server exited early (code ${code}, signal ${signal})${options.logFile ? `; see ${options.logFile}` : `: ${tail}`}`,
+        ),
+      ),
     ),
   );
   exited.catch(() => undefined);
@@ -85,5 +89,10 @@ async function startWithTestingDownload(port: number, uiPort: number | null, dbF
       searchAttributes: SEARCH_ATTRIBUTES,
     },
   });
-  return { address: `127.0.0.1:${port}`, uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`, pid: undefined, stop: () => env.teardown() };
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`,
+    pid: undefined,
+    stop: () => env.teardown(),
+  };
 }

@@ -55,7 +55,9 @@ export async function resolveTool(tool: ToolSpec, log: (msg: string) => void = c
   log(`${tool.bin} not found: installing ${tool.pip} into ${TOOLS_DIR} (python3 -m venv + pip)`);
   try {
     if (!existsSync(path.join(TOOLS_DIR, 'bin', 'pip'))) await run('python3', ['-m', 'venv', TOOLS_DIR]);
-    await run(path.join(TOOLS_DIR, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', tool.pip], { maxBuffer: 16 << 20 });
+    await run(path.join(TOOLS_DIR, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', tool.pip], {
+      maxBuffer: 16 << 20,
+    });
   } catch (err) {
     throw new Error(`could not install ${tool.pip}: ${(err as Error).message.split('\n').slice(0, 5).join(' ')}`);
   }

@@ -29,7 +29,8 @@ export class EmbedderRegistry {
 
   get(id: string): Embedder {
     const e = this.embedders.get(id);
-    if (!e) throw new NotFoundError(`unknown embedding model ${JSON.stringify(id)}; configured: ${this.ids().join(', ')}`);
+    if (!e)
+      throw new NotFoundError(`unknown embedding model ${JSON.stringify(id)}; configured: ${this.ids().join(', ')}`);
     return e;
   }
 

@@ -64,13 +64,19 @@ export class OpenAiEmbedder implements Embedder {
     }
     const json = (await res.json().catch(() => null)) as { data?: { index: number; embedding: number[] }[] } | null;
     if (!json || !Array.isArray(json.data) || json.data.length !== input.length) {
-      throw new EmbedderError(`embedding endpoint returned ${json?.data?.length ?? 'no'} embeddings for ${input.length} texts`, true);
+      throw new EmbedderError(
+        `embedding endpoint returned ${json?.data?.length ?? 'no'} embeddings for ${input.length} texts`,
+        true,
+      );
     }
     return [...json.data]
       .sort((a, b) => a.index - b.index)
       .map((d, i) => {
         if (!Array.isArray(d.embedding) || d.embedding.length !== this.dimension) {
-          throw new EmbedderError(`embedding ${i} has ${d.embedding?.length} dimensions, model ${this.id} declares ${this.dimension}`, false);
+          throw new EmbedderError(
+            `embedding ${i} has ${d.embedding?.length} dimensions, model ${this.id} declares ${this.dimension}`,
+            false,
+          );
         }
         return Float32Array.from(d.embedding);
       });

@@ -12,10 +12,14 @@ export function prepareBatch(points: Point[], mode: WriteMode, dimension: number
   const byId = new Map<string, Point>();
   for (const p of points) {
     if (p.vector.length !== dimension) {
-      throw new ValidationError(`vector of ${JSON.stringify(p.id)} has ${p.vector.length} dimensions, expected ${dimension}`, { id: p.id, field: 'vector' });
+      throw new ValidationError(
+        `vector of ${JSON.stringify(p.id)} has ${p.vector.length} dimensions, expected ${dimension}`,
+        { id: p.id, field: 'vector' },
+      );
     }
     const prev = byId.get(p.id);
-    if (!prev || mode === 'overwrite' || ((mode === 'newer' || mode === 'update') && p.timestamp >= prev.timestamp)) byId.set(p.id, p);
+    if (!prev || mode === 'overwrite' || ((mode === 'newer' || mode === 'update') && p.timestamp >= prev.timestamp))
+      byId.set(p.id, p);
   }
   return [...byId.values()];
 }

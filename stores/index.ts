@@ -28,7 +28,13 @@ export function postgresPool(target: Exclude<StoreTarget, { kind: 'qdrant' }>, m
   const pool =
     target.kind === 'postgres'
       ? new pg.Pool({ ...base, connectionString: target.url })
-      : new pg.Pool({ ...base, host: target.socketDir, port: EMBEDDED_SOCKET_PORT, user: 'postgres', database: 'postgres' });
+      : new pg.Pool({
+          ...base,
+          host: target.socketDir,
+          port: EMBEDDED_SOCKET_PORT,
+          user: 'postgres',
+          database: 'postgres',
+        });
   // An idle client losing its server (restart, killed owner) must not crash the process.
   pool.on('error', () => undefined);
   return pool;

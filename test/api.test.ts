@@ -33,8 +33,13 @@ describe('API shell', () => {
     assert.equal(bad.body.code, 'invalid_json');
     const invalid = await stack.api('/api/v1/internal/collections', { body: { collection: 'x' } });
     assert.equal(invalid.status, 400);
-    assert.deepEqual(invalid.body.errors.map((e: { field: string }) => e.field), ['body.embedding_model_id']);
-    const big = await stack.api('/api/v1/internal/collections', { body: { collection: 'x'.repeat(100_000), embedding_model_id: 'hash-256' } });
+    assert.deepEqual(
+      invalid.body.errors.map((e: { field: string }) => e.field),
+      ['body.embedding_model_id'],
+    );
+    const big = await stack.api('/api/v1/internal/collections', {
+      body: { collection: 'x'.repeat(100_000), embedding_model_id: 'hash-256' },
+    });
     assert.equal(big.status, 413);
     assert.equal(big.body.code, 'payload_too_large');
   });
@@ -42,23 +47,36 @@ describe('API shell', () => {
   it('publishes an OpenAPI document listing its routes', async () => {
     const doc = (await stack.api('/api/v1/openapi.json')).body;
     assert.equal(doc.openapi, '3.1.0');
-    for (const p of ['/health', '/ready', '/api/v1/collections', '/api/v1/internal/collections']) assert.ok(doc.paths[p], `${p} documented`);
+    for (const p of ['/health', '/ready', '/api/v1/collections', '/api/v1/internal/collections'])
+      assert.ok(doc.paths[p], `${p} documented`);
     assert.ok(doc.paths['/api/v1/internal/collections'].post.requestBody);
   });
 
   it('provisions a collection through a workflow and lists the catalog', async () => {
-    const res = await stack.api('/api/v1/internal/collections', { body: { collection: 'items', embedding_model_id: 'hash-256' } });
+    const res = await stack.api('/api/v1/internal/collections', {
+      body: { collection: 'items', embedding_model_id: 'hash-256' },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.blue, 'hash-384');
-    assert.deepEqual(res.body.models.map((m: { model: string; dimension: number }) => [m.model, m.dimension]), [
-      ['hash-384', 384],
-      ['hash-256', 256],
-    ]);
+    assert.deepEqual(
+      res.body.models.map((m: { model: string; dimension: number }) => [m.model, m.dimension]),
+      [
+        ['hash-384', 384],
+        ['hash-256', 256],
+      ],
+    );
     const catalog = (await stack.api('/api/v1/collections')).body.collections;
-    assert.deepEqual(catalog.map((c: { collection: string }) => c.collection), ['categories', 'items']);
-    const unknown = await stack.api('/api/v1/internal/collections', { body: { collection: 'items', embedding_model_id: 'nope' } });
+    assert.deepEqual(
+      catalog.map((c: { collection: string }) => c.collection),
+      ['categories', 'items'],
+    );
+    const unknown = await stack.api('/api/v1/internal/collections', {
+      body: { collection: 'items', embedding_model_id: 'nope' },
+    });
     assert.equal(unknown.status, 404);
-    const badName = await stack.api('/api/v1/internal/collections', { body: { collection: 'a/../b', embedding_model_id: 'hash-256' } });
+    const badName = await stack.api('/api/v1/internal/collections', {
+      body: { collection: 'a/../b', embedding_model_id: 'hash-256' },
+    });
     assert.equal(badName.status, 400);
   });
 });
@@ -93,7 +111,12 @@ describe('API safety when things are missing', () => {
     const { testTemporal } = await import('./helpers/temporal.js');
     const temporal = await testTemporal();
     const store = new LazyStore(() => openStore({ kind: 'embedded', socketDir: '/nonexistent/vecflow-socket' }, 1));
-    const app = createApp({ config: loadConfig({}), store, temporal: temporal.client, log: createLogger('test', 'silent') });
+    const app = createApp({
+      config: loadConfig({}),
+      store,
+      temporal: temporal.client,
+      log: createLogger('test', 'silent'),
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     try {
@@ -115,7 +138,12 @@ describe('API safety when things are missing', () => {
     const { spawnSync } = await import('node:child_process');
     const { ROOT } = await import('../devstack/tools.js');
     const env = { ...process.env, VECFLOW_HOST: '0.0.0.0', PORT: '0', VECFLOW_API_KEYS: '' };
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(r.status, 1);
     assert.match(r.stdout + r.stderr, /refusing to listen on 0\.0\.0\.0 without API keys/);
   });

@@ -50,7 +50,8 @@ describe('backup and restore survive a killed worker', () => {
     await kill();
     const done = await until('backups', 'bk', (s) => s.status !== 'processing' && !s.detail?.includes('no worker'));
     assert.equal(done.status, 'done', JSON.stringify(done).slice(0, 300));
-    for (const [name, mtime] of Object.entries(finished)) assert.equal(statSync(path.join(dir, name)).mtimeMs, mtime, `${name} was not rewritten`);
+    for (const [name, mtime] of Object.entries(finished))
+      assert.equal(statSync(path.join(dir, name)).mtimeMs, mtime, `${name} was not rewritten`);
     assert.equal(readdirSync(dir).filter((n) => n.startsWith('items__hash-384_part')).length, 12);
     const verify = await stack.api('/api/v1/backups/verify', { body: { input_dir: 'bk' } });
     assert.equal(verify.body.report.ok, true, JSON.stringify(verify.body.report).slice(0, 300));
@@ -60,7 +61,11 @@ describe('backup and restore survive a killed worker', () => {
     await stack.api('/api/v1/restores', { body: { restore_id: 'rs', input_dir: 'bk', clear_existing: true } });
     await until('restores', 'rs', (s) => s.rows_done >= 4000);
     await kill();
-    const restored = await until('restores', 'rs', (s) => s.status !== 'processing' && !s.detail?.includes('no worker'));
+    const restored = await until(
+      'restores',
+      'rs',
+      (s) => s.status !== 'processing' && !s.detail?.includes('no worker'),
+    );
     assert.equal(restored.status, 'done', JSON.stringify(restored).slice(0, 300));
     assert.deepEqual(restored.mismatches, []);
     assert.deepEqual(await fingerprint(stack.store), original);

@@ -42,18 +42,48 @@ describe('backup and restore', () => {
   });
 
   it('backs up 50,000 × 384 in zstd Parquet parts with a manifest written last, locally and to S3', async () => {
-    const b = await job('backups', { backup_id: 'full', output_dir: 'full', s3: { bucket: 'backups', prefix: 'nightly/full' }, batch_size: 20_000 });
+    const b = await job('backups', {
+      backup_id: 'full',
+      output_dir: 'full',
+      s3: { bucket: 'backups', prefix: 'nightly/full' },
+      batch_size: 20_000,
+    });
     assert.equal(b.status, 'done', JSON.stringify(b).slice(0, 300));
     const dir = path.join(root, 'full');
     const names = readdirSync(dir).sort();
-    assert.deepEqual(names, ['categories__hash-384.parquet', 'export_manifest.json', 'items__hash-256.parquet', 'items__hash-384_part0000.parquet', 'items__hash-384_part0001.parquet', 'items__hash-384_part0002.parquet']);
+    assert.deepEqual(names, [
+      'categories__hash-384.parquet',
+      'export_manifest.json',
+      'items__hash-256.parquet',
+      'items__hash-384_part0000.parquet',
+      'items__hash-384_part0001.parquet',
+      'items__hash-384_part0002.parquet',
+    ]);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'export_manifest.json'), 'utf8'));
     assert.equal(manifest.total_embeddings, 51_100);
-    assert.deepEqual(manifest.files.filter((f: { collection: string; model: string }) => f.model === 'hash-384' && f.collection === 'items').map((f: { rows: number }) => f.rows), [20_000, 20_000, 10_000]);
-    const entry = manifest.collections.find((c: { name: string; model: string }) => c.name === 'items' && c.model === 'hash-256');
+    assert.deepEqual(
+      manifest.files
+        .filter((f: { collection: string; model: string }) => f.model === 'hash-384' && f.collection === 'items')
+        .map((f: { rows: number }) => f.rows),
+      [20_000, 20_000, 10_000],
+    );
+    const entry = manifest.collections.find(
+      (c: { name: string; model: string }) => c.name === 'items' && c.model === 'hash-256',
+    );
     assert.deepEqual([entry.blue, entry.dimension, entry.distance, entry.count], [true, 256, 'cosine', 1000]);
     assert.match(entry.digest, /^[0-9a-f]{64}$/);
-    const keys = (await (await import('../blobs/s3.js')).S3BlobStore.prototype.list.call(new (await import('../blobs/s3.js')).S3BlobStore({ bucket: 'backups', prefix: 'nightly/full', endpoint: s3.endpoint }), '')).map((b: { key: string }) => b.key);
+    const keys = (
+      await (
+        await import('../blobs/s3.js')
+      ).S3BlobStore.prototype.list.call(
+        new (await import('../blobs/s3.js')).S3BlobStore({
+          bucket: 'backups',
+          prefix: 'nightly/full',
+          endpoint: s3.endpoint,
+        }),
+        '',
+      )
+    ).map((b: { key: string }) => b.key);
     assert.deepEqual(keys.sort(), names);
   });
 
@@ -61,18 +91,27 @@ describe('backup and restore', () => {
     for (const from of [{ input_dir: 'full' }, { s3: { bucket: 'backups', prefix: 'nightly/full' } }]) {
       // Damage the store: lose items, change payloads, move blue, add a stray.
       await stack.store.delete(items, ['item-1', 'item-2', 'item-49999']);
-      await stack.store.upsert(items, [{ id: 'item-5', vector: new Float32Array(384).fill(0.5), payload: { changed: true }, timestamp: 1n }, { id: 'stray', vector: new Float32Array(384).fill(0.1), payload: {}, timestamp: 1n }]);
+      await stack.store.upsert(items, [
+        { id: 'item-5', vector: new Float32Array(384).fill(0.5), payload: { changed: true }, timestamp: 1n },
+        { id: 'stray', vector: new Float32Array(384).fill(0.1), payload: {}, timestamp: 1n },
+      ]);
       await stack.store.setBlue(items);
       assert.notDeepEqual(await fingerprint(stack.store), original);
       const r = await job('restores', { ...from, clear_existing: true });
       assert.equal(r.status, 'done', JSON.stringify(r).slice(0, 500));
       assert.deepEqual(r.mismatches, []);
-      assert.deepEqual(await fingerprint(stack.store), original, `bit-exact after restoring from ${JSON.stringify(from)}`);
+      assert.deepEqual(
+        await fingerprint(stack.store),
+        original,
+        `bit-exact after restoring from ${JSON.stringify(from)}`,
+      );
     }
   });
 
   it('without clear_existing, extra points make the verification fail with details', async () => {
-    await stack.store.upsert(items, [{ id: 'extra-point', vector: new Float32Array(384).fill(0.2), payload: {}, timestamp: 1n }]);
+    await stack.store.upsert(items, [
+      { id: 'extra-point', vector: new Float32Array(384).fill(0.2), payload: {}, timestamp: 1n },
+    ]);
     const r = await job('restores', { input_dir: 'full', collections: ['items'] });
     assert.equal(r.status, 'failed');
     assert.match(r.detail, /items\/hash-384: count 50001, manifest says 50000/);
@@ -87,7 +126,10 @@ describe('backup and restore', () => {
     assert.equal(r.rows_total, 51_100);
     assert.equal(r.files.length, 5);
     assert.ok(r.files.every((f: { imported: number | null }) => f.imported === null));
-    assert.deepEqual(r.collections.map((c: { collection: string; model: string }) => `${c.collection}/${c.model}`).sort(), ['categories/hash-384', 'items/hash-256', 'items/hash-384']);
+    assert.deepEqual(
+      r.collections.map((c: { collection: string; model: string }) => `${c.collection}/${c.model}`).sort(),
+      ['categories/hash-384', 'items/hash-256', 'items/hash-384'],
+    );
     assert.deepEqual(await fingerprint(stack.store), before, 'nothing was written');
   });
 
@@ -114,25 +156,48 @@ describe('backup and restore', () => {
   it("restores the seed's own layout: text vectors, document/cmetadata/custom_id, float32-exact", async () => {
     const { duckdb, sqlString } = await import('../datafiles/duckdb.js');
     mkdirSync(path.join(root, 'seed'), { recursive: true });
-    const vectors = Array.from({ length: 50 }, (_, i) => Float32Array.from({ length: 8 }, (_, j) => Math.fround(Math.sin(i * 7 + j) / 3)));
+    const vectors = Array.from({ length: 50 }, (_, i) =>
+      Float32Array.from({ length: 8 }, (_, j) => Math.fround(Math.sin(i * 7 + j) / 3)),
+    );
     const con = await duckdb();
-    await con.run('CREATE TABLE seed (id VARCHAR, collection_id VARCHAR, embedding VARCHAR, document VARCHAR, cmetadata VARCHAR, custom_id VARCHAR)');
+    await con.run(
+      'CREATE TABLE seed (id VARCHAR, collection_id VARCHAR, embedding VARCHAR, document VARCHAR, cmetadata VARCHAR, custom_id VARCHAR)',
+    );
     for (const [i, v] of vectors.entries()) {
       // pgvector's text form: the shortest decimal of each float32.
       const text = `[${Array.from(v, (x) => String(x)).join(', ')}]`;
-      await con.run(`INSERT INTO seed VALUES ('u${i}', 'c', ${sqlString(text)}, ${sqlString(`document ${i}`)}, ${sqlString(JSON.stringify({ country: 'NL', n: i }))}, ${sqlString(`doc-${i}`)})`);
+      await con.run(
+        `INSERT INTO seed VALUES ('u${i}', 'c', ${sqlString(text)}, ${sqlString(`document ${i}`)}, ${sqlString(JSON.stringify({ country: 'NL', n: i }))}, ${sqlString(`doc-${i}`)})`,
+      );
     }
-    await con.run(`COPY seed TO ${sqlString(path.join(root, 'seed', 'chunk_embeddings.parquet'))} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+    await con.run(
+      `COPY seed TO ${sqlString(path.join(root, 'seed', 'chunk_embeddings.parquet'))} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
     con.closeSync();
-    writeFileSync(path.join(root, 'seed', 'export_manifest.json'), JSON.stringify({ export_timestamp: '2024-11-06T19:45:00', total_files: 1, files: ['chunk_embeddings.parquet'], metadata: { total_embeddings: 50, collections: ['chunk_embeddings'] } }));
+    writeFileSync(
+      path.join(root, 'seed', 'export_manifest.json'),
+      JSON.stringify({
+        export_timestamp: '2024-11-06T19:45:00',
+        total_files: 1,
+        files: ['chunk_embeddings.parquet'],
+        metadata: { total_embeddings: 50, collections: ['chunk_embeddings'] },
+      }),
+    );
     const r = await job('restores', { input_dir: 'seed' });
     assert.equal(r.status, 'done', JSON.stringify(r).slice(0, 400));
     assert.equal(r.format, 'seed');
     const target = { collection: 'chunk_embeddings', model: 'external-8' };
-    const got = await stack.store.get(target, vectors.map((_, i) => `doc-${i}`));
+    const got = await stack.store.get(
+      target,
+      vectors.map((_, i) => `doc-${i}`),
+    );
     assert.equal(got.length, 50);
     for (const [i, p] of got.entries()) {
-      assert.deepEqual(Buffer.from(p.vector.buffer).toString('hex'), Buffer.from(vectors[i].buffer).toString('hex'), `float32 bits of doc-${i}`);
+      assert.deepEqual(
+        Buffer.from(p.vector.buffer).toString('hex'),
+        Buffer.from(vectors[i].buffer).toString('hex'),
+        `float32 bits of doc-${i}`,
+      );
       assert.deepEqual(p.payload, { country: 'NL', n: i, text: `document ${i}` });
     }
     assert.equal(await stack.store.getBlue('chunk_embeddings'), 'external-8');
@@ -143,7 +208,14 @@ describe('backup and restore', () => {
     const bucket = new S3BlobStore({ bucket: 'backups', prefix: 'sched', endpoint: s3.endpoint });
     const fake = path.join(os.tmpdir(), `vf-fake-${Date.now()}`);
     writeFileSync(fake, '{}');
-    for (const stamp of ['20250101_000000', '20250102_000000', '20250103_000000', '20250104_000000', '20250105_000000', '20250106_000000']) {
+    for (const stamp of [
+      '20250101_000000',
+      '20250102_000000',
+      '20250103_000000',
+      '20250104_000000',
+      '20250105_000000',
+      '20250106_000000',
+    ]) {
       const complete = stamp !== '20250106_000000'; // the newest fake is "still being written"
       mkdirSync(path.join(root, 'sched', stamp), { recursive: true });
       writeFileSync(path.join(root, 'sched', stamp, 'data.parquet'), 'x');
@@ -153,17 +225,35 @@ describe('backup and restore', () => {
         await bucket.put(`${stamp}/export_manifest.json`, fake);
       }
     }
-    const created = await stack.api('/api/v1/backups/schedules', { body: { schedule_id: 'nightly', interval: '24h', output_dir: 'sched', s3: { bucket: 'backups', prefix: 'sched' }, collections: ['categories'], retention: { keep_last: 3 } } });
+    const created = await stack.api('/api/v1/backups/schedules', {
+      body: {
+        schedule_id: 'nightly',
+        interval: '24h',
+        output_dir: 'sched',
+        s3: { bucket: 'backups', prefix: 'sched' },
+        collections: ['categories'],
+        retention: { keep_last: 3 },
+      },
+    });
     assert.equal(created.status, 200, JSON.stringify(created.body));
-    assert.deepEqual((await stack.api('/api/v1/backups/schedules')).body.schedules.map((s: { schedule_id: string }) => s.schedule_id), ['nightly']);
+    assert.deepEqual(
+      (await stack.api('/api/v1/backups/schedules')).body.schedules.map((s: { schedule_id: string }) => s.schedule_id),
+      ['nightly'],
+    );
     assert.equal((await stack.api('/api/v1/backups/schedules/nightly/trigger', { body: {} })).status, 200);
     let run: { workflowId: string } | undefined;
     for (let i = 0; i < 200 && !run; i++) {
-      for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'scheduledBackupWorkflow' AND ExecutionStatus = 'Completed'` })) run = wf;
+      for await (const wf of stack.client.workflow.list({
+        query: `WorkflowType = 'scheduledBackupWorkflow' AND ExecutionStatus = 'Completed'`,
+      }))
+        run = wf;
       if (!run) await new Promise((r) => setTimeout(r, 250));
     }
     assert.ok(run, 'the triggered run completed');
-    const result = (await stack.client.workflow.getHandle(run!.workflowId).result()) as { backup: string; deleted: string[] };
+    const result = (await stack.client.workflow.getHandle(run!.workflowId).result()) as {
+      backup: string;
+      deleted: string[];
+    };
     assert.deepEqual(result.deleted, ['20250101_000000', '20250102_000000', '20250103_000000']);
     const left = readdirSync(path.join(root, 'sched')).sort();
     assert.deepEqual(left, ['20250104_000000', '20250105_000000', '20250106_000000', result.backup].sort());
@@ -177,7 +267,16 @@ describe('backup and restore', () => {
 
   it('runs from the CLI: backup, verify, dry-run restore, schedule list, status', async () => {
     const cli = (args: string[]) => runCli(stack.workerEnv, args);
-    const b = await cli(['backup', '--output-dir', 'cli', '--collections', 'categories', '--id', 'cli-backup', '--json']);
+    const b = await cli([
+      'backup',
+      '--output-dir',
+      'cli',
+      '--collections',
+      'categories',
+      '--id',
+      'cli-backup',
+      '--json',
+    ]);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(JSON.parse(b.stdout).rows_done, 100);
     const v = await cli(['verify', '--input-dir', 'cli']);
@@ -196,12 +295,27 @@ describe('backup and restore', () => {
   it('a part left by another backup job in the same directory is rewritten, not reused', async () => {
     const dir = path.join(root, 'stale');
     mkdirSync(dir, { recursive: true });
-    const stale = { name: 'categories__hash-384.parquet', collection: 'categories', model: 'hash-384', part: null, rows: 999, bytes: 1, sha256: 'x', digest: 'x', next: null, from: null, job: 'an-earlier-failed-backup' };
+    const stale = {
+      name: 'categories__hash-384.parquet',
+      collection: 'categories',
+      model: 'hash-384',
+      part: null,
+      rows: 999,
+      bytes: 1,
+      sha256: 'x',
+      digest: 'x',
+      next: null,
+      from: null,
+      job: 'an-earlier-failed-backup',
+    };
     writeFileSync(path.join(dir, '.categories__hash-384.parquet.result.json'), JSON.stringify(stale));
     const b = await job('backups', { backup_id: 'stale-dir', output_dir: 'stale', collections: ['categories'] });
     assert.equal(b.status, 'done', JSON.stringify(b).slice(0, 300));
     const manifest = JSON.parse(readFileSync(path.join(dir, 'export_manifest.json'), 'utf8'));
-    assert.deepEqual(manifest.files.map((f: { rows: number }) => f.rows), [100]);
+    assert.deepEqual(
+      manifest.files.map((f: { rows: number }) => f.rows),
+      [100],
+    );
     assert.equal((await stack.api('/api/v1/backups/verify', { body: { input_dir: 'stale' } })).body.report.ok, true);
   });
 
@@ -211,6 +325,9 @@ describe('backup and restore', () => {
       assert.equal(r.status, 'failed', dir);
     }
     assert.equal((await stack.api('/api/v1/backups', { body: {} })).status, 400);
-    assert.equal((await stack.api('/api/v1/restores', { body: { input_dir: 'a', s3: { bucket: 'abc', prefix: '' } } })).status, 400);
+    assert.equal(
+      (await stack.api('/api/v1/restores', { body: { input_dir: 'a', s3: { bucket: 'abc', prefix: '' } } })).status,
+      400,
+    );
   });
 });

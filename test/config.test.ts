@@ -14,17 +14,38 @@ describe('configuration', () => {
     assert.equal(c.env.PORT, 8000);
     assert.equal(c.env.VECFLOW_HOST, '127.0.0.1');
     assert.deepEqual(c.env.VECFLOW_API_KEYS, []);
-    assert.deepEqual(c.models.map((m) => [m.id, m.dimension, m.distance]), [['hash-384', 384, 'cosine'], ['hash-256', 256, 'cosine']]);
-    assert.deepEqual(c.collections.map((x) => [x.name, x.blue_model]), [['items', 'hash-384'], ['categories', 'hash-384']]);
+    assert.deepEqual(
+      c.models.map((m) => [m.id, m.dimension, m.distance]),
+      [
+        ['hash-384', 384, 'cosine'],
+        ['hash-256', 256, 'cosine'],
+      ],
+    );
+    assert.deepEqual(
+      c.collections.map((x) => [x.name, x.blue_model]),
+      [
+        ['items', 'hash-384'],
+        ['categories', 'hash-384'],
+      ],
+    );
     assert.equal(c.configFile, null);
   });
 
   it('validates environment variables, naming the bad one', () => {
-    assert.throws(() => loadConfig({ PORT: 'eighty' }, tmp()), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
-    assert.throws(() => loadConfig({ VECFLOW_UPLOAD_LIMIT: 'lots' }, tmp()), (e: unknown) => e instanceof ConfigError && /VECFLOW_UPLOAD_LIMIT: not a size/.test(e.message));
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty' }, tmp()),
+      (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ VECFLOW_UPLOAD_LIMIT: 'lots' }, tmp()),
+      (e: unknown) => e instanceof ConfigError && /VECFLOW_UPLOAD_LIMIT: not a size/.test(e.message),
+    );
     assert.equal(loadConfig({ VECFLOW_UPLOAD_LIMIT: '500mb' }, tmp()).env.VECFLOW_UPLOAD_LIMIT, '500mb');
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }, tmp()), /LOG_LEVEL/);
-    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://x', QDRANT_URL: 'http://q' }, tmp()), /either DATABASE_URL or QDRANT_URL/);
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'postgres://x', QDRANT_URL: 'http://q' }, tmp()),
+      /either DATABASE_URL or QDRANT_URL/,
+    );
     assert.deepEqual(loadConfig({ VECFLOW_API_KEYS: ' a, ,b ' }, tmp()).env.VECFLOW_API_KEYS, ['a', 'b']);
     assert.equal(loadConfig({ PORT: '' }, tmp()).env.PORT, 8000, 'empty means unset');
   });
@@ -40,8 +61,14 @@ describe('configuration', () => {
     );
     const c = loadConfig({}, dir);
     assert.equal(c.configFile, path.join(dir, 'vecflow.config.json'));
-    assert.deepEqual(c.models.map((m) => m.id), ['hash-384', 'hash-256', 'e5']);
-    assert.deepEqual(c.collections.map((x) => x.name), ['items', 'categories', 'docs']);
+    assert.deepEqual(
+      c.models.map((m) => m.id),
+      ['hash-384', 'hash-256', 'e5'],
+    );
+    assert.deepEqual(
+      c.collections.map((x) => x.name),
+      ['items', 'categories', 'docs'],
+    );
   });
 
   it('rejects a bad config file with the path of the mistake', () => {

@@ -34,8 +34,15 @@ describe('import rows', () => {
   it("reads the seed's CSV line into a point with its columns in the payload", async () => {
     const file = path.join(dir, 'seed.csv');
     writeFileSync(file, SEED_CSV);
-    const { plan, rows: [r] } = await readRows(file, 'csv');
-    assert.deepEqual([plan.total, plan.dimension, plan.duplicates, plan.table], [1, 3, 0, true], 'a well-formed CSV is read by DuckDB');
+    const {
+      plan,
+      rows: [r],
+    } = await readRows(file, 'csv');
+    assert.deepEqual(
+      [plan.total, plan.dimension, plan.duplicates, plan.table],
+      [1, 3, 0, true],
+      'a well-formed CSV is read by DuckDB',
+    );
     assert.ok('row' in r);
     const p = rowToPoint(r.row, 3, 7n);
     assert.equal(p.id, 'doc1');
@@ -58,72 +65,142 @@ describe('import rows', () => {
 
   it('reports the seed’s error classes with the row or line', async () => {
     const file = path.join(dir, 'bad.jsonl');
-    writeFileSync(file, ['{"id": "a", "values": [1, 2, 3]}', '{"id": "b", "values": [1, 2', '', '{"values": [1, 2, 3]}', '{"id": "c", "values": [1, 2]}', '{"id": "d", "values": [1, "x", 3]}'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '{"id": "a", "values": [1, 2, 3]}',
+        '{"id": "b", "values": [1, 2',
+        '',
+        '{"values": [1, 2, 3]}',
+        '{"id": "c", "values": [1, 2]}',
+        '{"id": "d", "values": [1, "x", 3]}',
+      ].join('\n'),
+    );
     const { plan, rows } = await readRows(file, 'jsonl');
     assert.equal(plan.total, 5, 'blank lines are not rows');
-    assert.deepEqual(rows.map((r) => r.index), [1, 2, 4, 5, 6]);
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      [1, 2, 4, 5, 6],
+    );
     assert.ok('error' in rows[1]);
     assert.match((rows[1] as { error: string }).error, /^Invalid JSON: /);
-    const errors = rows.filter((r): r is Extract<ReadRow, { row: unknown }> => "row" in r).map((r) => {
-      try {
-        rowToPoint(r.row, 3, 1n);
-        return null;
-      } catch (err) {
-        assert.ok(err instanceof RowError);
-        return [r.index, err.message];
-      }
-    });
-    assert.deepEqual(errors, [null, [4, 'Missing required field: id'], [5, 'Vector dimension mismatch: expected 3, got 2'], [6, 'values[1] is not a finite number']]);
+    const errors = rows
+      .filter((r): r is Extract<ReadRow, { row: unknown }> => 'row' in r)
+      .map((r) => {
+        try {
+          rowToPoint(r.row, 3, 1n);
+          return null;
+        } catch (err) {
+          assert.ok(err instanceof RowError);
+          return [r.index, err.message];
+        }
+      });
+    assert.deepEqual(errors, [
+      null,
+      [4, 'Missing required field: id'],
+      [5, 'Vector dimension mismatch: expected 3, got 2'],
+      [6, 'values[1] is not a finite number'],
+    ]);
   });
 
   it('reads JSON arrays element by element and Parquet with list vectors', async () => {
     const json = path.join(dir, 'rows.json');
-    writeFileSync(json, JSON.stringify([{ id: 'j1', values: [1, 2], metadata: { a: 1 } }, { id: 'j2', values: [3, 4] }]));
+    writeFileSync(
+      json,
+      JSON.stringify([
+        { id: 'j1', values: [1, 2], metadata: { a: 1 } },
+        { id: 'j2', values: [3, 4] },
+      ]),
+    );
     const { rows } = await readRows(json, 'json');
-    assert.deepEqual(strip(rows), [{ index: 1, row: { id: 'j1', values: [1, 2], metadata: { a: 1 } } }, { index: 2, row: { id: 'j2', values: [3, 4] } }]);
+    assert.deepEqual(strip(rows), [
+      { index: 1, row: { id: 'j1', values: [1, 2], metadata: { a: 1 } } },
+      { index: 2, row: { id: 'j2', values: [3, 4] } },
+    ]);
     const pq = path.join(dir, 'rows.parquet');
     const con = await duckdb();
-    await con.run(`COPY (SELECT 'p' || i AS id, [i::FLOAT, 0.5::FLOAT] AS "values", '{"k": 1}' AS metadata, i AS chunk_index FROM range(3) t(i)) TO ${sqlString(pq)} (FORMAT PARQUET)`);
+    await con.run(
+      `COPY (SELECT 'p' || i AS id, [i::FLOAT, 0.5::FLOAT] AS "values", '{"k": 1}' AS metadata, i AS chunk_index FROM range(3) t(i)) TO ${sqlString(pq)} (FORMAT PARQUET)`,
+    );
     con.closeSync();
     const { rows: prow } = await readRows(pq, 'parquet', { pos: 1, index: 1 });
-    assert.deepEqual(prow.map((r) => r.index), [2, 3], 'offset skips rows');
+    assert.deepEqual(
+      prow.map((r) => r.index),
+      [2, 3],
+      'offset skips rows',
+    );
     const p = rowToPoint((prow[0] as { row: Record<string, unknown> }).row, 2, 1n);
     assert.deepEqual([p.id, Array.from(p.vector), p.payload], ['p1', [1, 0.5], { metadata: { k: 1 }, chunk_index: 1 }]);
   });
 
   it('resumes CSV and JSONL from the byte offset after a row, with multi-line cells and non-ASCII text', async () => {
     const csv = path.join(dir, 'resume.csv');
-    writeFileSync(csv, 'id,values,content\r\nä1,"[1,2]","line one\r\nline two"\r\nb2,"[3,4]",x,extra\r\nc3,"[5,6]","😀"\r\n');
+    writeFileSync(
+      csv,
+      'id,values,content\r\nä1,"[1,2]","line one\r\nline two"\r\nb2,"[3,4]",x,extra\r\nc3,"[5,6]","😀"\r\n',
+    );
     const all = await readRows(csv, 'csv');
     assert.equal(all.plan.table, false, 'a record with the wrong number of fields: the streaming reader, row by row');
-    assert.deepEqual(all.rows.map((r) => r.index), [1, 2, 3]);
+    assert.deepEqual(
+      all.rows.map((r) => r.index),
+      [1, 2, 3],
+    );
     assert.match((all.rows[1] as { error: string }).error, /^Expected 3 columns \(id,values,content\), found 4$/);
     assert.equal((all.rows[1] as { data: unknown }).data, 'b2,"[3,4]",x,extra', 'the raw record is kept');
     const rest = await collect(readSource(all.plan, all.rows[0].next));
-    assert.deepEqual(strip(rest), strip(all.rows.slice(1)), 'reading from a row’s cursor gives exactly the rows after it');
+    assert.deepEqual(
+      strip(rest),
+      strip(all.rows.slice(1)),
+      'reading from a row’s cursor gives exactly the rows after it',
+    );
     const jl = path.join(dir, 'resume.jsonl');
     writeFileSync(jl, '{"id":"é","values":[1,2]}\n\n{"id":"b","values":[3,4]}\r\n{"id":"c","values":[5,6]}');
     const j = await readRows(jl, 'jsonl');
-    assert.deepEqual(j.rows.map((r) => r.index), [1, 3, 4]);
+    assert.deepEqual(
+      j.rows.map((r) => r.index),
+      [1, 3, 4],
+    );
     assert.deepEqual(strip(await collect(readSource(j.plan, j.rows[0].next))), strip(j.rows.slice(1)));
   });
 
   it('finds ids repeated within a file: the first occurrence wins', async () => {
-    const lines = ['{"id":"a","values":[1,2]}', '{"id":"b","values":[1,2]}', '{"id":"a","values":[3,4]}', '{"id":"b","values":[5,6]}', '{"id":"a","values":[7,8]}'];
+    const lines = [
+      '{"id":"a","values":[1,2]}',
+      '{"id":"b","values":[1,2]}',
+      '{"id":"a","values":[3,4]}',
+      '{"id":"b","values":[5,6]}',
+      '{"id":"a","values":[7,8]}',
+    ];
     writeFileSync(path.join(dir, 'dups.jsonl'), lines.join('\n'));
     writeFileSync(path.join(dir, 'dups.json'), `[${lines.join(',')}]`);
     for (const format of ['jsonl', 'json'] as const) {
       const { plan } = await readRows(path.join(dir, `dups.${format}`), format);
       assert.equal(plan.duplicates, 3, format);
-      assert.deepEqual([...(await loadDuplicates(plan.duplicatesFile, 0, 100))], [[3, 1], [4, 2], [5, 1]], format);
-      assert.deepEqual([...(await loadDuplicates(plan.duplicatesFile, 3, 1))], [[4, 2]], `${format}: a chunk loads only the repeats after its cursor`);
+      assert.deepEqual(
+        [...(await loadDuplicates(plan.duplicatesFile, 0, 100))],
+        [
+          [3, 1],
+          [4, 2],
+          [5, 1],
+        ],
+        format,
+      );
+      assert.deepEqual(
+        [...(await loadDuplicates(plan.duplicatesFile, 3, 1))],
+        [[4, 2]],
+        `${format}: a chunk loads only the repeats after its cursor`,
+      );
     }
   });
 
   it("reads the backup layouts: vecflow's {id, vector, payload} and the seed's LangChain columns", () => {
     const own = rowToPoint({ id: 'x', vector: [1, 2], payload: '{"title":"t","n":1}', timestamp: 5 }, 2, 9n);
     assert.deepEqual([own.id, Array.from(own.vector), own.payload], ['x', [1, 2], { title: 't', n: 1 }]);
-    const lc = rowToPoint({ custom_id: 'y', id: 'ignored', embedding: [3, 4], document: 'doc', cmetadata: '{"source":"s"}' }, 2, 9n);
+    const lc = rowToPoint(
+      { custom_id: 'y', id: 'ignored', embedding: [3, 4], document: 'doc', cmetadata: '{"source":"s"}' },
+      2,
+      9n,
+    );
     assert.deepEqual([lc.id, lc.payload], ['y', { metadata: { source: 's' }, content: 'doc' }]);
   });
 
@@ -133,7 +210,13 @@ describe('import rows', () => {
   });
 
   it('detects formats from the name, else from the content', async () => {
-    for (const [name, content, expected] of [['a.csv', 'id,values', 'csv'], ['a.ndjson', '{}', 'jsonl'], ['upload', '[{"id":1}]', 'json'], ['upload2', '{"id":1}\n', 'jsonl'], ['upload3', 'id,values\n', 'csv']] as const) {
+    for (const [name, content, expected] of [
+      ['a.csv', 'id,values', 'csv'],
+      ['a.ndjson', '{}', 'jsonl'],
+      ['upload', '[{"id":1}]', 'json'],
+      ['upload2', '{"id":1}\n', 'jsonl'],
+      ['upload3', 'id,values\n', 'csv'],
+    ] as const) {
       const file = path.join(dir, name);
       writeFileSync(file, content);
       assert.equal(await detectFormat(file), expected, name);
@@ -142,7 +225,9 @@ describe('import rows', () => {
 
   it("translates the seed's filters: metadata keys by name, columns as columns", () => {
     assert.deepEqual(datasetFilter({ category: 'important' }), { 'metadata.category': 'important' });
-    assert.deepEqual(datasetFilter({ $and: [{ category: 'documents' }, { rating: { $gte: 4.0 } }] }), { $and: [{ 'metadata.category': 'documents' }, { 'metadata.rating': { $gte: 4.0 } }] });
+    assert.deepEqual(datasetFilter({ $and: [{ category: 'documents' }, { rating: { $gte: 4.0 } }] }), {
+      $and: [{ 'metadata.category': 'documents' }, { 'metadata.rating': { $gte: 4.0 } }],
+    });
     assert.deepEqual(datasetFilter({ chunk_index: { $gte: 0, $lt: 10000 } }), { chunk_index: { $gte: 0, $lt: 10000 } });
   });
 });

@@ -18,7 +18,11 @@ describe('hashing embedder', () => {
   });
 
   it('puts lexically similar texts nearer than unrelated ones', async () => {
-    const [q, near, far] = await e.embed(['red running shoes for women', 'women running shoes, red', 'quarterly tax report 2024']);
+    const [q, near, far] = await e.embed([
+      'red running shoes for women',
+      'women running shoes, red',
+      'quarterly tax report 2024',
+    ]);
     assert.ok(cosine(q, near) > 0.5, `similar: ${cosine(q, near)}`);
     assert.ok(cosine(q, far) < cosine(q, near) / 2, `unrelated: ${cosine(q, far)}`);
   });
@@ -29,7 +33,10 @@ describe('hashing embedder', () => {
   });
 
   it('refuses text with nothing to embed', async () => {
-    await assert.rejects(e.embed(['ok', '  ?! ']), (err: unknown) => err instanceof EmbedderError && !err.retryable && /text 1/.test(err.message));
+    await assert.rejects(
+      e.embed(['ok', '  ?! ']),
+      (err: unknown) => err instanceof EmbedderError && !err.retryable && /text 1/.test(err.message),
+    );
   });
 });
 
@@ -39,12 +46,19 @@ describe('openai-compatible embedder against a local server', () => {
   before(async () => {
     server = await localServer((req, res) => {
       if (mode !== 'ok' && mode !== 'short') {
-        res.writeHead(Number(mode), { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `status ${mode}` } }));
+        res
+          .writeHead(Number(mode), { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `status ${mode}` } }));
         return;
       }
       const input: string[] = req.body.input;
       // Answer out of order: the embedder must sort by index.
-      const data = input.map((t, index) => ({ index, embedding: Array.from({ length: mode === 'short' ? 3 : 4 }, (_, i) => t.length + i) })).reverse();
+      const data = input
+        .map((t, index) => ({
+          index,
+          embedding: Array.from({ length: mode === 'short' ? 3 : 4 }, (_, i) => t.length + i),
+        }))
+        .reverse();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data, model: req.body.model }));
     });
   });
@@ -52,7 +66,18 @@ describe('openai-compatible embedder against a local server', () => {
 
   const model = () =>
     createEmbedder(
-      { id: 'remote', kind: 'openai', dimension: 4, distance: 'cosine', base_url: server.url, model: 'text-embed', api_key_env: 'TEST_EMBED_KEY', batch_size: 2, timeout_ms: 5000, send_dimensions: true },
+      {
+        id: 'remote',
+        kind: 'openai',
+        dimension: 4,
+        distance: 'cosine',
+        base_url: server.url,
+        model: 'text-embed',
+        api_key_env: 'TEST_EMBED_KEY',
+        batch_size: 2,
+        timeout_ms: 5000,
+        send_dimensions: true,
+      },
       { TEST_EMBED_KEY: 'sk-test' },
     );
 
@@ -60,7 +85,10 @@ describe('openai-compatible embedder against a local server', () => {
     mode = 'ok';
     server.requests.length = 0;
     const out = await model().embed(['a', 'bb', 'ccc', 'dddd', 'eeeee']);
-    assert.deepEqual(out.map((v) => v[0]), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      out.map((v) => v[0]),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(server.requests.length, 3, 'batches of 2');
     const first = server.requests[0];
     assert.equal(first.url, '/v1/embeddings');
@@ -69,14 +97,33 @@ describe('openai-compatible embedder against a local server', () => {
   });
 
   it('marks 429 and 5xx retryable, other 4xx and bad shapes final', async () => {
-    for (const [m, retryable] of [['429', true], ['500', true], ['400', false], ['short', false]] as const) {
+    for (const [m, retryable] of [
+      ['429', true],
+      ['500', true],
+      ['400', false],
+      ['short', false],
+    ] as const) {
       mode = m;
-      await assert.rejects(model().embed(['x']), (err: unknown) => err instanceof EmbedderError && err.retryable === retryable, m);
+      await assert.rejects(
+        model().embed(['x']),
+        (err: unknown) => err instanceof EmbedderError && err.retryable === retryable,
+        m,
+      );
     }
   });
 
   it('treats an unreachable endpoint as retryable', async () => {
-    const e = createEmbedder({ id: 'x', kind: 'openai', dimension: 4, distance: 'cosine', base_url: 'http://127.0.0.1:1/v1', model: 'm', batch_size: 8, timeout_ms: 2000, send_dimensions: false });
+    const e = createEmbedder({
+      id: 'x',
+      kind: 'openai',
+      dimension: 4,
+      distance: 'cosine',
+      base_url: 'http://127.0.0.1:1/v1',
+      model: 'm',
+      batch_size: 8,
+      timeout_ms: 2000,
+      send_dimensions: false,
+    });
     await assert.rejects(e.embed(['x']), (err: unknown) => err instanceof EmbedderError && err.retryable);
   });
 });

@@ -41,7 +41,10 @@ describe('Embedding Studio tasks at size', () => {
 
   it('accepts 10,000 items / 50 MB in one request and shows progress as batches finish', async () => {
     const blob = Array.from({ length: 1000 }, (_, i) => i * 1.5);
-    const items = Array.from({ length: 10_000 }, (_, i) => ({ object_id: `big-${i}`, payload: { title: `item number ${i} of the big task`, data: blob } }));
+    const items = Array.from({ length: 10_000 }, (_, i) => ({
+      object_id: `big-${i}`,
+      payload: { title: `item number ${i} of the big task`, data: blob },
+    }));
     const body = JSON.stringify({ task_id: 'ten-thousand', items });
     assert.ok(body.length > 45_000_000, `request is ${body.length} bytes`);
     const started = await stack.api(`/api/v1${UPSERTS}/run`, { body });
@@ -55,7 +58,22 @@ describe('Embedding Studio tasks at size', () => {
       if (!cliChecked && t.status === 'processing') {
         // The same progress through the Temporal CLI's workflow query.
         // Asynchronously: the worker answering the query runs in this very process.
-        const { stdout: out } = await promisify(execFile)(findTool(TEMPORAL)!, ['workflow', 'query', '--address', process.env.TEMPORAL_ADDRESS ?? stack.config.env.TEMPORAL_ADDRESS!, '--workflow-id', 'ten-thousand', '--type', 'state', '--output', 'json'], { encoding: 'utf8' });
+        const { stdout: out } = await promisify(execFile)(
+          findTool(TEMPORAL)!,
+          [
+            'workflow',
+            'query',
+            '--address',
+            process.env.TEMPORAL_ADDRESS ?? stack.config.env.TEMPORAL_ADDRESS!,
+            '--workflow-id',
+            'ten-thousand',
+            '--type',
+            'state',
+            '--output',
+            'json',
+          ],
+          { encoding: 'utf8' },
+        );
         const state = JSON.parse(out).queryResult[0];
         assert.equal(state.total, 10_000);
         assert.ok(state.processed_count >= 0 && state.processed_count <= 10_000);
@@ -66,8 +84,15 @@ describe('Embedding Studio tasks at size', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.ok(cliChecked, 'the task was seen processing');
-    assert.deepEqual([...seen].sort((a, b) => a - b), seen, 'processed_count never goes back');
-    assert.ok(seen.some((n) => n > 0 && n < 10_000), `intermediate progress seen: ${seen.join(',')}`);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      seen,
+      'processed_count never goes back',
+    );
+    assert.ok(
+      seen.some((n) => n > 0 && n < 10_000),
+      `intermediate progress seen: ${seen.join(',')}`,
+    );
     assert.equal(seen.at(-1), 10_000);
     assert.equal(await stack.store.count({ collection: 'items', model: 'hash-384' }), 10_000);
     const [p] = await stack.store.get({ collection: 'items', model: 'hash-384' }, ['big-9999']);
@@ -75,21 +100,32 @@ describe('Embedding Studio tasks at size', () => {
   });
 
   it('cancels a running task and restarts it to completion', async () => {
-    const items = Array.from({ length: 3000 }, (_, i) => ({ object_id: `c-${i}`, payload: { title: `cancel me ${i}` } }));
+    const items = Array.from({ length: 3000 }, (_, i) => ({
+      object_id: `c-${i}`,
+      payload: { title: `cancel me ${i}` },
+    }));
     await stack.api(`/api/v1${UPSERTS}/run`, { body: { task_id: 'to-cancel', items } });
     const canceled = await stack.api(`/api/v1${UPSERTS}/to-cancel/cancel`, { body: {} });
     assert.equal(canceled.status, 200, JSON.stringify(canceled.body));
     const t = await waitForTask(stack, UPSERTS, 'to-cancel');
     assert.equal(t.status, 'canceled');
     assert.ok(t.processed_count < 3000, `stopped early: ${t.processed_count}`);
-    assert.equal((await stack.api(`/api/v1${UPSERTS}/to-cancel/cancel`, { body: {} })).status, 409, 'an ended task cannot be canceled');
+    assert.equal(
+      (await stack.api(`/api/v1${UPSERTS}/to-cancel/cancel`, { body: {} })).status,
+      409,
+      'an ended task cannot be canceled',
+    );
 
     const restarted = await stack.api(`/api/v1${UPSERTS}/to-cancel/restart`, { body: {} });
     assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
     const done = await waitForTask(stack, UPSERTS, 'to-cancel');
     assert.equal(done.status, 'done');
     assert.equal(done.processed_count, 3000);
-    assert.equal((await stack.api(`/api/v1${UPSERTS}/to-cancel/restart`, { body: {} })).status, 409, 'a done task is not restarted');
+    assert.equal(
+      (await stack.api(`/api/v1${UPSERTS}/to-cancel/restart`, { body: {} })).status,
+      409,
+      'a done task is not restarted',
+    );
   });
 
   it('restarts a failed (terminated) task', async () => {
@@ -99,11 +135,19 @@ describe('Embedding Studio tasks at size', () => {
     assert.equal((await waitForTask(stack, UPSERTS, 'to-fail')).status, 'failed');
     assert.equal((await stack.api(`/api/v1${UPSERTS}/to-fail/restart`, { body: {} })).status, 200);
     assert.equal((await waitForTask(stack, UPSERTS, 'to-fail')).status, 'done');
-    assert.equal(await stack.store.count({ collection: 'items', model: 'hash-384' }, { op: 'exists', path: ['title'], value: true }) >= 2000, true);
+    assert.equal(
+      (await stack.store.count(
+        { collection: 'items', model: 'hash-384' },
+        { op: 'exists', path: ['title'], value: true },
+      )) >= 2000,
+      true,
+    );
   });
 
   it('retries a rate-limited embedder through the activity retry policy', async () => {
-    const t = await stack.api(`/api/v1${UPSERTS}/run`, { body: { collection: 'remote', items: [{ object_id: 'r1', payload: { title: 'abc' } }] } });
+    const t = await stack.api(`/api/v1${UPSERTS}/run`, {
+      body: { collection: 'remote', items: [{ object_id: 'r1', payload: { title: 'abc' } }] },
+    });
     const done = await waitForTask(stack, UPSERTS, t.body.id);
     assert.deepEqual([done.status, done.failed_items], ['done', []]);
     assert.equal(embedServer.requests.length, 3, 'two 429s, then success');

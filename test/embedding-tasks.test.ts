@@ -18,7 +18,10 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-tasks-'));
     const config = path.join(dir, 'vecflow.config.json');
-    writeFileSync(config, JSON.stringify({ collections: [{ name: 'items', blue_model: 'hash-384', max_chunk_chars: 60 }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({ collections: [{ name: 'items', blue_model: 'hash-384', max_chunk_chars: 60 }] }),
+    );
     stack = await startStack({ VECFLOW_CONFIG: config });
   });
   after(async () => stack.stop());
@@ -33,7 +36,11 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     const started = await run(`${UPSERTS}/run`, {
       task_id: 'product_upsert_20250422',
       items: [
-        { object_id: 'product-12345', payload: { title: 'Ergonomic Office Chair', price: 299.99, tags: ['office'] }, item_info: { source_name: 'product_catalog' } },
+        {
+          object_id: 'product-12345',
+          payload: { title: 'Ergonomic Office Chair', price: 299.99, tags: ['office'] },
+          item_info: { source_name: 'product_catalog' },
+        },
         { object_id: 'product-12346', payload: { title: 'Adjustable Standing Desk', category: 'furniture' } },
       ],
     });
@@ -41,19 +48,33 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     assert.ok(['pending', 'processing', 'done'].includes(started.status));
     const task = await waitForTask(stack, UPSERTS, started.id);
     assert.deepEqual(
-      { status: task.status, processed: task.processed_count, failed: task.failed_items, model: task.embedding_model_id, ftm: task.fine_tuning_method },
+      {
+        status: task.status,
+        processed: task.processed_count,
+        failed: task.failed_items,
+        model: task.embedding_model_id,
+        ftm: task.fine_tuning_method,
+      },
       { status: 'done', processed: 2, failed: [], model: 'hash-384', ftm: null },
     );
     for (const key of ['id', 'task_id', 'created_at', 'updated_at']) assert.ok(task[key], key);
     const [chair] = await stack.store.get(items, ['product-12345']);
     assert.deepEqual(chair.payload, { title: 'Ergonomic Office Chair', price: 299.99, tags: ['office'] });
     const [expected] = await new HashingEmbedder('hash-384', 384).embed(['Ergonomic Office Chair']);
-    assert.equal(bytesOf(chair.vector), bytesOf(expected), 'text taken from the string fields and embedded by hash-384');
+    assert.equal(
+      bytesOf(chair.vector),
+      bytesOf(expected),
+      'text taken from the string fields and embedded by hash-384',
+    );
   });
 
   it('uses a caller vector as given and validates it', async () => {
     const vector = Array.from({ length: 384 }, (_, i) => (i % 7) / 7);
-    const t = await waitForTask(stack, UPSERTS, (await run(`${UPSERTS}/run`, { items: [{ object_id: 'with-vector', payload: {}, vector }] })).id);
+    const t = await waitForTask(
+      stack,
+      UPSERTS,
+      (await run(`${UPSERTS}/run`, { items: [{ object_id: 'with-vector', payload: {}, vector }] })).id,
+    );
     assert.equal(t.status, 'done');
     const [p] = await stack.store.get(items, ['with-vector']);
     assert.equal(bytesOf(p.vector), bytesOf(Float32Array.from(vector)));
@@ -62,22 +83,35 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
   it('answers the same task id with the same task and runs it once; any string id works', async () => {
     const body = { task_id: 'idem/ü 🙂?#&x=1', items: [{ object_id: 'idem-1', payload: { title: 'once' } }] };
     const first = await run(`${UPSERTS}/run`, body);
-    const second = await run(`${UPSERTS}/run`, { ...body, items: [{ object_id: 'idem-2', payload: { title: 'twice' } }] });
+    const second = await run(`${UPSERTS}/run`, {
+      ...body,
+      items: [{ object_id: 'idem-2', payload: { title: 'twice' } }],
+    });
     assert.equal(second.id, first.id);
     const done = await waitForTask(stack, UPSERTS, first.id);
     const third = await run(`${UPSERTS}/run`, body);
     assert.equal(third.status, 'done');
     assert.equal(done.processed_count, 1);
-    assert.deepEqual((await stack.store.get(items, ['idem-1', 'idem-2'])).map((p) => p.id), ['idem-1'], 'the second body was never run');
+    assert.deepEqual(
+      (await stack.store.get(items, ['idem-1', 'idem-2'])).map((p) => p.id),
+      ['idem-1'],
+      'the second body was never run',
+    );
     const runs: string[] = [];
-    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${first.id.replace(/'/g, "\\'")}'` })) runs.push(wf.runId);
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${first.id.replace(/'/g, "\\'")}'` }))
+      runs.push(wf.runId);
     assert.equal(runs.length, 1);
     for (const id of ['run', 'x'.repeat(1000), '  spaces  ', '../../etc/passwd']) {
-      const t = await run(`${UPSERTS}/run`, { id, items: [{ object_id: `odd-${id.length}`, payload: { title: 'odd id' } }] });
+      const t = await run(`${UPSERTS}/run`, {
+        id,
+        items: [{ object_id: `odd-${id.length}`, payload: { title: 'odd id' } }],
+      });
       assert.equal(t.id, id);
       assert.equal((await waitForTask(stack, UPSERTS, id)).status, 'done');
     }
-    const tooLong = await stack.api(`/api/v1${UPSERTS}/run`, { body: { task_id: 'y'.repeat(1001), items: [{ object_id: 'a', payload: {} }] } });
+    const tooLong = await stack.api(`/api/v1${UPSERTS}/run`, {
+      body: { task_id: 'y'.repeat(1001), items: [{ object_id: 'a', payload: {} }] },
+    });
     assert.equal(tooLong.status, 400);
     const conflict = await stack.api(`/api/v1${DELETES}/run`, { body: { task_id: first.id, object_ids: ['x'] } });
     assert.equal(conflict.status, 409, 'an upsertion task id cannot be reused by a deletion task');
@@ -104,7 +138,9 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     );
     assert.equal(task.status, 'done');
     assert.equal(task.processed_count, 8);
-    const byId = Object.fromEntries(task.failed_items.map((f: { object_id: string; failure_stage: string; detail: string }) => [f.object_id, f]));
+    const byId = Object.fromEntries(
+      task.failed_items.map((f: { object_id: string; failure_stage: string; detail: string }) => [f.object_id, f]),
+    );
     assert.deepEqual(Object.keys(byId).sort(), ['', 'bad-number', 'no-payload', 'no-text', 'nul', 'short-vector']);
     assert.equal(byId['no-text'].failure_stage, 'on_validation');
     assert.match(byId['short-vector'].detail, /384 numbers, got 3/);
@@ -112,13 +148,22 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     assert.equal(byId.nul.failure_stage, 'on_upsert');
     assert.match(byId.nul.detail, /NUL/);
     assert.deepEqual(byId['no-text'].payload, { n: 1, flag: true }, 'the failed item comes back with its payload');
-    assert.deepEqual((await stack.store.get(items, ['good-1', 'good-2', 'nul'])).map((p) => p.id), ['good-1', 'good-2']);
+    assert.deepEqual(
+      (await stack.store.get(items, ['good-1', 'good-2', 'nul'])).map((p) => p.id),
+      ['good-1', 'good-2'],
+    );
   });
 
   it('splits long text into chunks and replaces every chunk on re-upsert', async () => {
     const long = 'The quick brown fox jumps over the lazy dog. '.repeat(6);
-    const upsert = async (text: string) => waitForTask(stack, UPSERTS, (await run(`${UPSERTS}/run`, { items: [{ object_id: 'doc', payload: { body: text } }] })).id);
-    const ids = async () => (await stack.store.get(items, ['doc', ...Array.from({ length: 12 }, (_, i) => `doc#${i}`)])).map((p) => p.id);
+    const upsert = async (text: string) =>
+      waitForTask(
+        stack,
+        UPSERTS,
+        (await run(`${UPSERTS}/run`, { items: [{ object_id: 'doc', payload: { body: text } }] })).id,
+      );
+    const ids = async () =>
+      (await stack.store.get(items, ['doc', ...Array.from({ length: 12 }, (_, i) => `doc#${i}`)])).map((p) => p.id);
     await upsert(long);
     const chunked = await ids();
     assert.ok(chunked.length >= 4 && !chunked.includes('doc'), `chunks: ${chunked}`);
@@ -134,19 +179,58 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
   });
 
   it('keeps categories apart from items', async () => {
-    await waitForTask(stack, UPSERTS, (await run(`${UPSERTS}/categories/run`, { items: [{ object_id: 'cat-1', payload: { name: 'Furniture' } }, { object_id: 'shared', payload: { name: 'in categories' } }] })).id);
-    await waitForTask(stack, UPSERTS, (await run(`${UPSERTS}/run`, { items: [{ object_id: 'shared', payload: { name: 'in items' } }] })).id);
-    assert.deepEqual((await stack.store.get(categories, ['cat-1', 'shared'])).map((p) => p.payload.name), ['Furniture', 'in categories']);
-    assert.deepEqual((await stack.store.get(items, ['cat-1', 'shared'])).map((p) => p.payload.name), ['in items']);
-    const del = await waitForTask(stack, DELETES, (await run(`${DELETES}/categories/run`, { object_ids: ['shared'] })).id);
+    await waitForTask(
+      stack,
+      UPSERTS,
+      (
+        await run(`${UPSERTS}/categories/run`, {
+          items: [
+            { object_id: 'cat-1', payload: { name: 'Furniture' } },
+            { object_id: 'shared', payload: { name: 'in categories' } },
+          ],
+        })
+      ).id,
+    );
+    await waitForTask(
+      stack,
+      UPSERTS,
+      (await run(`${UPSERTS}/run`, { items: [{ object_id: 'shared', payload: { name: 'in items' } }] })).id,
+    );
+    assert.deepEqual(
+      (await stack.store.get(categories, ['cat-1', 'shared'])).map((p) => p.payload.name),
+      ['Furniture', 'in categories'],
+    );
+    assert.deepEqual(
+      (await stack.store.get(items, ['cat-1', 'shared'])).map((p) => p.payload.name),
+      ['in items'],
+    );
+    const del = await waitForTask(
+      stack,
+      DELETES,
+      (await run(`${DELETES}/categories/run`, { object_ids: ['shared'] })).id,
+    );
     assert.equal(del.collection, 'categories');
     assert.deepEqual(await stack.store.get(categories, ['shared']), []);
     assert.equal((await stack.store.get(items, ['shared'])).length, 1, 'the items copy is untouched');
   });
 
   it('deletes: missing ids are not failures', async () => {
-    await waitForTask(stack, UPSERTS, (await run(`${UPSERTS}/run`, { items: [{ object_id: 'gone-1', payload: { t: 'a' } }, { object_id: 'gone-2', payload: { t: 'b' } }] })).id);
-    const started = await run(`${DELETES}/run`, { task_id: 'product_delete_20250422', object_ids: ['gone-1', 'gone-2', 'never-existed'] });
+    await waitForTask(
+      stack,
+      UPSERTS,
+      (
+        await run(`${UPSERTS}/run`, {
+          items: [
+            { object_id: 'gone-1', payload: { t: 'a' } },
+            { object_id: 'gone-2', payload: { t: 'b' } },
+          ],
+        })
+      ).id,
+    );
+    const started = await run(`${DELETES}/run`, {
+      task_id: 'product_delete_20250422',
+      object_ids: ['gone-1', 'gone-2', 'never-existed'],
+    });
     assert.deepEqual(started.object_ids, ['gone-1', 'gone-2', 'never-existed']);
     const task = await waitForTask(stack, DELETES, started.id);
     assert.deepEqual([task.status, task.failed_item_ids, task.processed_count], ['done', [], 3]);
@@ -157,10 +241,16 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     assert.equal((await stack.api(`/api/v1${UPSERTS}/run`, { body: { items: [] } })).status, 400);
     assert.equal((await stack.api(`/api/v1${UPSERTS}/run`, { body: { items: 'x' } })).status, 400);
     assert.equal((await stack.api(`/api/v1${DELETES}/run`, { body: {} })).status, 400);
-    const missing = await stack.api(`/api/v1${UPSERTS}/run`, { body: { collection: 'nope', items: [{ object_id: 'a', payload: {} }] } });
+    const missing = await stack.api(`/api/v1${UPSERTS}/run`, {
+      body: { collection: 'nope', items: [{ object_id: 'a', payload: {} }] },
+    });
     assert.equal(missing.status, 404);
     assert.equal((await stack.api(`/api/v1${UPSERTS}/does-not-exist`)).status, 404);
-    assert.equal((await stack.api(`/api/v1${DELETES}/product_upsert_20250422`)).status, 404, 'an upsertion task is not a deletion task');
+    assert.equal(
+      (await stack.api(`/api/v1${DELETES}/product_upsert_20250422`)).status,
+      404,
+      'an upsertion task is not a deletion task',
+    );
   });
 
   it('labels tasks with search attributes and lists them by status', async () => {
@@ -169,7 +259,10 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     assert.ok(list.body.tasks.some((t: { id: string }) => t.id === 'product_upsert_20250422'));
     assert.ok(list.body.tasks.every((t: { status: string }) => t.status === 'done'));
     const cats: string[] = [];
-    for await (const wf of stack.client.workflow.list({ query: `VecflowKind = 'upsertion' AND VecflowCollection = 'categories' AND VecflowStatus = 'done'` })) cats.push(wf.workflowId);
+    for await (const wf of stack.client.workflow.list({
+      query: `VecflowKind = 'upsertion' AND VecflowCollection = 'categories' AND VecflowStatus = 'done'`,
+    }))
+      cats.push(wf.workflowId);
     assert.equal(cats.length, 1);
     assert.equal((await stack.api(`/api/v1${UPSERTS}?status=bogus`)).status, 400);
   });

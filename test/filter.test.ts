@@ -44,7 +44,11 @@ describe('filter language', () => {
       [{ a: { $exists: 'yes' } }, /true or false/],
     ];
     for (const [f, re] of cases) {
-      assert.throws(() => parseFilter(f), (err: unknown) => err instanceof ValidationError && re.test(err.message), JSON.stringify(f));
+      assert.throws(
+        () => parseFilter(f),
+        (err: unknown) => err instanceof ValidationError && re.test(err.message),
+        JSON.stringify(f),
+      );
     }
   });
 

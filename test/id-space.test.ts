@@ -29,7 +29,10 @@ describe('internal id space', () => {
       const id = internalId(`x${i}`);
       assert.equal(ranges.filter((r) => inRange(id, r)).length, 1);
     }
-    assert.equal(bigIntToUuid(uuidToBigInt('ffffffff-ffff-ffff-ffff-ffffffffffff')), 'ffffffff-ffff-ffff-ffff-ffffffffffff');
+    assert.equal(
+      bigIntToUuid(uuidToBigInt('ffffffff-ffff-ffff-ffff-ffffffffffff')),
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    );
     assert.throws(() => splitIdSpace(0));
   });
 });

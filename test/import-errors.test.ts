@@ -35,20 +35,37 @@ describe('import errors, dead letters, cleanup and metrics', () => {
   it("reports every bad row with the seed's error classes; the good rows are imported", async () => {
     const job = await importAndWait(stack, 'errs', { name: 'bad.jsonl', content: BAD_JSONL }, { batch_size: '2' });
     jobs.push(job.job_id);
-    assert.deepEqual([job.status, job.total_rows, job.processed_rows, job.successful_rows, job.failed_rows], ['completed_with_errors', 10, 10, 2, 8]);
+    assert.deepEqual(
+      [job.status, job.total_rows, job.processed_rows, job.successful_rows, job.failed_rows],
+      ['completed_with_errors', 10, 10, 2, 8],
+    );
     assert.equal(job.errors.length, 5, 'the list is capped (VECFLOW_IMPORT_MAX_ERRORS); failed_rows keeps the total');
     assert.deepEqual(job.errors[0], { line: 2, error: job.errors[0].error, data: '{"id": "broken", "values": [1, 2' });
     assert.match(job.errors[0].error, /^Invalid JSON: /);
-    assert.deepEqual(job.errors[1], { line: 3, error: 'Vector dimension mismatch: expected 4, got 3', data: { id: 'short', values: v(3) } });
-    assert.deepEqual(job.errors.slice(2).map((e: any) => [e.line, e.error]), [
-      [4, 'Missing required field: id'],
-      [6, 'Missing required field: values'],
-      [7, 'values[3] is not a finite number'],
-    ]);
+    assert.deepEqual(job.errors[1], {
+      line: 3,
+      error: 'Vector dimension mismatch: expected 4, got 3',
+      data: { id: 'short', values: v(3) },
+    });
+    assert.deepEqual(
+      job.errors.slice(2).map((e: any) => [e.line, e.error]),
+      [
+        [4, 'Missing required field: id'],
+        [6, 'Missing required field: values'],
+        [7, 'values[3] is not a finite number'],
+      ],
+    );
     const dead = await fetch(`${stack.apiUrl}${job.dead_letter_url}`);
     assert.equal(dead.headers.get('content-type')?.split(';')[0], 'application/x-ndjson');
-    const lines = (await dead.text()).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.line), [2, 3, 4, 6, 7, 8, 9, 10], 'every failed row is in the dead-letter file, in order');
+    const lines = (await dead.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.line),
+      [2, 3, 4, 6, 7, 8, 9, 10],
+      'every failed row is in the dead-letter file, in order',
+    );
     assert.match(lines[5].error, /^Invalid id: |id/);
     assert.equal(lines[6].error, 'Duplicate id "ok1" in the file (first at line 1)');
     assert.match(lines[7].error, /^Invalid JSON in metadata: /);
@@ -62,26 +79,50 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     jobs.push(job.job_id);
     assert.equal(job.retry_of, jobs[0]);
     // The duplicate (line 9) is alone in the dead letter now: it goes in, overwriting ok1.
-    assert.deepEqual([job.status, job.total_rows, job.successful_rows, job.failed_rows], ['completed_with_errors', 8, 1, 7]);
-    assert.deepEqual(job.errors.map((e: any) => e.line), [2, 3, 4, 6, 7]);
+    assert.deepEqual(
+      [job.status, job.total_rows, job.successful_rows, job.failed_rows],
+      ['completed_with_errors', 8, 1, 7],
+    );
+    assert.deepEqual(
+      job.errors.map((e: any) => e.line),
+      [2, 3, 4, 6, 7],
+    );
     const [p] = await stack.store.get({ collection: 'errs', model: 'external-4' }, ['ok1'], true);
     assert.deepEqual(Array.from(p.vector), v(4, 9));
-    const none = await importAndWait(stack, 'errs', { name: 'fine.jsonl', content: JSON.stringify({ id: 'ok3', values: v(4) }) });
+    const none = await importAndWait(stack, 'errs', {
+      name: 'fine.jsonl',
+      content: JSON.stringify({ id: 'ok3', values: v(4) }),
+    });
     jobs.push(none.job_id);
     assert.equal(none.dead_letter_url, null);
     assert.equal((await stack.api(`/api/v1/import/${none.job_id}/retry-failed`, { body: {} })).status, 404);
   });
 
   it('CSV and JSON errors name the row; a file that cannot be read fails the job with the reason', async () => {
-    const csv = await importAndWait(stack, 'errs', { name: 'x.csv', content: 'id,values\nc1,"[1,2,3,4]"\nc2,"[1,2,3,4,5]"\nc3,"[1,2,3,4]",extra\n' });
+    const csv = await importAndWait(stack, 'errs', {
+      name: 'x.csv',
+      content: 'id,values\nc1,"[1,2,3,4]"\nc2,"[1,2,3,4,5]"\nc3,"[1,2,3,4]",extra\n',
+    });
     jobs.push(csv.job_id);
-    assert.deepEqual(csv.errors.map((e: any) => [e.row, e.error]), [
-      [2, 'Vector dimension mismatch: expected 4, got 5'],
-      [3, 'Expected 2 columns (id,values), found 3'],
-    ]);
-    const json = await importAndWait(stack, 'errs', { name: 'x.json', content: JSON.stringify([{ id: 'j1', values: v(4) }, { id: 'j2', values: 'nope' }]) });
+    assert.deepEqual(
+      csv.errors.map((e: any) => [e.row, e.error]),
+      [
+        [2, 'Vector dimension mismatch: expected 4, got 5'],
+        [3, 'Expected 2 columns (id,values), found 3'],
+      ],
+    );
+    const json = await importAndWait(stack, 'errs', {
+      name: 'x.json',
+      content: JSON.stringify([
+        { id: 'j1', values: v(4) },
+        { id: 'j2', values: 'nope' },
+      ]),
+    });
     jobs.push(json.job_id);
-    assert.deepEqual(json.errors.map((e: any) => [e.row, e.error]), [[2, 'Invalid JSON in values: ' + json.errors[0].error.slice('Invalid JSON in values: '.length)]]);
+    assert.deepEqual(
+      json.errors.map((e: any) => [e.row, e.error]),
+      [[2, 'Invalid JSON in values: ' + json.errors[0].error.slice('Invalid JSON in values: '.length)]],
+    );
     const broken = await importAndWait(stack, 'errs', { name: 'x.parquet', content: 'PAR1 but not really' });
     jobs.push(broken.job_id);
     assert.equal(broken.status, 'failed');
@@ -110,13 +151,19 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     assert.equal(value(/vecflow_rows_total\{kind="import",format="jsonl",result="successful"\} (\d+)/), 2 + 1);
     assert.equal(value(/vecflow_rows_total\{kind="import",format="dead-letter",result="failed"\} (\d+)/), 7);
     assert.equal(value(/vecflow_rows_total\{kind="import",format="csv",result="successful"\} (\d+)/), 1);
-    assert.equal(value(/vecflow_rows_total\{kind="export",format="csv",result="exported"\} (\d+)/), exp.job.exported_vectors);
+    assert.equal(
+      value(/vecflow_rows_total\{kind="export",format="csv",result="exported"\} (\d+)/),
+      exp.job.exported_vectors,
+    );
     assert.equal(value(/vecflow_job_bytes_total\{kind="export",format="csv"\} (\d+)/), exp.job.file_size);
     assert.equal(value(/vecflow_jobs_total\{kind="import",format="parquet",status="failed"\} (\d+)/), 1);
     assert.equal(value(/vecflow_jobs_total\{kind="import",format="jsonl",status="completed_with_errors"\} (\d+)/), 1);
     assert.match(text, /vecflow_job_duration_seconds_count\{kind="import",format="jsonl"\} \d+/);
     assert.match(text, /vecflow_job_records\{kind="import",status="completed_with_errors"\} [1-9]/);
-    assert.match(text, /vecflow_http_requests_total\{method="POST",route="\/api\/v1\/datasets\/\{dataset_id\}\/import",status="413"\} 1/);
+    assert.match(
+      text,
+      /vecflow_http_requests_total\{method="POST",route="\/api\/v1\/datasets\/\{dataset_id\}\/import",status="413"\} 1/,
+    );
     const stats = await stack.api('/api/v1/stats');
     assert.equal(stats.status, 200);
     assert.deepEqual(stats.body.jobs.import, { running: 0, completed: 1, completed_with_errors: 4, failed: 2 });
@@ -133,8 +180,13 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     for (const id of jobs) {
       const kind = id === jobs.at(-1) ? 'export' : 'import';
       // Temporal deletes a closed execution asynchronously, shortly after the request.
-      for (let i = 0; i < 600 && (await stack.api(`/api/v1/${kind}/${id}`)).status !== 404; i++) await new Promise((r) => setTimeout(r, 100));
-      assert.equal((await stack.api(`/api/v1/${kind}/${id}`)).status, 404, `${kind} ${id} (#${jobs.indexOf(id)}) is gone: ${JSON.stringify(res.body)}`);
+      for (let i = 0; i < 600 && (await stack.api(`/api/v1/${kind}/${id}`)).status !== 404; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.equal(
+        (await stack.api(`/api/v1/${kind}/${id}`)).status,
+        404,
+        `${kind} ${id} (#${jobs.indexOf(id)}) is gone: ${JSON.stringify(res.body)}`,
+      );
       assert.equal(existsSync(path.join(stack.config.dataDir, 'jobs', kind, id)), false);
     }
     assert.equal((await stack.api('/api/v1/admin/cleanup-jobs', { body: { max_age_hours: -1 } })).status, 400);

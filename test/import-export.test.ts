@@ -48,7 +48,10 @@ describe('import and export', () => {
     const out = new Map<string, { values: number[]; payload: Record<string, unknown> }>();
     let cursor: string | null = null;
     do {
-      const page = await stack.store.scan({ collection: dataset, model: entry.blue! }, { cursor, limit: 1000, withVectors: true });
+      const page = await stack.store.scan(
+        { collection: dataset, model: entry.blue! },
+        { cursor, limit: 1000, withVectors: true },
+      );
       for (const p of page.points) out.set(p.id, { values: Array.from(p.vector), payload: p.payload });
       cursor = page.next;
     } while (cursor);
@@ -56,9 +59,39 @@ describe('import and export', () => {
   }
 
   it("imports the seed's CSV line into a new dataset, with the seed's status fields", async () => {
-    const job = await importAndWait(stack, 'seed-csv', { name: 'vectors.csv', content: SEED_CSV }, { format: 'csv', batch_size: '500' });
-    for (const k of ['job_id', 'dataset_id', 'status', 'total_rows', 'processed_rows', 'successful_rows', 'failed_rows', 'errors', 'started_at', 'completed_at', 'format', 'progress_percentage']) assert.ok(k in job, k);
-    assert.deepEqual([job.status, job.total_rows, job.processed_rows, job.successful_rows, job.failed_rows, job.format, job.progress_percentage], ['completed', 1, 1, 1, 0, 'csv', 100]);
+    const job = await importAndWait(
+      stack,
+      'seed-csv',
+      { name: 'vectors.csv', content: SEED_CSV },
+      { format: 'csv', batch_size: '500' },
+    );
+    for (const k of [
+      'job_id',
+      'dataset_id',
+      'status',
+      'total_rows',
+      'processed_rows',
+      'successful_rows',
+      'failed_rows',
+      'errors',
+      'started_at',
+      'completed_at',
+      'format',
+      'progress_percentage',
+    ])
+      assert.ok(k in job, k);
+    assert.deepEqual(
+      [
+        job.status,
+        job.total_rows,
+        job.processed_rows,
+        job.successful_rows,
+        job.failed_rows,
+        job.format,
+        job.progress_percentage,
+      ],
+      ['completed', 1, 1, 1, 0, 'csv', 100],
+    );
     assert.equal(job.model, 'external-3', 'a new dataset takes its dimension from the first row');
     const p = (await points('seed-csv')).get('doc1')!;
     assert.deepEqual(p.values, [0.1, 0.2, 0.3].map(Math.fround));
@@ -74,10 +107,19 @@ describe('import and export', () => {
     assert.deepEqual([imported.status, imported.format, imported.successful_rows], ['completed', 'jsonl', rows.length]);
     const original = await points('rt');
     assert.equal(original.size, rows.length);
-    const types = { csv: 'text/csv', json: 'application/json', jsonl: 'application/x-ndjson', parquet: 'application/vnd.apache.parquet' };
+    const types = {
+      csv: 'text/csv',
+      json: 'application/json',
+      jsonl: 'application/x-ndjson',
+      parquet: 'application/vnd.apache.parquet',
+    };
     for (const format of ['csv', 'json', 'jsonl', 'parquet'] as const) {
       const { job, status, headers, bytes } = await exportAndDownload(stack, 'rt', { format });
-      assert.deepEqual([job.status, job.total_vectors, job.exported_vectors, job.progress_percentage], ['completed', rows.length, rows.length, 100], format);
+      assert.deepEqual(
+        [job.status, job.total_vectors, job.exported_vectors, job.progress_percentage],
+        ['completed', rows.length, rows.length, 100],
+        format,
+      );
       assert.equal(status, 200);
       assert.equal(bytes.length, job.file_size, `${format}: downloaded bytes = file_size`);
       assert.equal(headers.get('content-type')?.split(';')[0], types[format]);
@@ -85,32 +127,58 @@ describe('import and export', () => {
       const file = path.join(dir, `back.${format}`);
       writeFileSync(file, bytes);
       const back = await importAndWait(stack, `rt-${format}`, file);
-      assert.deepEqual([back.status, back.format, back.successful_rows, back.failed_rows], ['completed', format, rows.length, 0], format);
-      assert.deepEqual(await points(`rt-${format}`), original, `${format}: ids, vectors and payloads survive the round trip`);
+      assert.deepEqual(
+        [back.status, back.format, back.successful_rows, back.failed_rows],
+        ['completed', format, rows.length, 0],
+        format,
+      );
+      assert.deepEqual(
+        await points(`rt-${format}`),
+        original,
+        `${format}: ids, vectors and payloads survive the round trip`,
+      );
     }
   });
 
   it("exports what the seed's filters select: the same ids as an independent oracle and a direct store query", async () => {
     const cases: [unknown, (r: ReturnType<typeof sampleRow>) => boolean][] = [
       ['{"category": "documents"}', (r) => r.metadata.category === 'documents'],
-      ['{"$and": [{"category": "documents"}, {"rating": {"$gte": 4.0}}]}', (r) => r.metadata.category === 'documents' && r.metadata.rating >= 4],
+      [
+        '{"$and": [{"category": "documents"}, {"rating": {"$gte": 4.0}}]}',
+        (r) => r.metadata.category === 'documents' && r.metadata.rating >= 4,
+      ],
       [{ chunk_index: { $gte: 0, $lt: 3 } }, (r) => r.chunk_index < 3],
       [{ $or: [{ tags: 't1' }, { language: 'fr' }] }, (r) => r.metadata.tags.includes('t1')],
     ];
     for (const [filters, oracle] of cases) {
       const { job, bytes } = await exportAndDownload(stack, 'rt', { format: 'jsonl', filters });
-      const ids = bytes.toString().trim().split('\n').map((l) => JSON.parse(l).id).sort();
-      const expected = rows.filter(oracle).map((r) => r.id).sort();
+      const ids = bytes
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id)
+        .sort();
+      const expected = rows
+        .filter(oracle)
+        .map((r) => r.id)
+        .sort();
       assert.deepEqual(ids, expected, JSON.stringify(filters));
       assert.equal(job.total_vectors, expected.length);
       const [entry] = await stack.store.catalog('rt');
       const raw = typeof filters === 'string' ? JSON.parse(filters) : filters;
-      const direct = await stack.store.scan({ collection: 'rt', model: entry.blue! }, { limit: 10_000, filter: parseFilter(datasetFilter(raw)) });
+      const direct = await stack.store.scan(
+        { collection: 'rt', model: entry.blue! },
+        { limit: 10_000, filter: parseFilter(datasetFilter(raw)) },
+      );
       assert.deepEqual(direct.points.map((p) => p.id).sort(), expected, 'the store queried directly agrees');
     }
     for (const format of ['csv', 'json', 'jsonl', 'parquet']) {
       const empty = await exportAndDownload(stack, 'rt', { format, filters: { category: 'none' } });
-      assert.deepEqual([empty.job.status, empty.job.exported_vectors, empty.bytes.length], ['completed', 0, empty.job.file_size], `empty ${format} export`);
+      assert.deepEqual(
+        [empty.job.status, empty.job.exported_vectors, empty.bytes.length],
+        ['completed', 0, empty.job.file_size],
+        `empty ${format} export`,
+      );
     }
     const limited = await exportAndDownload(stack, 'rt', { format: 'json', limit: 7, filters: '{"category": "test"}' });
     const parsed = JSON.parse(limited.bytes.toString());
@@ -123,7 +191,12 @@ describe('import and export', () => {
     const changed = rows.slice(0, 10).map((r) => ({ ...r, values: r.values.map(() => 0.25), content: 'changed' }));
     const fresh = [60, 61, 62].map((i) => sampleRow(i));
     const before = await points('rt');
-    const job = await importAndWait(stack, 'rt', { name: 'more.jsonl', content: [...changed, ...fresh].map((r) => JSON.stringify(r)).join('\n') }, { skip_existing: 'true' });
+    const job = await importAndWait(
+      stack,
+      'rt',
+      { name: 'more.jsonl', content: [...changed, ...fresh].map((r) => JSON.stringify(r)).join('\n') },
+      { skip_existing: 'true' },
+    );
     assert.deepEqual([job.status, job.successful_rows, job.skipped_rows, job.failed_rows], ['completed', 3, 10, 0]);
     const now = await points('rt');
     for (const r of changed) assert.deepEqual(now.get(r.id), before.get(r.id), `${r.id} untouched`);
@@ -133,22 +206,36 @@ describe('import and export', () => {
   it("imports Parquet files of the backup layout (vector + payload) and the seed's LangChain layout", async () => {
     const con = await duckdb();
     const own = path.join(dir, 'items__hash-384.parquet');
-    await con.run(`COPY (SELECT 'b' || i AS id, [i::FLOAT, 1::FLOAT, 2::FLOAT] AS vector, '{"title": "t' || i || '"}' AS payload, 5::BIGINT AS timestamp FROM range(4) t(i)) TO ${sqlString(own)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+    await con.run(
+      `COPY (SELECT 'b' || i AS id, [i::FLOAT, 1::FLOAT, 2::FLOAT] AS vector, '{"title": "t' || i || '"}' AS payload, 5::BIGINT AS timestamp FROM range(4) t(i)) TO ${sqlString(own)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
+    );
     const lc = path.join(dir, 'langchain.parquet');
-    await con.run(`COPY (SELECT 'c' || i AS custom_id, i AS id, [i::FLOAT, 1::FLOAT, 2::FLOAT] AS embedding, 'doc ' || i AS document, '{"source": "s"}' AS cmetadata FROM range(3) t(i)) TO ${sqlString(lc)} (FORMAT PARQUET)`);
+    await con.run(
+      `COPY (SELECT 'c' || i AS custom_id, i AS id, [i::FLOAT, 1::FLOAT, 2::FLOAT] AS embedding, 'doc ' || i AS document, '{"source": "s"}' AS cmetadata FROM range(3) t(i)) TO ${sqlString(lc)} (FORMAT PARQUET)`,
+    );
     con.closeSync();
     const a = await importAndWait(stack, 'from-backup', own);
     assert.deepEqual([a.status, a.format, a.successful_rows], ['completed', 'parquet', 4]);
     assert.deepEqual((await points('from-backup')).get('b2')?.payload, { title: 't2' });
     const b = await importAndWait(stack, 'from-langchain', lc);
     assert.deepEqual([b.status, b.successful_rows], ['completed', 3]);
-    assert.deepEqual((await points('from-langchain')).get('c1')?.payload, { metadata: { source: 's' }, content: 'doc 1' });
+    assert.deepEqual((await points('from-langchain')).get('c1')?.payload, {
+      metadata: { source: 's' },
+      content: 'doc 1',
+    });
   });
 
   it('embeds content when a row has no values and the dataset has a configured model', async () => {
-    const job = await importAndWait(stack, 'items', { name: 'text.jsonl', content: '{"id": "t1", "content": "hello world"}\n{"id": "t2", "content": ""}' });
+    const job = await importAndWait(stack, 'items', {
+      name: 'text.jsonl',
+      content: '{"id": "t1", "content": "hello world"}\n{"id": "t2", "content": ""}',
+    });
     assert.deepEqual([job.status, job.successful_rows, job.failed_rows], ['completed_with_errors', 1, 1]);
-    assert.deepEqual(job.errors[0], { line: 2, error: 'Missing required field: values', data: { id: 't2', content: '' } });
+    assert.deepEqual(job.errors[0], {
+      line: 2,
+      error: 'Missing required field: values',
+      data: { id: 't2', content: '' },
+    });
     const [p] = await stack.store.get({ collection: 'items', model: 'hash-384' }, ['t1'], true);
     assert.equal(p.vector.length, 384);
   });
@@ -156,7 +243,13 @@ describe('import and export', () => {
   it('runs from the CLI: import with a progress bar and exit codes, export with filters and limit to a file', async () => {
     const cli = (args: string[]) => runCli(stack.workerEnv, args);
     const file = path.join(dir, 'cli.jsonl');
-    writeFileSync(file, rows.slice(0, 20).map((r) => JSON.stringify(r)).join('\n'));
+    writeFileSync(
+      file,
+      rows
+        .slice(0, 20)
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
     const ok = await cli(['import', file, '--dataset', 'cli-ds', '--batch-size', '5']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /completed — 20 imported, 0 skipped, 0 failed/);
@@ -167,11 +260,28 @@ describe('import and export', () => {
     assert.equal(JSON.parse(partial.stdout).errors[0].error, 'Vector dimension mismatch: expected 8, got 2');
     assert.equal((await cli(['import', path.join(dir, 'missing.csv'), '--dataset', 'cli-ds'])).code, 1);
     const out = path.join(dir, 'cli-out.parquet');
-    const exp = await cli(['export', '--dataset', 'cli-ds', '--format', 'parquet', '--output', out, '--filters', '{"category": "documents"}', '--limit', '3', '--json']);
+    const exp = await cli([
+      'export',
+      '--dataset',
+      'cli-ds',
+      '--format',
+      'parquet',
+      '--output',
+      out,
+      '--filters',
+      '{"category": "documents"}',
+      '--limit',
+      '3',
+      '--json',
+    ]);
     assert.equal(exp.code, 0, exp.stderr);
     assert.equal(JSON.parse(exp.stdout).exported_vectors, 3);
     const con = await duckdb();
-    const got = (await con.runAndReadAll(`SELECT count(*), count(DISTINCT id), min(metadata::JSON->>'category') FROM read_parquet(${sqlString(out)})`)).getRows()[0];
+    const got = (
+      await con.runAndReadAll(
+        `SELECT count(*), count(DISTINCT id), min(metadata::JSON->>'category') FROM read_parquet(${sqlString(out)})`,
+      )
+    ).getRows()[0];
     con.closeSync();
     assert.deepEqual(got.map(String), ['3', '3', 'documents']);
   });
@@ -180,7 +290,12 @@ describe('import and export', () => {
     const src = { collection: 'categories', model: 'hash-384' };
     const dst = { collection: 'categories', model: 'hash-256' };
     await seedTextItems(stack.store, src, 4000);
-    await startReindex(stack, { task_id: 'import-reindex', collection: 'categories', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' } });
+    await startReindex(stack, {
+      task_id: 'import-reindex',
+      collection: 'categories',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256' },
+    });
     let round = 0;
     for (;;) {
       const state = (await stack.api(`/api/v1${REINDEX}/import-reindex`)).body;
@@ -189,7 +304,13 @@ describe('import and export', () => {
         break;
       }
       round++;
-      const batch = Array.from({ length: 30 }, (_, k) => JSON.stringify({ id: `imp-${round}-${k}`, values: Array.from({ length: 384 }, (_, d) => (d === k ? 1 : 0.01)), content: `imported text ${round} ${k}` }));
+      const batch = Array.from({ length: 30 }, (_, k) =>
+        JSON.stringify({
+          id: `imp-${round}-${k}`,
+          values: Array.from({ length: 384 }, (_, d) => (d === k ? 1 : 0.01)),
+          content: `imported text ${round} ${k}`,
+        }),
+      );
       const job = await importAndWait(stack, 'categories', { name: 'r.jsonl', content: batch.join('\n') });
       assert.equal(job.status, 'completed', JSON.stringify(job.errors));
     }
@@ -201,7 +322,14 @@ describe('import and export', () => {
   });
 
   it('refuses bad requests with 4xx JSON and starts nothing', async () => {
-    const noFile = await fetch(`${stack.apiUrl}/api/v1/datasets/x/import`, { method: 'POST', body: (() => { const f = new FormData(); f.append('format', 'csv'); return f; })() });
+    const noFile = await fetch(`${stack.apiUrl}/api/v1/datasets/x/import`, {
+      method: 'POST',
+      body: (() => {
+        const f = new FormData();
+        f.append('format', 'csv');
+        return f;
+      })(),
+    });
     assert.equal(noFile.status, 400);
     assert.match(((await noFile.json()) as any).detail, /no "file" part/);
     assert.equal((await startImport(stack, 'x', { name: 'a.csv', content: 'id' }, { format: 'xml' })).status, 400);
@@ -209,14 +337,25 @@ describe('import and export', () => {
     assert.equal((await startImport(stack, 'bad name!', { name: 'a.csv', content: 'id' })).status, 400);
     const json = await stack.api('/api/v1/datasets/x/import', { body: { file: 'a' } });
     assert.equal(json.status, 400);
-    assert.equal((await stack.api('/api/v1/datasets/rt/export', { body: { format: 'jsonl', filters: '{"category": ' } })).status, 400);
-    assert.equal((await stack.api('/api/v1/datasets/rt/export', { body: { format: 'jsonl', filters: { rating: { $near: 1 } } } })).status, 400);
+    assert.equal(
+      (await stack.api('/api/v1/datasets/rt/export', { body: { format: 'jsonl', filters: '{"category": ' } })).status,
+      400,
+    );
+    assert.equal(
+      (await stack.api('/api/v1/datasets/rt/export', { body: { format: 'jsonl', filters: { rating: { $near: 1 } } } }))
+        .status,
+      400,
+    );
     assert.equal((await stack.api('/api/v1/datasets/rt/export', { body: { format: 'xml' } })).status, 400);
     assert.equal((await stack.api('/api/v1/datasets/nope/export', { body: { format: 'csv' } })).status, 404);
     assert.equal((await stack.api('/api/v1/import/not-a-job')).status, 404);
     const doc = (await stack.api('/api/v1/openapi.json')).body;
-    const upload = doc.paths['/api/v1/datasets/{dataset_id}/import'].post.requestBody.content['multipart/form-data'].schema;
-    assert.deepEqual([upload.properties.file, upload.required.includes('file'), 'batch_size' in upload.properties], [{ type: 'string', format: 'binary' }, true, true]);
+    const upload =
+      doc.paths['/api/v1/datasets/{dataset_id}/import'].post.requestBody.content['multipart/form-data'].schema;
+    assert.deepEqual(
+      [upload.properties.file, upload.required.includes('file'), 'batch_size' in upload.properties],
+      [{ type: 'string', format: 'binary' }, true, true],
+    );
     assert.equal((await stack.api('/api/v1/export/00000000-0000-4000-8000-000000000000')).status, 404);
   });
 });

@@ -17,7 +17,13 @@ describe('an import survives a killed worker', () => {
   before(async () => {
     // Worker processes serve their job metrics; the API sums them into /metrics/prometheus.
     metricsPort = await freePort();
-    stack = await startStack({ VECFLOW_WORKER_METRICS_PORT: String(metricsPort), VECFLOW_WORKER_METRICS_URLS: `http://127.0.0.1:${metricsPort}` }, { inProcessWorker: false });
+    stack = await startStack(
+      {
+        VECFLOW_WORKER_METRICS_PORT: String(metricsPort),
+        VECFLOW_WORKER_METRICS_URLS: `http://127.0.0.1:${metricsPort}`,
+      },
+      { inProcessWorker: false },
+    );
   });
   after(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
@@ -48,13 +54,29 @@ describe('an import survives a killed worker', () => {
     workers.push(spawnWorker(stack.workerEnv));
     const job = await waitForDatasetJob(stack, 'import', id);
     const failed = Array.from({ length: n }, (_, i) => i).filter(bad).length;
-    assert.deepEqual([job.status, job.total_rows, job.processed_rows, job.successful_rows, job.failed_rows], ['completed_with_errors', n, n, n - failed, failed]);
+    assert.deepEqual(
+      [job.status, job.total_rows, job.processed_rows, job.successful_rows, job.failed_rows],
+      ['completed_with_errors', n, n, n - failed, failed],
+    );
     assert.equal(await stack.store.count(ref()), n - failed);
-    const dead = (await (await fetch(`${stack.apiUrl}${job.dead_letter_url}`)).text()).trim().split('\n').map((l) => JSON.parse(l).line);
-    assert.deepEqual(dead, Array.from({ length: n }, (_, i) => i).filter(bad).map((i) => i + 1), 'each failed row once, in order');
+    const dead = (await (await fetch(`${stack.apiUrl}${job.dead_letter_url}`)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).line);
+    assert.deepEqual(
+      dead,
+      Array.from({ length: n }, (_, i) => i)
+        .filter(bad)
+        .map((i) => i + 1),
+      'each failed row once, in order',
+    );
 
     const metrics = await (await fetch(`${stack.apiUrl}/api/v1/metrics/prometheus`)).text();
-    assert.match(metrics, new RegExp(`vecflow_rows_total\\{kind="import",format="jsonl",result="successful"\\} ${n - failed}\\n`), 'the worker process’s counters reach the API');
+    assert.match(
+      metrics,
+      new RegExp(`vecflow_rows_total\\{kind="import",format="jsonl",result="successful"\\} ${n - failed}\\n`),
+      'the worker process’s counters reach the API',
+    );
     assert.match(metrics, /vecflow_jobs_total\{kind="import",format="jsonl",status="completed_with_errors"\} 1\n/);
   });
 });

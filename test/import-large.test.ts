@@ -33,12 +33,22 @@ describe('a 100,000-row JSONL import', () => {
       seen.add(job.progress_percentage);
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok([...seen].some((p) => p > 0 && p < 100), `progress between 0 and 100 was visible: ${[...seen]}`);
-    assert.deepEqual([job.status, job.total_rows, job.processed_rows, job.successful_rows, job.failed_rows, job.progress_percentage], ['completed', n, n, n, 0, 100]);
+    assert.ok(
+      [...seen].some((p) => p > 0 && p < 100),
+      `progress between 0 and 100 was visible: ${[...seen]}`,
+    );
+    assert.deepEqual(
+      [job.status, job.total_rows, job.processed_rows, job.successful_rows, job.failed_rows, job.progress_percentage],
+      ['completed', n, n, n, 0, 100],
+    );
     const ref = { collection: 'big', model: job.model };
     assert.equal(await stack.store.count(ref), n);
     const sample = Array.from({ length: 50 }, (_, k) => (k * 1999) % n);
-    const got = await stack.store.get(ref, sample.map((i) => `r${i}`), true);
+    const got = await stack.store.get(
+      ref,
+      sample.map((i) => `r${i}`),
+      true,
+    );
     assert.equal(got.length, sample.length);
     for (const p of got) {
       const i = Number(p.id.slice(1));
@@ -51,14 +61,36 @@ describe('a 100,000-row JSONL import', () => {
     const id = randomUUID();
     const file = await new JobFiles(stack.config.dataDir).file('import', id, 'upload.csv');
     const lines = ['id,values,metadata'];
-    for (let i = 0; i < 5000; i++) lines.push(i % 700 === 350 ? `c${i},"[1,2]","{}"` : `c${i},"${JSON.stringify(rowVector(i, 4))}","{""i"": ${i}}"`);
+    for (let i = 0; i < 5000; i++)
+      lines.push(i % 700 === 350 ? `c${i},"[1,2]","{}"` : `c${i},"${JSON.stringify(rowVector(i, 4))}","{""i"": ${i}}"`);
     writeFileSync(file, lines.join('\n'));
-    const input: ImportInput = { dataset: 'can', file, name: 'upload.csv', format: 'csv', batch_size: 100, skip_existing: false, max_errors: 100, started_at: new Date().toISOString(), chunk_rows: 400, chunks_per_run: 3 };
-    const handle = await stack.client.workflow.start('importWorkflow', { workflowId: id, taskQueue: stack.taskQueue, args: [input] });
+    const input: ImportInput = {
+      dataset: 'can',
+      file,
+      name: 'upload.csv',
+      format: 'csv',
+      batch_size: 100,
+      skip_existing: false,
+      max_errors: 100,
+      started_at: new Date().toISOString(),
+      chunk_rows: 400,
+      chunks_per_run: 3,
+    };
+    const handle = await stack.client.workflow.start('importWorkflow', {
+      workflowId: id,
+      taskQueue: stack.taskQueue,
+      args: [input],
+    });
     const result = (await handle.result()) as ImportState;
     const bad = Array.from({ length: 5000 }, (_, i) => i).filter((i) => i % 700 === 350);
-    assert.deepEqual([result.status, result.total_rows, result.successful_rows, result.failed_rows], ['completed_with_errors', 5000, 5000 - bad.length, bad.length]);
-    assert.deepEqual(result.errors.map((e) => e.row), bad.map((i) => i + 1));
+    assert.deepEqual(
+      [result.status, result.total_rows, result.successful_rows, result.failed_rows],
+      ['completed_with_errors', 5000, 5000 - bad.length, bad.length],
+    );
+    assert.deepEqual(
+      result.errors.map((e) => e.row),
+      bad.map((i) => i + 1),
+    );
     const runs = [];
     for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(wf.status.name);
     assert.ok(runs.filter((s) => s === 'CONTINUED_AS_NEW').length >= 3, runs.join(','));

@@ -23,7 +23,10 @@ describe('PGlite over pglite-socket', () => {
     const results = await Promise.all(
       Array.from({ length: 1000 }, async (_, i) => {
         await pool.query('INSERT INTO kv (k, v) VALUES ($1, $2)', [i, `v${i}`]);
-        const r = await pool.query<{ v: string; k2: number }>('SELECT v, $2::int AS k2 FROM kv WHERE k = $1', [i, i * 2]);
+        const r = await pool.query<{ v: string; k2: number }>('SELECT v, $2::int AS k2 FROM kv WHERE k = $1', [
+          i,
+          i * 2,
+        ]);
         return r.rows[0].v === `v${i}` && r.rows[0].k2 === i * 2;
       }),
     );

@@ -45,7 +45,9 @@ describe('provisionCollectionWorkflow on a real Temporal and store', () => {
       return true;
     });
     const history = await handle.fetchHistory();
-    const attempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = history.events
+      ?.filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     assert.deepEqual(attempts, [1], 'one attempt only');
   });
 });

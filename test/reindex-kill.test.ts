@@ -25,7 +25,14 @@ describe('reindex survives a killed worker', () => {
 
   it('ends with exact counts and no duplicates', async () => {
     workers.push(spawnWorker(stack.workerEnv));
-    await startReindex(stack, { task_id: 'killed-midway', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' }, shards: 4, max_parallel: 2, page_size: 25 });
+    await startReindex(stack, {
+      task_id: 'killed-midway',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256' },
+      shards: 4,
+      max_parallel: 2,
+      page_size: 25,
+    });
     let seen: any;
     for (;;) {
       seen = (await stack.api(`/api/v1${REINDEX}/killed-midway`)).body;

@@ -33,15 +33,24 @@ describe('reindex between embedding models', () => {
         round++;
         const items = Array.from({ length: 40 }, (_, k) => {
           const n = (round * 97 + k * 31) % 10_000;
-          return k % 4 === 0 ? { object_id: `new-${round}-${k}`, payload: { title: `brand new ${round} ${k}` } } : { object_id: `item-${n}`, payload: { title: `item-${n} rewritten in round ${round}`, round } };
+          return k % 4 === 0
+            ? { object_id: `new-${round}-${k}`, payload: { title: `brand new ${round} ${k}` } }
+            : { object_id: `item-${n}`, payload: { title: `item-${n} rewritten in round ${round}`, round } };
         });
         const up = await stack.api(`/api/v1${UPSERTS}/run`, { body: { items } });
         await waitForTask(stack, UPSERTS, up.body.id);
-        const del = await stack.api(`/api/v1${DELETES}/run`, { body: { object_ids: [`item-${(round * 53) % 10_000}`, `new-${round - 1}-0`] } });
+        const del = await stack.api(`/api/v1${DELETES}/run`, {
+          body: { object_ids: [`item-${(round * 53) % 10_000}`, `new-${round - 1}-0`] },
+        });
         await waitForTask(stack, DELETES, del.body.id);
       }
     })();
-    const task = await startReindex(stack, { task_id: 'reindex-10k', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' }, max_parallel: 4 });
+    const task = await startReindex(stack, {
+      task_id: 'reindex-10k',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256' },
+      max_parallel: 4,
+    });
     let sawProgress = false;
     let final: any;
     for (;;) {
@@ -75,26 +84,52 @@ describe('reindex between embedding models', () => {
     }
     assert.equal(await stack.store.getBlue('items'), 'hash-384', 'without deploy_as_blue blue stays');
     const [entry] = await stack.store.catalog('items');
-    assert.equal(entry.models.find((m) => m.model === 'hash-256')?.writeTarget, true, 'the new index keeps receiving writes until switched');
+    assert.equal(
+      entry.models.find((m) => m.model === 'hash-256')?.writeTarget,
+      true,
+      'the new index keeps receiving writes until switched',
+    );
   });
 
   it('searches blue or a given model, to compare before switching', async () => {
-    const blue = await stack.api('/api/v1/collections/items/search', { body: { text: 'item-42 about topic 42', k: 3 } });
+    const blue = await stack.api('/api/v1/collections/items/search', {
+      body: { text: 'item-42 about topic 42', k: 3 },
+    });
     assert.equal(blue.status, 200);
     assert.equal(blue.body.embedding_model_id, 'hash-384');
-    const candidate = await stack.api('/api/v1/collections/items/search', { body: { text: 'item-42 about topic 42', k: 3, embedding_model_id: 'hash-256', filter: { n: { $lt: 100 } } } });
+    const candidate = await stack.api('/api/v1/collections/items/search', {
+      body: { text: 'item-42 about topic 42', k: 3, embedding_model_id: 'hash-256', filter: { n: { $lt: 100 } } },
+    });
     assert.equal(candidate.body.results[0].id, 'item-42');
     assert.ok(candidate.body.results.every((r: { payload: { n: number } }) => r.payload.n < 100));
     assert.equal((await stack.api('/api/v1/collections/items/search', { body: { k: 3 } })).status, 400);
-    assert.equal((await stack.api('/api/v1/collections/items/search', { body: { text: 'x', embedding_model_id: 'nope' } })).status, 404);
+    assert.equal(
+      (await stack.api('/api/v1/collections/items/search', { body: { text: 'x', embedding_model_id: 'nope' } })).status,
+      404,
+    );
   });
 
   it('refuses a second reindex of the collection at once, or waits for it and starts when the lock is handed over', async () => {
-    const a = await startReindex(stack, { task_id: 'lock-a', source: { embedding_model_id: 'hash-256' }, dest: { embedding_model_id: 'hash-256b' }, page_size: 50, max_parallel: 1 });
-    const refused = await startReindex(stack, { task_id: 'lock-b', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256b' } });
+    const a = await startReindex(stack, {
+      task_id: 'lock-a',
+      source: { embedding_model_id: 'hash-256' },
+      dest: { embedding_model_id: 'hash-256b' },
+      page_size: 50,
+      max_parallel: 1,
+    });
+    const refused = await startReindex(stack, {
+      task_id: 'lock-b',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256b' },
+    });
     const b = await waitForTask(stack, REINDEX, refused.id, ['refused', 'done', 'failed']);
     assert.equal(b.status, 'refused', 'the other direction and another model are refused too');
-    const waiting = await startReindex(stack, { task_id: 'lock-c', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256b' }, wait_on_conflict: true });
+    const waiting = await startReindex(stack, {
+      task_id: 'lock-c',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256b' },
+      wait_on_conflict: true,
+    });
     assert.equal(waiting.status, 'pending');
     const aDone = await waitForTask(stack, REINDEX, a.id);
     assert.equal(aDone.status, 'done');
@@ -109,19 +144,38 @@ describe('reindex between embedding models', () => {
   });
 
   it('releases the lock of a reindex that was terminated', async () => {
-    await startReindex(stack, { task_id: 'term-a', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256b' }, page_size: 20, max_parallel: 1 });
+    await startReindex(stack, {
+      task_id: 'term-a',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256b' },
+      page_size: 20,
+      max_parallel: 1,
+    });
     await waitForTask(stack, REINDEX, 'term-a', ['processing']);
     await stack.client.workflow.getHandle('term-a').terminate('test: a worker pool wiped out');
-    const next = await startReindex(stack, { task_id: 'term-b', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256b' }, wait_on_conflict: true });
+    const next = await startReindex(stack, {
+      task_id: 'term-b',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256b' },
+      wait_on_conflict: true,
+    });
     const done = await waitForTask(stack, REINDEX, next.id);
     assert.equal(done.status, 'done', 'the lock held by the terminated reindex was released');
     assert.equal((await stack.api(`/api/v1${REINDEX}/term-a`)).body.status, 'failed');
   });
 
   it('cancels: children canceled, destination unregistered, blue untouched', async () => {
-    await startReindex(stack, { task_id: 'cancel-me', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' }, deploy_as_blue: true, page_size: 20, max_parallel: 2 });
+    await startReindex(stack, {
+      task_id: 'cancel-me',
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256' },
+      deploy_as_blue: true,
+      page_size: 20,
+      max_parallel: 2,
+    });
     const running = await waitForTask(stack, REINDEX, 'cancel-me', ['processing']);
-    for (let i = 0; i < 100 && (await stack.api(`/api/v1${REINDEX}/cancel-me`)).body.children.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await stack.api(`/api/v1${REINDEX}/cancel-me`)).body.children.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(running.status, 'processing');
     assert.equal((await stack.api(`/api/v1${REINDEX}/cancel-me/cancel`, { body: {} })).status, 200);
     const t = await waitForTask(stack, REINDEX, 'cancel-me');
@@ -139,17 +193,44 @@ describe('reindex between embedding models', () => {
     const coll = 'gated';
     await stack.store.ensureCollection({ collection: coll, model: 'hash-384', dimension: 384, distance: 'cosine' });
     await stack.store.setBlue({ collection: coll, model: 'hash-384' });
-    const same = Array.from({ length: 300 }, (_, i) => ({ object_id: `g-${i}`, payload: { title: 'exactly the same text' } }));
-    await waitForTask(stack, UPSERTS, (await stack.api(`/api/v1${UPSERTS}/run`, { body: { collection: coll, items: same } })).body.id);
-    const gate = await startReindex(stack, { collection: coll, source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' }, deploy_as_blue: true, quality_gate: { sample_size: 20, k: 1, min_pass_ratio: 0.9 } });
+    const same = Array.from({ length: 300 }, (_, i) => ({
+      object_id: `g-${i}`,
+      payload: { title: 'exactly the same text' },
+    }));
+    await waitForTask(
+      stack,
+      UPSERTS,
+      (await stack.api(`/api/v1${UPSERTS}/run`, { body: { collection: coll, items: same } })).body.id,
+    );
+    const gate = await startReindex(stack, {
+      collection: coll,
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256' },
+      deploy_as_blue: true,
+      quality_gate: { sample_size: 20, k: 1, min_pass_ratio: 0.9 },
+    });
     const g = await waitForTask(stack, REINDEX, gate.id);
     assert.equal(g.status, 'failed');
     assert.match(g.detail, /quality gate failed/);
     assert.equal(await stack.store.getBlue(coll), 'hash-384');
 
     // Points without text cannot be re-embedded: above the threshold, the task fails.
-    await stack.store.upsert({ collection: coll, model: 'hash-384' }, Array.from({ length: 30 }, (_, i) => ({ id: `notext-${i}`, vector: new Float32Array(384).fill(0.1), payload: {}, timestamp: 1n })));
-    const many = await startReindex(stack, { collection: coll, source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256b' }, deploy_as_blue: true, failure_threshold: { count: 10 } });
+    await stack.store.upsert(
+      { collection: coll, model: 'hash-384' },
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `notext-${i}`,
+        vector: new Float32Array(384).fill(0.1),
+        payload: {},
+        timestamp: 1n,
+      })),
+    );
+    const many = await startReindex(stack, {
+      collection: coll,
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256b' },
+      deploy_as_blue: true,
+      failure_threshold: { count: 10 },
+    });
     const m = await waitForTask(stack, REINDEX, many.id);
     assert.equal(m.status, 'failed');
     assert.equal(m.failed_count, 30);
@@ -158,7 +239,14 @@ describe('reindex between embedding models', () => {
     const [entry] = await stack.store.catalog(coll);
     assert.equal(entry.models.find((x) => x.model === 'hash-256b')?.writeTarget, false);
 
-    const ok = await startReindex(stack, { collection: coll, source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256b' }, deploy_as_blue: true, failure_threshold: { count: 30 }, quality_gate: { sample_size: 10, k: 400, min_pass_ratio: 0.5 } });
+    const ok = await startReindex(stack, {
+      collection: coll,
+      source: { embedding_model_id: 'hash-384' },
+      dest: { embedding_model_id: 'hash-256b' },
+      deploy_as_blue: true,
+      failure_threshold: { count: 30 },
+      quality_gate: { sample_size: 10, k: 400, min_pass_ratio: 0.5 },
+    });
     const o = await waitForTask(stack, REINDEX, ok.id);
     assert.deepEqual([o.status, o.switched], ['done', true]);
     assert.equal(await stack.store.getBlue(coll), 'hash-256b');
@@ -170,11 +258,24 @@ describe('reindex between embedding models', () => {
     const { ROOT } = await import('../devstack/tools.js');
     await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 300, 'cat');
     const env = { ...process.env, ...stack.workerEnv };
-    const cli = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'reindex', ...args], { cwd: ROOT, env }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
-    const ok = await cli(['--source', 'hash-384', '--dest', 'hash-256', '--collection', 'categories', '--deploy-as-blue', '--json']);
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'reindex', ...args], {
+        cwd: ROOT,
+        env,
+      }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const ok = await cli([
+      '--source',
+      'hash-384',
+      '--dest',
+      'hash-256',
+      '--collection',
+      'categories',
+      '--deploy-as-blue',
+      '--json',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     const final = JSON.parse(ok.stdout);
     assert.deepEqual([final.status, final.count, final.switched], ['done', 300, true]);
@@ -188,12 +289,22 @@ describe('reindex between embedding models', () => {
   });
 
   it('switches blue by hand and lists every blue', async () => {
-    assert.equal((await stack.api('/api/v1/internal/collections/blue', { body: { embedding_model_id: 'never-made', collection: 'items' } })).status, 404);
+    assert.equal(
+      (
+        await stack.api('/api/v1/internal/collections/blue', {
+          body: { embedding_model_id: 'never-made', collection: 'items' },
+        })
+      ).status,
+      404,
+    );
     const res = await stack.api('/api/v1/internal/collections/blue', { body: { embedding_model_id: 'hash-256' } });
     assert.equal(res.status, 200);
     assert.equal(res.body.blue, 'hash-256');
     const all = (await stack.api('/api/v1/internal/collections/blue')).body.collections;
-    assert.deepEqual(all.find((c: { collection: string }) => c.collection === 'items'), { collection: 'items', embedding_model_id: 'hash-256' });
+    assert.deepEqual(
+      all.find((c: { collection: string }) => c.collection === 'items'),
+      { collection: 'items', embedding_model_id: 'hash-256' },
+    );
     await stack.api('/api/v1/internal/collections/blue', { body: { embedding_model_id: 'hash-384' } });
   });
 });

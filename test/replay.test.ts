@@ -13,7 +13,10 @@ describe('workflow determinism (replay of recorded histories)', () => {
   it('has a recorded history for every scenario', async () => {
     const files = await readdir(DIR);
     for (const s of SCENARIOS) {
-      assert.ok(files.some((f) => f === `${s.name}.json` || f.startsWith(`${s.name}.`)), `missing test/histories/${s.name}.json: run npm run histories:record ${s.name}`);
+      assert.ok(
+        files.some((f) => f === `${s.name}.json` || f.startsWith(`${s.name}.`)),
+        `missing test/histories/${s.name}.json: run npm run histories:record ${s.name}`,
+      );
     }
   });
 

@@ -30,11 +30,20 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numbe
 
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
-  const files = testFiles(path.join(ROOT, 'test')).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  const files = testFiles(path.join(ROOT, 'test')).filter(
+    (f) => filters.length === 0 || filters.some((x) => f.includes(x)),
+  );
   if (files.length === 0) throw new Error(`no test file matches ${filters.join(' ')}`);
 
   log('type-checking');
-  if ((await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', ROOT], process.env)) !== 0) return 1;
+  if (
+    (await run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', ROOT],
+      process.env,
+    )) !== 0
+  )
+    return 1;
 
   for (const tool of [TEMPORAL, WEED]) log(`${tool.bin}: ${await resolveTool(tool, log)}`);
   const temporal = await startTemporalDev({ log });
@@ -51,7 +60,15 @@ async function main(): Promise<number> {
       VECFLOW_TEST_S3_ENDPOINT: seaweed.endpoint,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     };
-    const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=600000', ...files];
+    const args = [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      '--test-concurrency=1',
+      '--test-timeout=600000',
+      ...files,
+    ];
     return await run(process.execPath, args, env);
   } finally {
     await seaweed.stop();

@@ -27,7 +27,11 @@ async function launch(viaShell: boolean): Promise<{ child: ChildProcess; url: st
   // Through a shell that stays alive (as `npm start` runs it), or directly.
   const child = viaShell
     ? spawn('sh', ['-c', `${cmd}; true`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));
@@ -75,7 +79,9 @@ describe('npm start (supervised embedded stack)', () => {
   it('keeps its state across restarts and stops when its parent shell dies', async () => {
     const { child, url, output } = await launch(true);
     await ready(url, output);
-    const catalog = (await (await fetch(`${url}/api/v1/collections`)).json()) as { collections: { collection: string; blue: string }[] };
+    const catalog = (await (await fetch(`${url}/api/v1/collections`)).json()) as {
+      collections: { collection: string; blue: string }[];
+    };
     const persisted = catalog.collections.find((c: { collection: string }) => c.collection === 'persisted');
     assert.equal(persisted?.blue, 'hash-256', 'the store kept the previous run’s collection');
     const tree = descendants(child.pid!);

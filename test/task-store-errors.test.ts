@@ -23,19 +23,34 @@ describe('tasks when the store keeps refusing a batch', () => {
   after(async () => stack.stop());
 
   it('deletion: lists each affected id with the store error', async () => {
-    const up = await stack.api(`/api/v1${UPSERTS}/run`, { body: { items: [{ object_id: 'ok-1', payload: { t: 'one' } }, { object_id: 'poison-del', payload: { t: 'two' } }] } });
+    const up = await stack.api(`/api/v1${UPSERTS}/run`, {
+      body: {
+        items: [
+          { object_id: 'ok-1', payload: { t: 'one' } },
+          { object_id: 'poison-del', payload: { t: 'two' } },
+        ],
+      },
+    });
     assert.equal((await waitForTask(stack, UPSERTS, up.body.id)).status, 'done');
-    await stack.sql(`CREATE TRIGGER refuse_delete BEFORE DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+    await stack.sql(
+      `CREATE TRIGGER refuse_delete BEFORE DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
+    );
     const del = await stack.api(`/api/v1${DELETES}/run`, { body: { object_ids: ['ok-1', 'poison-del'] } });
     const task = await waitForTask(stack, DELETES, del.body.id);
     assert.equal(task.status, 'done');
-    assert.deepEqual(task.failed_item_ids.sort(), ['ok-1', 'poison-del'], 'the whole batch was refused in one statement');
+    assert.deepEqual(
+      task.failed_item_ids.sort(),
+      ['ok-1', 'poison-del'],
+      'the whole batch was refused in one statement',
+    );
     for (const f of task.failed_items) assert.match(f.detail, /batch failed after retries: .*store refuses poison-del/);
     await stack.sql(`DROP TRIGGER refuse_delete ON ${table}`);
   });
 
   it('upsertion: lists each item of the refused batch as failed on_upsert', async () => {
-    await stack.sql(`CREATE TRIGGER refuse_insert BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+    await stack.sql(
+      `CREATE TRIGGER refuse_insert BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
+    );
     const items = [
       ...Array.from({ length: 100 }, (_, i) => ({ object_id: `fine-${i}`, payload: { t: `fine ${i}` } })),
       { object_id: 'poison-up', payload: { t: 'bad' } },
@@ -43,7 +58,11 @@ describe('tasks when the store keeps refusing a batch', () => {
     const up = await stack.api(`/api/v1${UPSERTS}/run`, { body: { items } });
     const task = await waitForTask(stack, UPSERTS, up.body.id);
     assert.equal(task.status, 'done');
-    assert.deepEqual(task.failed_items.map((f: { object_id: string }) => f.object_id), ['poison-up'], 'only the second batch (of 100) failed');
+    assert.deepEqual(
+      task.failed_items.map((f: { object_id: string }) => f.object_id),
+      ['poison-up'],
+      'only the second batch (of 100) failed',
+    );
     assert.equal(task.failed_items[0].failure_stage, 'on_upsert');
     assert.match(task.failed_items[0].detail, /store refuses poison-up/);
     assert.equal((await stack.store.get({ collection: 'items', model: 'hash-384' }, ['fine-0', 'fine-99'])).length, 2);

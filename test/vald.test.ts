@@ -15,7 +15,8 @@ describe('Vald-semantics API', () => {
   after(async () => stack.stop());
 
   const call = (op: string, body: unknown, query = '') => stack.api(`/api/v1/vald/${op}${query}`, { body });
-  const write = (op: string, id: string, x: number, config: Record<string, unknown> = {}) => call(op, { vector: { id, vector: vec(x) }, config });
+  const write = (op: string, id: string, x: number, config: Record<string, unknown> = {}) =>
+    call(op, { vector: { id, vector: vec(x) }, config });
   const stored = async (id: string) => (await stack.store.get(items, [id]))[0];
 
   it('inserts, answering a Location; an existing id is ALREADY_EXISTS and stays as it was', async () => {
@@ -27,7 +28,11 @@ describe('Vald-semantics API', () => {
     assert.deepEqual([again.body.code, again.body.status], [6, 'ALREADY_EXISTS']);
     const p = await stored('ins-1');
     assert.deepEqual([p.vector[0], p.timestamp], [1, 1000n], 'vector and timestamp unchanged');
-    const skipped = await write('insert', 'ins-1', 3, { timestamp: '3000', skip_strict_exist_check: true, disable_balanced_update: true });
+    const skipped = await write('insert', 'ins-1', 3, {
+      timestamp: '3000',
+      skip_strict_exist_check: true,
+      disable_balanced_update: true,
+    });
     assert.equal(skipped.status, 200, 'skip_strict_exist_check writes over it');
     assert.equal((await stored('ins-1')).vector[0], 3);
   });
@@ -38,7 +43,10 @@ describe('Vald-semantics API', () => {
       [{ vector: { id: 'x', vector: [1] } }, /between 2 and 65536/],
       [{ vector: { id: 'x', vector: new Array(65_537).fill(0) } }, /between 2 and 65536/],
       [{ vector: { id: 'x', vector: vec(1, 100) } }, /dimension 100, the collection's is 384/],
-      [{ vector: { id: 'x', vector: [...vec(1).slice(1), 'Infinity'] } }, /vector\.vector\[383\] is not a finite number/],
+      [
+        { vector: { id: 'x', vector: [...vec(1).slice(1), 'Infinity'] } },
+        /vector\.vector\[383\] is not a finite number/,
+      ],
       [{ vector: { id: 'x', vector: [...vec(1).slice(1), null] } }, /not a finite number/],
       [{ vector: { id: 'x', vector: vec(1) }, config: { timestamp: 'yesterday' } }, /config\.timestamp/],
       [{}, /vector\.id/],
@@ -60,7 +68,11 @@ describe('Vald-semantics API', () => {
     assert.deepEqual([same.status, same.body.code], [409, 6]);
     const newerSame = await write('update', 'upd', 1, { timestamp: '150' });
     assert.equal(newerSame.status, 200);
-    assert.deepEqual([(await stored('upd')).timestamp, (await stored('upd')).vector[0]], [150n, 1], 'only the timestamp moved');
+    assert.deepEqual(
+      [(await stored('upd')).timestamp, (await stored('upd')).vector[0]],
+      [150n, 1],
+      'only the timestamp moved',
+    );
     const older = await write('update', 'upd', 9, { timestamp: '120' });
     assert.deepEqual([older.status, older.body.code, older.body.status], [409, 10, 'ABORTED']);
     assert.equal((await stored('upd')).vector[0], 1, 'the older write was ignored');
@@ -115,12 +127,27 @@ describe('Vald-semantics API', () => {
       ],
     });
     assert.equal(res.status, 200);
-    const codes = res.body.results.map((r: { location?: unknown; status?: { code: number } }) => (r.location ? 0 : r.status!.code));
+    const codes = res.body.results.map((r: { location?: unknown; status?: { code: number } }) =>
+      r.location ? 0 : r.status!.code,
+    );
     assert.deepEqual(codes, [0, 3, 3, 0, 6]);
     assert.equal(res.body.results[3].location.uuid, 'm-3');
-    assert.deepEqual((await stack.store.get(items, ['m-1', 'm-2', 'm-3'])).map((p) => [p.id, p.vector[0]]), [['m-1', 1], ['m-3', 3]]);
-    const removed = await call('multi-remove', { requests: [{ id: { id: 'm-1' } }, { id: { id: 'nope' } }, { id: { id: 'm-3' } }] });
-    assert.deepEqual(removed.body.results.map((r: { location?: unknown; status?: { code: number } }) => (r.location ? 0 : r.status!.code)), [0, 5, 0]);
+    assert.deepEqual(
+      (await stack.store.get(items, ['m-1', 'm-2', 'm-3'])).map((p) => [p.id, p.vector[0]]),
+      [
+        ['m-1', 1],
+        ['m-3', 3],
+      ],
+    );
+    const removed = await call('multi-remove', {
+      requests: [{ id: { id: 'm-1' } }, { id: { id: 'nope' } }, { id: { id: 'm-3' } }],
+    });
+    assert.deepEqual(
+      removed.body.results.map((r: { location?: unknown; status?: { code: number } }) =>
+        r.location ? 0 : r.status!.code,
+      ),
+      [0, 5, 0],
+    );
     assert.equal((await call('multi-upsert', { requests: [] })).status, 400);
   });
 
@@ -131,18 +158,28 @@ describe('Vald-semantics API', () => {
       else if (i % 100 === 8) lines.push(JSON.stringify({ vector: { id: `s-${i}`, vector: [1, 2] } }));
       else lines.push(JSON.stringify({ vector: { id: `s-${i}`, vector: vec(i) } }));
     }
-    const res = await fetch(`${stack.apiUrl}/api/v1/vald/stream-upsert`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
+    const res = await fetch(`${stack.apiUrl}/api/v1/vald/stream-upsert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: lines.join('\n') + '\n',
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /ndjson/);
-    const out = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const out = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(out.length, 1200);
-    assert.deepEqual(out.map((o) => o.index).sort((a, b) => a - b), Array.from({ length: 1200 }, (_, i) => i));
+    assert.deepEqual(
+      out.map((o) => o.index).sort((a, b) => a - b),
+      Array.from({ length: 1200 }, (_, i) => i),
+    );
     for (const o of out) {
       if (o.index % 100 === 7) assert.equal(o.status.code, 3);
       else if (o.index % 100 === 8) assert.deepEqual([o.id, o.status.code], [`s-${o.index}`, 3]);
       else assert.deepEqual([o.id, o.location.uuid], [`s-${o.index}`, `s-${o.index}`]);
     }
-    assert.equal(await stack.store.count(items, undefined) >= 1176, true);
+    assert.equal((await stack.store.count(items, undefined)) >= 1176, true);
     assert.equal((await stack.store.get(items, ['s-1199']))[0].vector[0], 1199);
   });
 
@@ -150,11 +187,22 @@ describe('Vald-semantics API', () => {
     const empty = await call('remove-by-timestamp', { timestamps: [] });
     assert.deepEqual([empty.status, empty.body.code], [400, 3]);
     for (const [i, ts] of [11, 12, 13, 14].entries()) await write('insert', `rbt-${i}`, i, { timestamp: String(ts) });
-    const res = await call('remove-by-timestamp', { timestamps: [{ timestamp: '12', operator: 'GE' }, { timestamp: '14', operator: 'Lt' }] });
+    const res = await call('remove-by-timestamp', {
+      timestamps: [
+        { timestamp: '12', operator: 'GE' },
+        { timestamp: '14', operator: 'Lt' },
+      ],
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.locations.map((l: { uuid: string }) => l.uuid).sort(), ['rbt-1', 'rbt-2']);
-    assert.deepEqual((await stack.store.get(items, ['rbt-0', 'rbt-1', 'rbt-2', 'rbt-3'])).map((p) => p.id), ['rbt-0', 'rbt-3']);
-    assert.equal((await call('remove-by-timestamp', { timestamps: [{ timestamp: '1', operator: 'ALMOST' }] })).body.code, 3);
+    assert.deepEqual(
+      (await stack.store.get(items, ['rbt-0', 'rbt-1', 'rbt-2', 'rbt-3'])).map((p) => p.id),
+      ['rbt-0', 'rbt-3'],
+    );
+    assert.equal(
+      (await call('remove-by-timestamp', { timestamps: [{ timestamp: '1', operator: 'ALMOST' }] })).body.code,
+      3,
+    );
   });
 
   it('reads back: exists, object (vector + timestamp), timestamp; NOT_FOUND otherwise', async () => {
@@ -164,10 +212,17 @@ describe('Vald-semantics API', () => {
     const obj = (await stack.api(`/api/v1/vald/object/${id}`)).body;
     assert.equal(obj.timestamp, '1732000000123456789');
     assert.equal(bytesOf(Float32Array.from(obj.vector)), bytesOf(Float32Array.from(vec(0.5))));
-    assert.deepEqual((await stack.api(`/api/v1/vald/timestamp/${id}`)).body, { id: 'read/me ü', timestamp: '1732000000123456789' });
+    assert.deepEqual((await stack.api(`/api/v1/vald/timestamp/${id}`)).body, {
+      id: 'read/me ü',
+      timestamp: '1732000000123456789',
+    });
     const missing = await stack.api('/api/v1/vald/exists/nothing-here');
     assert.deepEqual([missing.status, missing.body.code, missing.body.status], [404, 5, 'NOT_FOUND']);
-    assert.equal((await stack.api(`/api/v1/vald/exists/${id}?collection=categories`)).status, 404, 'collections are separate');
+    assert.equal(
+      (await stack.api(`/api/v1/vald/exists/${id}?collection=categories`)).status,
+      404,
+      'collections are separate',
+    );
   });
 
   it('writes through the shared routing: a registered write target receives task writes and Vald removes', async () => {
@@ -175,8 +230,15 @@ describe('Vald-semantics API', () => {
     await stack.store.ensureCollection({ ...dest, dimension: 256, distance: 'cosine' });
     await stack.store.setWriteTarget(dest, true);
     try {
-      const t = await stack.api('/api/v1/embeddings/upsertion-tasks/run', { body: { items: [{ object_id: 'routed', payload: { title: 'routed to both' } }] } });
-      for (let i = 0; i < 100 && (await stack.api(`/api/v1/embeddings/upsertion-tasks/${t.body.id}`)).body.status !== 'done'; i++) await new Promise((r) => setTimeout(r, 100));
+      const t = await stack.api('/api/v1/embeddings/upsertion-tasks/run', {
+        body: { items: [{ object_id: 'routed', payload: { title: 'routed to both' } }] },
+      });
+      for (
+        let i = 0;
+        i < 100 && (await stack.api(`/api/v1/embeddings/upsertion-tasks/${t.body.id}`)).body.status !== 'done';
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 100));
       const [copy] = await stack.store.get(dest, ['routed']);
       assert.equal(copy.vector.length, 256, 'embedded with the destination model');
       assert.equal(copy.timestamp, (await stored('routed')).timestamp);

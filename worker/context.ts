@@ -6,11 +6,21 @@ import { EmbedderRegistry } from '../embedders/index.js';
 import type { VectorStore } from '../stores/port.js';
 
 /** Builds the activity context and makes sure every configured collection has its blue model. */
-export async function prepareContext(config: AppConfig, store: VectorStore, log: Logger, temporal?: Client): Promise<ActivityContext> {
+export async function prepareContext(
+  config: AppConfig,
+  store: VectorStore,
+  log: Logger,
+  temporal?: Client,
+): Promise<ActivityContext> {
   const embedders = new EmbedderRegistry(config.models);
   for (const c of config.collections) {
     const model = embedders.get(c.blue_model);
-    await store.ensureCollection({ collection: c.name, model: model.id, dimension: model.dimension, distance: model.distance });
+    await store.ensureCollection({
+      collection: c.name,
+      model: model.id,
+      dimension: model.dimension,
+      distance: model.distance,
+    });
     // Only a collection without blue gets the configured one: a reindex may have moved it since.
     if ((await store.getBlue(c.name)) === null) await store.setBlue({ collection: c.name, model: model.id });
   }

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const target = storeTarget(config);
   let embedded: EmbeddedPostgres | undefined;
   if (target.kind === 'embedded') {
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pglite'), socketDir: target.socketDir });
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(config.dataDir, 'pglite'),
+      socketDir: target.socketDir,
+    });
   }
   log.info({ store: describeTarget(target) }, 'store ready');
   const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE, embedded);
@@ -31,7 +34,9 @@ async function main(): Promise<void> {
   await waitForTemporal(client, 120_000);
   await ensureSearchAttributes(client);
   await ensureCleanupSchedule(client, config, log);
-  const metrics = config.env.VECFLOW_WORKER_METRICS_PORT ? await serveWorkerMetrics(config.env.VECFLOW_WORKER_METRICS_PORT, config.env.VECFLOW_WORKER_METRICS_HOST) : null;
+  const metrics = config.env.VECFLOW_WORKER_METRICS_PORT
+    ? await serveWorkerMetrics(config.env.VECFLOW_WORKER_METRICS_PORT, config.env.VECFLOW_WORKER_METRICS_HOST)
+    : null;
   const connection = await NativeConnection.connect({ address });
   const worker = await createVecflowWorker(ctx, {
     connection,

@@ -17,10 +17,22 @@ export async function ensureCleanupSchedule(client: Client, config: AppConfig, l
     await handle.delete().catch(() => undefined);
     return;
   }
-  const action = { type: 'startWorkflow' as const, workflowType: 'cleanupJobsWorkflow', taskQueue: config.env.VECFLOW_TASK_QUEUE, args: [{ max_age_hours: hours }], workflowId: `cleanup-jobs-${config.env.VECFLOW_TASK_QUEUE}` };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'cleanupJobsWorkflow',
+    taskQueue: config.env.VECFLOW_TASK_QUEUE,
+    args: [{ max_age_hours: hours }],
+    workflowId: `cleanup-jobs-${config.env.VECFLOW_TASK_QUEUE}`,
+  };
   const spec = { intervals: [{ every: '1h' as const }] };
   try {
-    await client.schedule.create({ scheduleId: id, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP }, memo: { vecflow: 'job-retention' } });
+    await client.schedule.create({
+      scheduleId: id,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      memo: { vecflow: 'job-retention' },
+    });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await handle.update((prev) => ({ ...prev, spec, action }));

@@ -56,10 +56,18 @@ const { recordBatchFailure, removeStagedInputs } = proxyActivities<activities.Ac
 const CONCURRENCY = 2;
 const BATCHES_PER_RUN = 250;
 
-export async function runTask(input: TaskInput, activity: 'upsertItemsBatch' | 'deleteObjectsBatch'): Promise<TaskState> {
+export async function runTask(
+  input: TaskInput,
+  activity: 'upsertItemsBatch' | 'deleteObjectsBatch',
+): Promise<TaskState> {
   const processBatch: (b: BatchInput) => Promise<BatchResult> = proxyActivities<activities.Activities>({
     startToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: input.max_attempts ?? 8 },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: input.max_attempts ?? 8,
+    },
   })[activity];
   const state: TaskState = {
     task_id: input.task_id,

@@ -6,7 +6,10 @@ import { stateQuery } from './defs.js';
 import { labelJob, setJobStatus } from './job-attributes.js';
 
 const retry = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 };
-const { applyValdRequests, removeValdByTimestamp } = proxyActivities<activities.Activities>({ startToCloseTimeout: '2 minutes', retry });
+const { applyValdRequests, removeValdByTimestamp } = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry,
+});
 // Inline requests are small and quick: run them as a local activity, in the same workflow task,
 // so a synchronous Vald call costs one task round trip instead of three.
 const local = proxyLocalActivities<activities.Activities>({ startToCloseTimeout: '30 seconds', retry });
@@ -17,7 +20,12 @@ const local = proxyLocalActivities<activities.Activities>({ startToCloseTimeout:
  */
 export async function valdWriteWorkflow(input: ValdWriteInput): Promise<ValdResult[] | null> {
   let status = 'processing';
-  setHandler(stateQuery, () => ({ status, op: input.op, collection: input.collection, requests: input.staged?.items ?? input.requests?.length }));
+  setHandler(stateQuery, () => ({
+    status,
+    op: input.op,
+    collection: input.collection,
+    requests: input.staged?.items ?? input.requests?.length,
+  }));
   labelJob(`vald-${input.op}`, input.collection, status);
   const results = input.staged ? await applyValdRequests(input) : await local.applyValdRequests(input);
   status = 'done';
@@ -25,7 +33,10 @@ export async function valdWriteWorkflow(input: ValdWriteInput): Promise<ValdResu
   return results;
 }
 
-export async function valdRemoveByTimestampWorkflow(input: { collection: string; conditions: { operator: TsOperator; timestamp: string }[] }): Promise<ValdResult[]> {
+export async function valdRemoveByTimestampWorkflow(input: {
+  collection: string;
+  conditions: { operator: TsOperator; timestamp: string }[];
+}): Promise<ValdResult[]> {
   labelJob('vald-remove-by-timestamp', input.collection, 'processing');
   const results = await removeValdByTimestamp(input);
   setJobStatus('done');

@@ -41,9 +41,16 @@ export function backupActivities(ctx: ActivityContext) {
         if (!catalog.some((c) => c.collection === name)) throw new NotFoundError(`collection ${name} does not exist`);
       }
       const out: PlannedCollection[] = [];
-      for (const entry of catalog.filter((c) => !input.collections?.length || input.collections.includes(c.collection))) {
+      for (const entry of catalog.filter(
+        (c) => !input.collections?.length || input.collections.includes(c.collection),
+      )) {
         for (const m of entry.models) {
-          out.push({ ...m, count: await ctx.store.count(m), blue: entry.blue === m.model, write_target: m.writeTarget });
+          out.push({
+            ...m,
+            count: await ctx.store.count(m),
+            blue: entry.blue === m.model,
+            write_target: m.writeTarget,
+          });
         }
       }
       return out;
@@ -68,7 +75,10 @@ export function backupActivities(ctx: ActivityContext) {
       // rewritten — only by the same backup job (another run into this directory writes anew).
       const job = activity.info.workflowExecution?.workflowId ?? '';
       const sidecar = path.join(input.dir, `.${name}.result.json`);
-      const done = await readFile(sidecar, 'utf8').then((t) => JSON.parse(t) as PartResult & { from: string | null; job?: string }, () => null);
+      const done = await readFile(sidecar, 'utf8').then(
+        (t) => JSON.parse(t) as PartResult & { from: string | null; job?: string },
+        () => null,
+      );
       if (done && done.from === input.cursor && done.job === job) {
         const { from: _from, job: _job, ...result } = done;
         return result;
@@ -95,8 +105,20 @@ export function backupActivities(ctx: ActivityContext) {
         vecflow_distance: input.spec.distance,
       });
       // A part that ended exactly on the last point must not announce another (empty) one.
-      if (next !== null && (await ctx.store.scan(input.spec, { cursor: next, limit: 1, withVectors: false })).points.length === 0) next = null;
-      const result: PartResult = { name, collection: input.spec.collection, model: input.spec.model, part: input.part, ...written, digest: digest.hex(), next };
+      if (
+        next !== null &&
+        (await ctx.store.scan(input.spec, { cursor: next, limit: 1, withVectors: false })).points.length === 0
+      )
+        next = null;
+      const result: PartResult = {
+        name,
+        collection: input.spec.collection,
+        model: input.spec.model,
+        part: input.part,
+        ...written,
+        digest: digest.hex(),
+        next,
+      };
       await writeFile(`${sidecar}.tmp`, JSON.stringify({ ...result, from: input.cursor, job }));
       await rename(`${sidecar}.tmp`, sidecar);
       return result;
@@ -108,7 +130,8 @@ export function backupActivities(ctx: ActivityContext) {
       await writeFile(`${file}.tmp`, JSON.stringify(input.manifest, null, 2));
       await rename(`${file}.tmp`, file);
       // The per-part results were only there to resume; the manifest now holds them.
-      for (const n of await readdir(input.dir)) if (n.startsWith('.') && n.endsWith('.result.json')) await rm(path.join(input.dir, n), { force: true });
+      for (const n of await readdir(input.dir))
+        if (n.startsWith('.') && n.endsWith('.result.json')) await rm(path.join(input.dir, n), { force: true });
     },
 
     /** Uploads files to S3 (the manifest is uploaded in a call of its own, after the rest). */
@@ -123,7 +146,8 @@ export function backupActivities(ctx: ActivityContext) {
     /** Removes a job's scratch directory (and nothing outside the scratch area). */
     async removeScratch(input: { dir: string }): Promise<void> {
       const scratch = path.resolve(ctx.config.dataDir, 'scratch') + path.sep;
-      if (!path.resolve(input.dir).startsWith(scratch)) throw new Error(`refusing to remove ${input.dir}: not a scratch directory`);
+      if (!path.resolve(input.dir).startsWith(scratch))
+        throw new Error(`refusing to remove ${input.dir}: not a scratch directory`);
       await rm(input.dir, { recursive: true, force: true });
     },
   };

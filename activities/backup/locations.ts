@@ -14,7 +14,9 @@ export function backupRoot(config: AppConfig): string {
 
 export function backupDir(config: AppConfig, relative: string): string {
   const rel = relative.replace(/^\.\/+/, '').replace(/\/+$/, '');
-  return rel === '' || rel === '.' ? backupRoot(config) : path.join(backupRoot(config), ...assertKey(rel, 'dir').split('/'));
+  return rel === '' || rel === '.'
+    ? backupRoot(config)
+    : path.join(backupRoot(config), ...assertKey(rel, 'dir').split('/'));
 }
 
 /** A scratch directory for one job (S3-only backups, S3 restores), under the data dir. */
@@ -25,7 +27,11 @@ export async function scratchDir(config: AppConfig, kind: string, id: string): P
 }
 
 export function s3Store(config: AppConfig, s3: S3Location): S3BlobStore {
-  return new S3BlobStore({ bucket: s3.bucket, prefix: s3.prefix.replace(/^\/+|\/+$/g, ''), endpoint: config.env.S3_ENDPOINT });
+  return new S3BlobStore({
+    bucket: s3.bucket,
+    prefix: s3.prefix.replace(/^\/+|\/+$/g, ''),
+    endpoint: config.env.S3_ENDPOINT,
+  });
 }
 
 export function localStore(dir: string): LocalBlobStore {

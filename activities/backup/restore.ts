@@ -33,16 +33,23 @@ export interface RestorePlan {
 }
 
 /** Where the files of a backup are on disk: its directory, or S3 downloaded into scratch. */
-async function localCopy(ctx: ActivityContext, id: string, from: BackupLocation): Promise<{ dir: string; scratch: boolean }> {
+async function localCopy(
+  ctx: ActivityContext,
+  id: string,
+  from: BackupLocation,
+): Promise<{ dir: string; scratch: boolean }> {
   if (from.dir) {
     const dir = backupDir(ctx.config, from.dir);
-    if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new NotFoundError(`no backup directory ${from.dir} under the backup root`);
+    if (!(await stat(dir).catch(() => null))?.isDirectory())
+      throw new NotFoundError(`no backup directory ${from.dir} under the backup root`);
     return { dir, scratch: false };
   }
   if (!from.s3) throw new ValidationError('give an input directory or an S3 bucket and prefix');
   const dir = await scratchDir(ctx.config, 'restore', id);
   const store = s3Store(ctx.config, from.s3);
-  const blobs = (await store.list('')).filter((b) => !b.key.includes('/') && (b.key.endsWith('.parquet') || b.key.endsWith('.json')));
+  const blobs = (await store.list('')).filter(
+    (b) => !b.key.includes('/') && (b.key.endsWith('.parquet') || b.key.endsWith('.json')),
+  );
   if (blobs.length === 0) throw new NotFoundError(`nothing to restore in s3://${from.s3.bucket}/${from.s3.prefix}`);
   for (const b of blobs) {
     await store.get(b.key, path.join(dir, b.key));
@@ -63,8 +70,20 @@ async function readManifest(dir: string): Promise<Manifest | null> {
 
 function fromManifest(dir: string, m: Manifest): RestorePlan {
   const collections = m.collections.map((c): RestoreCollection => {
-    const files = m.files.filter((f) => f.collection === c.name && f.model === c.model).sort((a, b) => (a.part ?? 0) - (b.part ?? 0));
-    return { collection: c.name, model: c.model, dimension: c.dimension, distance: c.distance, blue: c.blue, count: c.count, digest: c.digest, rows: files.reduce((n, f) => n + f.rows, 0), files: files.map((f) => ({ name: f.name, rows: f.rows, sha256: f.sha256 })) };
+    const files = m.files
+      .filter((f) => f.collection === c.name && f.model === c.model)
+      .sort((a, b) => (a.part ?? 0) - (b.part ?? 0));
+    return {
+      collection: c.name,
+      model: c.model,
+      dimension: c.dimension,
+      distance: c.distance,
+      blue: c.blue,
+      count: c.count,
+      digest: c.digest,
+      rows: files.reduce((n, f) => n + f.rows, 0),
+      files: files.map((f) => ({ name: f.name, rows: f.rows, sha256: f.sha256 })),
+    };
   });
   return { dir, format: 'vecflow', collections, files: m.files.length, rows: m.total_embeddings };
 }
@@ -81,9 +100,24 @@ async function fromDirectory(ctx: ActivityContext, dir: string, model: string | 
     const first = await rows.next();
     await rows.return(undefined);
     const dimension = Number(info.metadata.vecflow_dimension ?? first.value?.[0]?.vector.length ?? 0);
-    const chosen = parsed.model ?? info.metadata.vecflow_model ?? model ?? ctx.config.models.find((m) => m.dimension === dimension)?.id ?? `external-${dimension}`;
+    const chosen =
+      parsed.model ??
+      info.metadata.vecflow_model ??
+      model ??
+      ctx.config.models.find((m) => m.dimension === dimension)?.id ??
+      `external-${dimension}`;
     const key = `${parsed.collection}\u0000${chosen}`;
-    const entry = groups.get(key) ?? { collection: parsed.collection, model: chosen, dimension, distance: (info.metadata.vecflow_distance as Distance) ?? 'cosine', blue: false, count: null, digest: null, rows: 0, files: [] };
+    const entry = groups.get(key) ?? {
+      collection: parsed.collection,
+      model: chosen,
+      dimension,
+      distance: (info.metadata.vecflow_distance as Distance) ?? 'cosine',
+      blue: false,
+      count: null,
+      digest: null,
+      rows: 0,
+      files: [],
+    };
     entry.files.push({ name, rows: info.rows, sha256: null });
     entry.rows += info.rows;
     groups.set(key, entry);
@@ -95,14 +129,31 @@ async function fromDirectory(ctx: ActivityContext, dir: string, model: string | 
 export function restoreActivities(ctx: ActivityContext) {
   return {
     /** Finds (or downloads) the backup and works out what it holds, selected by collection. */
-    async planRestore(input: { id: string; from: BackupLocation; collections?: string[]; model?: string }): Promise<RestorePlan & { scratch: boolean }> {
+    async planRestore(input: {
+      id: string;
+      from: BackupLocation;
+      collections?: string[];
+      model?: string;
+    }): Promise<RestorePlan & { scratch: boolean }> {
       const { dir, scratch } = await localCopy(ctx, input.id, input.from);
       const manifest = await readManifest(dir);
       const plan = manifest ? fromManifest(dir, manifest) : await fromDirectory(ctx, dir, input.model);
-      if (plan.collections.length === 0) throw new NotFoundError(`no backup files in ${input.from.dir ?? `s3://${input.from.s3?.bucket}/${input.from.s3?.prefix}`}`);
-      const wanted = input.collections?.length ? plan.collections.filter((c) => input.collections!.includes(c.collection)) : plan.collections;
-      for (const name of input.collections ?? []) if (!wanted.some((c) => c.collection === name)) throw new NotFoundError(`the backup has no collection ${name}`);
-      return { ...plan, collections: wanted, files: wanted.reduce((n, c) => n + c.files.length, 0), rows: wanted.reduce((n, c) => n + c.rows, 0), scratch };
+      if (plan.collections.length === 0)
+        throw new NotFoundError(
+          `no backup files in ${input.from.dir ?? `s3://${input.from.s3?.bucket}/${input.from.s3?.prefix}`}`,
+        );
+      const wanted = input.collections?.length
+        ? plan.collections.filter((c) => input.collections!.includes(c.collection))
+        : plan.collections;
+      for (const name of input.collections ?? [])
+        if (!wanted.some((c) => c.collection === name)) throw new NotFoundError(`the backup has no collection ${name}`);
+      return {
+        ...plan,
+        collections: wanted,
+        files: wanted.reduce((n, c) => n + c.files.length, 0),
+        rows: wanted.reduce((n, c) => n + c.rows, 0),
+        scratch,
+      };
     },
 
     /** Checks every file's sha256 against the manifest before anything is written. */
@@ -110,19 +161,25 @@ export function restoreActivities(ctx: ActivityContext) {
       const bad: string[] = [];
       for (const f of input.files.filter((x) => x.sha256)) {
         const sha = await sha256File(path.join(input.dir, f.name)).catch(() => 'missing');
-        if (sha !== f.sha256) bad.push(sha === 'missing' ? `${f.name}: missing` : `${f.name}: sha256 does not match the manifest`);
+        if (sha !== f.sha256)
+          bad.push(sha === 'missing' ? `${f.name}: missing` : `${f.name}: sha256 does not match the manifest`);
         Context.current().heartbeat(f.name);
       }
-      if (bad.length) throw new ValidationError(`backup files failed their checksum, nothing was restored: ${bad.join('; ')}`);
+      if (bad.length)
+        throw new ValidationError(`backup files failed their checksum, nothing was restored: ${bad.join('; ')}`);
     },
 
     /** Creates the target (after dropping it, with clear_existing). */
     async prepareRestoreTarget(input: { spec: PhysicalSpec; clear: boolean }): Promise<void> {
-      if (input.clear) await ctx.store.dropCollection(input.spec).catch((err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      if (input.clear)
+        await ctx.store
+          .dropCollection(input.spec)
+          .catch((err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
       try {
         await ctx.store.ensureCollection(input.spec);
       } catch (err) {
-        if (err instanceof ConflictError) throw new ConflictError(`${err.message}; restore with clear_existing to replace it`);
+        if (err instanceof ConflictError)
+          throw new ConflictError(`${err.message}; restore with clear_existing to replace it`);
         throw err;
       }
     },
@@ -136,7 +193,9 @@ export function restoreActivities(ctx: ActivityContext) {
       const activity = Context.current();
       const file = path.join(input.dir, input.file.name);
       if (input.file.sha256 && (await sha256File(file)) !== input.file.sha256) {
-        throw new ValidationError(`${input.file.name}: sha256 does not match the manifest (corrupted or replaced file)`);
+        throw new ValidationError(
+          `${input.file.name}: sha256 does not match the manifest (corrupted or replaced file)`,
+        );
       }
       let done = (activity.info.heartbeatDetails as number | undefined) ?? 0;
       for await (const batch of readParquet(file, { offset: done, batchSize: 1000 })) {

@@ -58,7 +58,9 @@ export function verifyActivities(ctx: ActivityContext) {
     async verifyBackup(input: { id: string; from: BackupLocation }): Promise<VerifyReport> {
       if (input.from.dir) return verifyDir(backupDir(ctx.config, input.from.dir));
       // S3: the listing says what is there; the bytes are checked after download.
-      const plan = await restore.planRestore({ id: input.id, from: input.from }).catch((err) => ({ error: errorMessage(err) }) as const);
+      const plan = await restore
+        .planRestore({ id: input.id, from: input.from })
+        .catch((err) => ({ error: errorMessage(err) }) as const);
       if ('error' in plan) return { ok: false, files: [], unlisted: [], problems: [plan.error] };
       try {
         return await verifyDir(plan.dir);
@@ -72,7 +74,12 @@ export function verifyActivities(ctx: ActivityContext) {
      * last N and/or those younger than D days. A directory without a manifest is being written
      * (or never finished) and is never touched; neither is `current`.
      */
-    async applyRetention(input: { base: BackupLocation; policy: RetentionPolicy; current: string; now: string }): Promise<string[]> {
+    async applyRetention(input: {
+      base: BackupLocation;
+      policy: RetentionPolicy;
+      current: string;
+      now: string;
+    }): Promise<string[]> {
       const { keep_last, max_age_days } = input.policy;
       if (keep_last === undefined && max_age_days === undefined) return [];
       const local = input.base.dir !== undefined ? backupDir(ctx.config, input.base.dir) : null;
@@ -80,15 +87,23 @@ export function verifyActivities(ctx: ActivityContext) {
       const complete = new Set<string>();
       if (local) {
         for (const e of await readdir(local, { withFileTypes: true }).catch(() => [])) {
-          if (e.isDirectory() && (await stat(path.join(local, e.name, MANIFEST)).catch(() => null))) complete.add(e.name);
+          if (e.isDirectory() && (await stat(path.join(local, e.name, MANIFEST)).catch(() => null)))
+            complete.add(e.name);
         }
       }
       const s3Keys = s3 ? await s3.list('') : [];
-      for (const b of s3Keys) if (b.key.endsWith(`/${MANIFEST}`) && b.key.split('/').length === 2) complete.add(b.key.split('/')[0]);
-      const names = [...complete].filter((n) => /^\d{8}_\d{6}$/.test(n) && n !== input.current).sort().reverse();
-      const cutoff = max_age_days === undefined ? null : backupStamp(new Date(Date.parse(input.now) - max_age_days * 86_400_000));
+      for (const b of s3Keys)
+        if (b.key.endsWith(`/${MANIFEST}`) && b.key.split('/').length === 2) complete.add(b.key.split('/')[0]);
+      const names = [...complete]
+        .filter((n) => /^\d{8}_\d{6}$/.test(n) && n !== input.current)
+        .sort()
+        .reverse();
+      const cutoff =
+        max_age_days === undefined ? null : backupStamp(new Date(Date.parse(input.now) - max_age_days * 86_400_000));
       // A backup stays when any rule keeps it (the current run counts as one of the last N).
-      const doomed = names.filter((n, i) => !((keep_last !== undefined && i < keep_last - 1) || (cutoff !== null && n >= cutoff)));
+      const doomed = names.filter(
+        (n, i) => !((keep_last !== undefined && i < keep_last - 1) || (cutoff !== null && n >= cutoff)),
+      );
       for (const name of doomed) {
         if (local) await rm(path.join(local, name), { recursive: true, force: true });
         if (s3) await s3.delete(s3Keys.filter((b) => b.key.startsWith(`${name}/`)).map((b) => b.key));

@@ -31,21 +31,39 @@ export function cleanupActivities(ctx: ActivityContext) {
       for await (const wf of client.workflow.list({ query })) {
         // An earlier run of a job still running (continued as new) stays.
         if (wf.status.name === 'CONTINUED_AS_NEW') {
-          const latest = await client.workflow.getHandle(wf.workflowId).describe().catch(() => null);
+          const latest = await client.workflow
+            .getHandle(wf.workflowId)
+            .describe()
+            .catch(() => null);
           if (latest?.status.name === 'RUNNING') continue;
         }
         await client.workflowService
-          .deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId: wf.workflowId, runId: wf.runId } })
+          .deleteWorkflowExecution({
+            namespace: client.options.namespace,
+            workflowExecution: { workflowId: wf.workflowId, runId: wf.runId },
+          })
           .catch((err: Error & { code?: number }) => (err.code === 5 ? undefined : Promise.reject(err))); // 5: already gone
         const kind = wf.typedSearchAttributes.get(KIND) as JobKind | undefined;
-        if (kind && JOB_KINDS.includes(kind) && !removed.has(wf.workflowId) && (await files.remove(kind, wf.workflowId))) dirs++;
+        if (
+          kind &&
+          JOB_KINDS.includes(kind) &&
+          !removed.has(wf.workflowId) &&
+          (await files.remove(kind, wf.workflowId))
+        )
+          dirs++;
         removed.add(wf.workflowId);
         Context.current().heartbeat(removed.size);
       }
       for (const kind of JOB_KINDS) {
         for (const dir of await files.list(kind)) {
           if (dir.modified > cutoff || removed.has(dir.id)) continue;
-          const exists = await client.workflow.getHandle(dir.id).describe().then(() => true, (err: Error) => err.name !== 'WorkflowNotFoundError');
+          const exists = await client.workflow
+            .getHandle(dir.id)
+            .describe()
+            .then(
+              () => true,
+              (err: Error) => err.name !== 'WorkflowNotFoundError',
+            );
           if (!exists && (await files.remove(kind, dir.id))) dirs++;
         }
       }

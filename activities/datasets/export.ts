@@ -24,7 +24,11 @@ export function exportActivities(ctx: ActivityContext) {
   const files = new JobFiles(ctx.config.dataDir);
   return {
     /** The dataset's blue collection and how many points the export will have. */
-    prepareExport: (input: { dataset: string; filters: unknown; limit: number | null }): Promise<{ ref: CollectionRef; total: number }> =>
+    prepareExport: (input: {
+      dataset: string;
+      filters: unknown;
+      limit: number | null;
+    }): Promise<{ ref: CollectionRef; total: number }> =>
       keepAlive(async () => {
         const targets = await resolveWriteTargets(ctx, input.dataset);
         const ref = refOf(targets, targets.blue);
@@ -37,7 +41,14 @@ export function exportActivities(ctx: ActivityContext) {
      * layout: id, vector, payload, timestamp). The part appears by rename when complete, so a
      * retry simply writes it again from the same cursor.
      */
-    exportRows: (input: { jobId: string; ref: CollectionRef; filters: unknown; limit: number | null; from: ExportCursor; maxRows: number }): Promise<ExportCursor> =>
+    exportRows: (input: {
+      jobId: string;
+      ref: CollectionRef;
+      filters: unknown;
+      limit: number | null;
+      from: ExportCursor;
+      maxRows: number;
+    }): Promise<ExportCursor> =>
       keepAlive(async () => {
         const filter = parseFilter(datasetFilter(input.filters));
         const limit = input.limit ?? Number.POSITIVE_INFINITY;
@@ -45,7 +56,12 @@ export function exportActivities(ctx: ActivityContext) {
         const at: ExportCursor = { ...input.from, part: input.from.part + 1 };
         async function* pages(): AsyncGenerator<Point[]> {
           while (at.rows < stop) {
-            const page = await ctx.store.scan(input.ref, { cursor: at.cursor, limit: Math.min(PAGE, stop - at.rows), withVectors: true, filter });
+            const page = await ctx.store.scan(input.ref, {
+              cursor: at.cursor,
+              limit: Math.min(PAGE, stop - at.rows),
+              withVectors: true,
+              filter,
+            });
             const points = page.points.slice(0, stop - at.rows);
             at.rows += points.length;
             at.cursor = page.next;
@@ -54,7 +70,11 @@ export function exportActivities(ctx: ActivityContext) {
             if (!page.next) break;
           }
         }
-        const file = await files.file('export', input.jobId, `part-${String(input.from.part).padStart(6, '0')}.parquet`);
+        const file = await files.file(
+          'export',
+          input.jobId,
+          `part-${String(input.from.part).padStart(6, '0')}.parquet`,
+        );
         await writeParquet(file, pages(), { vecflow_export: input.jobId });
         return at;
       }),
@@ -64,7 +84,10 @@ export function exportActivities(ctx: ActivityContext) {
       keepAlive(async () => {
         const target = await files.file('export', input.jobId, EXPORT_FILE[input.format]);
         const dir = path.dirname(target);
-        const parts = (await readdir(dir)).filter((n) => PART.test(n)).sort().map((n) => path.join(dir, n));
+        const parts = (await readdir(dir))
+          .filter((n) => PART.test(n))
+          .sort()
+          .map((n) => path.join(dir, n));
         if (parts.length === 0 && (await stat(target).catch(() => null))) return { bytes: (await stat(target)).size };
         const tmp = `${target}.tmp`;
         await convertExport(parts, tmp, input.format);

@@ -54,12 +54,18 @@ interface Checkpoint extends ImportChunkResult {
 function shortData(data: unknown): unknown {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
   const values = (data as { values?: unknown }).values;
-  if (Array.isArray(values) && values.length > 8) return { ...data, values: [...values.slice(0, 3), `… ${values.length - 3} more`] };
+  if (Array.isArray(values) && values.length > 8)
+    return { ...data, values: [...values.slice(0, 3), `… ${values.length - 3} more`] };
   return data;
 }
 
 /** Vectors for rows that gave only `content`, embedded by the dataset's model; failures per row. */
-async function embedContent(ctx: ActivityContext, model: string, rows: PendingRow[], fail: (r: PendingRow, error: string) => void): Promise<PendingRow[]> {
+async function embedContent(
+  ctx: ActivityContext,
+  model: string,
+  rows: PendingRow[],
+  fail: (r: PendingRow, error: string) => void,
+): Promise<PendingRow[]> {
   const todo = rows.filter((r) => r.point.vector.length === 0);
   if (todo.length === 0) return rows;
   const embedder = ctx.embedders.get(model);
@@ -99,12 +105,30 @@ export function importChunkActivities(ctx: ActivityContext) {
      */
     async importChunk(input: ImportChunkInput): Promise<ImportChunkResult> {
       const activity = Context.current();
-      const deadLetter = await files.file('import', input.jobId, `failed-${String(input.chunk).padStart(6, '0')}.jsonl`);
+      const deadLetter = await files.file(
+        'import',
+        input.jobId,
+        `failed-${String(input.chunk).padStart(6, '0')}.jsonl`,
+      );
       const resumed = activity.info.heartbeatDetails as Checkpoint | undefined;
-      const state: Checkpoint = resumed ?? { next: input.from, done: false, processed: 0, successful: 0, failed: 0, skipped: 0, errors: [], deadLetter: null, deadBytes: 0 };
+      const state: Checkpoint = resumed ?? {
+        next: input.from,
+        done: false,
+        processed: 0,
+        successful: 0,
+        failed: 0,
+        skipped: 0,
+        errors: [],
+        deadLetter: null,
+        deadBytes: 0,
+      };
       await truncate(deadLetter, state.deadBytes).catch(async () => (await open(deadLetter, 'w')).close());
       const out = await open(deadLetter, 'a');
-      const duplicates = await loadDuplicates(input.plan.duplicatesFile, state.next.index, input.rows - state.processed);
+      const duplicates = await loadDuplicates(
+        input.plan.duplicatesFile,
+        state.next.index,
+        input.rows - state.processed,
+      );
       const targets = await resolveWriteTargets(ctx, input.dataset);
       const key = input.plan.indexName;
       let pending: PendingRow[] = [];
@@ -117,7 +141,10 @@ export function importChunkActivities(ctx: ActivityContext) {
       };
       const writeRows = async (rows: PendingRow[], timestamp: bigint) => {
         // A running reindex's destination gets the text its own scan would embed (pointText).
-        const writes: TargetWrite[] = rows.map((r) => ({ point: { ...r.point, timestamp }, text: pointText(ctx, input.dataset, r.point) || undefined }));
+        const writes: TargetWrite[] = rows.map((r) => ({
+          point: { ...r.point, timestamp },
+          text: pointText(ctx, input.dataset, r.point) || undefined,
+        }));
         const outcome = await writeToTargets(ctx, targets, writes, input.skipExisting ? 'absent' : 'overwrite');
         // Written to blue but not to a reindex destination: reported, as task items are.
         for (const r of rows) {
@@ -135,7 +162,12 @@ export function importChunkActivities(ctx: ActivityContext) {
         } catch (err) {
           // A store refusing the batch (4xx): find the rows it refuses, keep the others.
           if (!(err instanceof VecflowError) || err.status >= 500) throw err;
-          for (const r of rows) await writeRows([r], timestamp).catch((e) => (e instanceof VecflowError && e.status < 500 ? fail(r.index, `Store refused the row: ${e.message}`, r.data) : Promise.reject(e)));
+          for (const r of rows)
+            await writeRows([r], timestamp).catch((e) =>
+              e instanceof VecflowError && e.status < 500
+                ? fail(r.index, `Store refused the row: ${e.message}`, r.data)
+                : Promise.reject(e),
+            );
         }
         const text = lines.map((l) => `${l}\n`).join('');
         if (text) await out.write(text);
@@ -161,7 +193,8 @@ export function importChunkActivities(ctx: ActivityContext) {
             try {
               const point = rowToPoint(r.row, input.dimension, 0n, { allowContentOnly: input.embeds });
               const first = duplicates.get(r.index);
-              if (first !== undefined) throw new RowError(`Duplicate id ${JSON.stringify(point.id)} in the file (first at ${key} ${first})`);
+              if (first !== undefined)
+                throw new RowError(`Duplicate id ${JSON.stringify(point.id)} in the file (first at ${key} ${first})`);
               pending.push({ index: r.index, point, data: r.row });
             } catch (err) {
               if (!(err instanceof RowError)) throw err;

@@ -15,29 +15,31 @@ export function jobActivities(ctx: ActivityContext) {
      * Joins the chunks' dead-letter files (in chunk order) into the job's one file and removes the
      * upload and planning files. Safe to repeat: the joined file appears by rename, last.
      */
-    finishImport: (input: { jobId: string; deadLetters: string[]; upload: string }): Promise<string | null> => keepAlive(async () => {
-      const dir = files.dir('import', input.jobId);
-      const target = path.join(dir, DEAD_LETTER);
-      const chunks = [...new Set(input.deadLetters)].sort().map((f) => path.join(dir, path.basename(f)));
-      const exists = async (f: string) => !!(await stat(f).catch(() => null));
-      const complete = (await Promise.all(chunks.map(exists))).every(Boolean);
-      // A repeat after the chunks were joined and removed finds the joined file instead.
-      if (chunks.length && complete) {
-        const tmp = `${target}.tmp`;
-        const out = await open(tmp, 'w');
-        try {
-          for (const c of chunks) for await (const buf of createReadStream(c)) await out.write(buf as Buffer);
-        } finally {
-          await out.close();
+    finishImport: (input: { jobId: string; deadLetters: string[]; upload: string }): Promise<string | null> =>
+      keepAlive(async () => {
+        const dir = files.dir('import', input.jobId);
+        const target = path.join(dir, DEAD_LETTER);
+        const chunks = [...new Set(input.deadLetters)].sort().map((f) => path.join(dir, path.basename(f)));
+        const exists = async (f: string) => !!(await stat(f).catch(() => null));
+        const complete = (await Promise.all(chunks.map(exists))).every(Boolean);
+        // A repeat after the chunks were joined and removed finds the joined file instead.
+        if (chunks.length && complete) {
+          const tmp = `${target}.tmp`;
+          const out = await open(tmp, 'w');
+          try {
+            for (const c of chunks) for await (const buf of createReadStream(c)) await out.write(buf as Buffer);
+          } finally {
+            await out.close();
+          }
+          await rename(tmp, target);
         }
-        await rename(tmp, target);
-      }
-      // Every chunk left a file (empty without failures); planning left rows.parquet / duplicates.parquet.
-      for (const name of ['rows.parquet', 'duplicates.parquet']) await rm(path.join(dir, name), { force: true });
-      for (const n of await readdir(dir)) if (/^failed-\d+\.jsonl$/.test(n)) await rm(path.join(dir, n), { force: true });
-      if (path.dirname(path.resolve(input.upload)) === dir) await rm(input.upload, { force: true });
-      return (await exists(target)) ? target : null;
-    }),
+        // Every chunk left a file (empty without failures); planning left rows.parquet / duplicates.parquet.
+        for (const name of ['rows.parquet', 'duplicates.parquet']) await rm(path.join(dir, name), { force: true });
+        for (const n of await readdir(dir))
+          if (/^failed-\d+\.jsonl$/.test(n)) await rm(path.join(dir, n), { force: true });
+        if (path.dirname(path.resolve(input.upload)) === dir) await rm(input.upload, { force: true });
+        return (await exists(target)) ? target : null;
+      }),
 
     async recordJobMetrics(m: JobMetrics): Promise<void> {
       recordJob(m);

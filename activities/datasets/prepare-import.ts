@@ -35,22 +35,46 @@ export interface PreparedImport {
  * requested model, else a configured collection's model, else a configured model of the file's
  * dimension, else an external model named after the dimension (as restore does).
  */
-async function resolveTarget(ctx: ActivityContext, dataset: string, dimension: number | null, requested?: string): Promise<{ target: PhysicalSpec; created: boolean }> {
+async function resolveTarget(
+  ctx: ActivityContext,
+  dataset: string,
+  dimension: number | null,
+  requested?: string,
+): Promise<{ target: PhysicalSpec; created: boolean }> {
   const [entry] = await ctx.store.catalog(dataset);
   const blue = entry?.models.find((m) => m.model === entry.blue);
   if (blue) {
-    if (requested && requested !== blue.model) throw new ValidationError(`dataset ${dataset} uses model ${blue.model}, not ${requested}`, { field: 'embedding_model_id' });
-    return { target: { collection: dataset, model: blue.model, dimension: blue.dimension, distance: blue.distance }, created: false };
+    if (requested && requested !== blue.model)
+      throw new ValidationError(`dataset ${dataset} uses model ${blue.model}, not ${requested}`, {
+        field: 'embedding_model_id',
+      });
+    return {
+      target: { collection: dataset, model: blue.model, dimension: blue.dimension, distance: blue.distance },
+      created: false,
+    };
   }
   const configured = ctx.config.collections.find((c) => c.name === dataset)?.blue_model;
-  const model = requested ?? configured ?? (dimension !== null ? ctx.config.models.find((m) => m.dimension === dimension)?.id : undefined) ?? (dimension !== null ? `external-${dimension}` : null);
-  if (!model) throw new ValidationError('no row has a vector (values) and no embedding_model_id was given: the dataset cannot be created');
+  const model =
+    requested ??
+    configured ??
+    (dimension !== null ? ctx.config.models.find((m) => m.dimension === dimension)?.id : undefined) ??
+    (dimension !== null ? `external-${dimension}` : null);
+  if (!model)
+    throw new ValidationError(
+      'no row has a vector (values) and no embedding_model_id was given: the dataset cannot be created',
+    );
   assertName('model', model);
   const embedder = ctx.embedders.has(model) ? ctx.embedders.get(model) : null;
   const dim = embedder?.dimension ?? dimension;
-  if (dim === null) throw new ValidationError(`no row has a vector (values) and ${model} is not a configured model`, { field: 'embedding_model_id' });
+  if (dim === null)
+    throw new ValidationError(`no row has a vector (values) and ${model} is not a configured model`, {
+      field: 'embedding_model_id',
+    });
   if (embedder && dimension !== null && embedder.dimension !== dimension) {
-    throw new ValidationError(`model ${model} makes ${embedder.dimension}-dimensional vectors, the file's first row has ${dimension}`, { field: 'embedding_model_id' });
+    throw new ValidationError(
+      `model ${model} makes ${embedder.dimension}-dimensional vectors, the file's first row has ${dimension}`,
+      { field: 'embedding_model_id' },
+    );
   }
   const target: PhysicalSpec = { collection: dataset, model, dimension: dim, distance: embedder?.distance ?? 'cosine' };
   await ctx.store.ensureCollection(target);
@@ -62,22 +86,23 @@ export function prepareImportActivities(ctx: ActivityContext) {
   const files = new JobFiles(ctx.config.dataDir);
   return {
     /** Plans the file (rows, duplicates, dimension) and makes sure the dataset exists. */
-    prepareImport: (input: PrepareImportInput): Promise<PreparedImport> => keepAlive(async () => {
-      assertName('collection', input.dataset);
-      const workDir = files.dir('import', input.jobId);
-      let plan: SourcePlan;
-      let format: SourceFormat = input.format ?? 'jsonl';
-      try {
-        format = input.format ?? (await detectFormat(input.file, input.name));
-        plan = await planSource(input.file, format, workDir);
-      } catch (err) {
-        if (err instanceof VecflowError) throw err;
-        // The parser's own message: broken quoting, not JSON, not Parquet, missing file…
-        throw new ValidationError(`the file cannot be read as ${format}: ${errorMessage(err)}`);
-      }
-      if (input.indexName) plan.indexName = input.indexName;
-      const { target, created } = await resolveTarget(ctx, input.dataset, plan.dimension, input.embeddingModelId);
-      return { plan, target, embeds: ctx.embedders.has(target.model), created, bytes: (await stat(input.file)).size };
-    }),
+    prepareImport: (input: PrepareImportInput): Promise<PreparedImport> =>
+      keepAlive(async () => {
+        assertName('collection', input.dataset);
+        const workDir = files.dir('import', input.jobId);
+        let plan: SourcePlan;
+        let format: SourceFormat = input.format ?? 'jsonl';
+        try {
+          format = input.format ?? (await detectFormat(input.file, input.name));
+          plan = await planSource(input.file, format, workDir);
+        } catch (err) {
+          if (err instanceof VecflowError) throw err;
+          // The parser's own message: broken quoting, not JSON, not Parquet, missing file…
+          throw new ValidationError(`the file cannot be read as ${format}: ${errorMessage(err)}`);
+        }
+        if (input.indexName) plan.indexName = input.indexName;
+        const { target, created } = await resolveTarget(ctx, input.dataset, plan.dimension, input.embeddingModelId);
+        return { plan, target, embeds: ctx.embedders.has(target.model), created, bytes: (await stat(input.file)).size };
+      }),
   };
 }

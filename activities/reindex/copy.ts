@@ -16,7 +16,12 @@ export async function copyShardPages(ctx: ActivityContext, input: CopyPagesInput
   const source = { collection: input.collection, model: input.source };
   const dest = { collection: input.collection, model: input.dest };
   for (let page = 0; page < input.pages; page++) {
-    const { points, next } = await ctx.store.scan(source, { range: input.range, cursor: state.next, limit: input.pageSize, withVectors: input.mode === 'copy' });
+    const { points, next } = await ctx.store.scan(source, {
+      range: input.range,
+      cursor: state.next,
+      limit: input.pageSize,
+      withVectors: input.mode === 'copy',
+    });
     const { converted, failures } = await convertPoints(ctx, input.collection, input.dest, input.mode, points);
     if (converted.length) await ctx.store.upsert(dest, converted, 'newer');
     state.copied += converted.length;

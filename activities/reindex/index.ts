@@ -27,7 +27,11 @@ export function reindexActivities(ctx: ActivityContext) {
      * any copying, so every write from now on also reaches it. Returns the source size and how
      * points are carried over.
      */
-    async prepareReindex(input: { collection: string; source: string; dest: string }): Promise<{ total: number; mode: CopyMode }> {
+    async prepareReindex(input: {
+      collection: string;
+      source: string;
+      dest: string;
+    }): Promise<{ total: number; mode: CopyMode }> {
       if (input.source === input.dest) throw new ValidationError('source and dest are the same model');
       const [entry] = await ctx.store.catalog(input.collection);
       if (!entry?.models.some((m) => m.model === input.source)) {

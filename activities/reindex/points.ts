@@ -10,7 +10,10 @@ import type { CopyMode, ReindexFailure } from './types.js';
 export function pointText(ctx: ActivityContext, collection: string, point: Point): string {
   const cfg = textSettings(ctx.config, collection);
   const objectId = point.payload.object_id;
-  const chunk = typeof objectId === 'string' && point.id.startsWith(objectId + '#') ? Number(point.id.slice(objectId.length + 1)) : NaN;
+  const chunk =
+    typeof objectId === 'string' && point.id.startsWith(objectId + '#')
+      ? Number(point.id.slice(objectId.length + 1))
+      : NaN;
   if (!Number.isInteger(chunk)) return itemText(point.payload, cfg);
   const { object_id: _added, ...original } = point.payload;
   return chunkText(itemText(original, cfg), cfg.max_chunk_chars)[chunk] ?? '';
@@ -26,11 +29,13 @@ export async function convertPoints(
 ): Promise<{ converted: Point[]; failures: ReindexFailure[] }> {
   if (mode === 'copy') return { converted: points, failures: [] };
   const failures: ReindexFailure[] = [];
-  const withText = points.map((p) => ({ p, text: pointText(ctx, collection, p) })).filter(({ p, text }) => {
-    if (text.trim()) return true;
-    failures.push({ object_id: p.id, detail: 'no text to embed with the destination model' });
-    return false;
-  });
+  const withText = points
+    .map((p) => ({ p, text: pointText(ctx, collection, p) }))
+    .filter(({ p, text }) => {
+      if (text.trim()) return true;
+      failures.push({ object_id: p.id, detail: 'no text to embed with the destination model' });
+      return false;
+    });
   const embedder = ctx.embedders.get(dest);
   try {
     const vectors = await embedder.embed(withText.map((w) => w.text));

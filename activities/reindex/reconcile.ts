@@ -31,11 +31,17 @@ async function* entries(store: VectorStore, ref: CollectionRef, range: IdRange):
  * destination or older there are copied again. A merge join over both scans, which run in the
  * same internal-id order; the position is heartbeated so a retry resumes.
  */
-export async function reconcileShard(ctx: ActivityContext, scope: ShardScope & { startedNs: string }): Promise<ReconcileResult> {
+export async function reconcileShard(
+  ctx: ActivityContext,
+  scope: ShardScope & { startedNs: string },
+): Promise<ReconcileResult> {
   const activity = Context.current();
   const resumed = activity.info.heartbeatDetails as (ReconcileResult & { after: string | null }) | undefined;
   const state = resumed ?? { removed: 0, recopied: 0, failed: 0, failures: [], after: null };
-  const range: IdRange = { start: state.after ? bigIntToUuid(uuidToBigInt(state.after) + 1n) : scope.range.start, end: scope.range.end };
+  const range: IdRange = {
+    start: state.after ? bigIntToUuid(uuidToBigInt(state.after) + 1n) : scope.range.start,
+    end: scope.range.end,
+  };
   const source = { collection: scope.collection, model: scope.source };
   const dest = { collection: scope.collection, model: scope.dest };
   const src = entries(ctx.store, source, range);
@@ -46,7 +52,8 @@ export async function reconcileShard(ctx: ActivityContext, scope: ShardScope & {
   let recopy: string[] = [];
 
   const flush = async (position: string | null) => {
-    if (stale.length) state.removed += (await ctx.store.delete(dest, stale, { notNewerThan: BigInt(scope.startedNs) })).length;
+    if (stale.length)
+      state.removed += (await ctx.store.delete(dest, stale, { notNewerThan: BigInt(scope.startedNs) })).length;
     if (recopy.length) {
       const points = await ctx.store.get(source, recopy, scope.mode === 'copy');
       const { converted, failures } = await convertPoints(ctx, scope.collection, scope.dest, scope.mode, points);

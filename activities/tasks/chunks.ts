@@ -8,7 +8,12 @@ const PROBE = 64;
  * `id#k…` for k ≥ keep. Chunks are always written as a contiguous run #0..n-1, so probing upward
  * until a gap finds them all without scanning the collection.
  */
-export async function staleChunkIds(store: VectorStore, ref: CollectionRef, objectIds: string[], keep: (id: string) => number): Promise<string[]> {
+export async function staleChunkIds(
+  store: VectorStore,
+  ref: CollectionRef,
+  objectIds: string[],
+  keep: (id: string) => number,
+): Promise<string[]> {
   const stale: string[] = [];
   let probes = objectIds.map((id) => ({ id, from: keep(id) === 1 ? 0 : keep(id) }));
   const singles = objectIds.filter((id) => keep(id) !== 1);
@@ -18,7 +23,9 @@ export async function staleChunkIds(store: VectorStore, ref: CollectionRef, obje
     const found = new Set((await store.get(ref, wanted, false)).map((p) => p.id));
     stale.push(...wanted.filter((id) => found.has(id)));
     // Continue only for objects whose whole probe window was taken.
-    probes = probes.filter((p) => found.has(`${p.id}#${p.from + PROBE - 1}`)).map((p) => ({ id: p.id, from: p.from + PROBE }));
+    probes = probes
+      .filter((p) => found.has(`${p.id}#${p.from + PROBE - 1}`))
+      .map((p) => ({ id: p.id, from: p.from + PROBE }));
   }
   return stale;
 }

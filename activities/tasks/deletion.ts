@@ -29,20 +29,20 @@ export function deletionActivities(ctx: ActivityContext) {
      * Called by a task workflow when a batch failed for good (its retries ran out): every item
      * of the batch is recorded as failed with the reason.
      */
-    async recordBatchFailure(input: BatchInput & { kind: 'upsertion' | 'deletion'; detail: string }): Promise<BatchResult> {
+    async recordBatchFailure(
+      input: BatchInput & { kind: 'upsertion' | 'deletion'; detail: string },
+    ): Promise<BatchResult> {
       const items = await staging.readBatch<unknown>(input.ref, input.batch);
       const rows =
         input.kind === 'deletion'
           ? items.map((id): FailedDeletion => ({ object_id: String(id), detail: input.detail }))
-          : (items as TaskItem[]).map(
-              (it): FailedItem => ({
-                object_id: it?.object_id,
-                payload: it?.payload ?? null,
-                item_info: it?.item_info ?? null,
-                detail: input.detail,
-                failure_stage: 'on_upsert',
-              }),
-            );
+          : (items as TaskItem[]).map((it): FailedItem => ({
+              object_id: it?.object_id,
+              payload: it?.payload ?? null,
+              item_info: it?.item_info ?? null,
+              detail: input.detail,
+              failure_stage: 'on_upsert',
+            }));
       await staging.writeResult(input.ref, input.batch, rows);
       return { processed: items.length, failed: items.length };
     },

@@ -6,7 +6,14 @@ import type { Point } from '../../core/types.js';
 import { EmbedderError } from '../../embedders/port.js';
 import type { ActivityContext } from '../context.js';
 import { nowNs } from '../../core/time.js';
-import { type TargetWrite, type WriteTargets, deleteFromTargets, refOf, resolveWriteTargets, writeToTargets } from '../write-path.js';
+import {
+  type TargetWrite,
+  type WriteTargets,
+  deleteFromTargets,
+  refOf,
+  resolveWriteTargets,
+  writeToTargets,
+} from '../write-path.js';
 import { staleChunkIds } from './chunks.js';
 import type { BatchInput, BatchResult, FailedItem, FailureStage, TaskItem } from './types.js';
 
@@ -42,7 +49,10 @@ function prepare(raw: TaskItem, dimension: number, cfg: TextSettings): Prepared 
   if (raw.vector !== undefined && raw.vector !== null) {
     const v = raw.vector;
     if (!Array.isArray(v) || v.length !== dimension) {
-      throw new ItemFailure('on_validation', `vector must be an array of ${dimension} numbers, got ${Array.isArray(v) ? v.length : typeof v}`);
+      throw new ItemFailure(
+        'on_validation',
+        `vector must be an array of ${dimension} numbers, got ${Array.isArray(v) ? v.length : typeof v}`,
+      );
     }
     const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
     if (bad >= 0) throw new ItemFailure('on_validation', `vector[${bad}] is not a finite number`);
@@ -50,12 +60,18 @@ function prepare(raw: TaskItem, dimension: number, cfg: TextSettings): Prepared 
   }
   if (!fullText) throw new ItemFailure('on_validation', 'no text to embed: the payload has no non-empty text field');
   const texts = chunkText(fullText, cfg.max_chunk_chars);
-  if (texts.length > MAX_CHUNKS) throw new ItemFailure('on_splitting', `text splits into ${texts.length} chunks, more than ${MAX_CHUNKS}`);
+  if (texts.length > MAX_CHUNKS)
+    throw new ItemFailure('on_splitting', `text splits into ${texts.length} chunks, more than ${MAX_CHUNKS}`);
   return { item: raw, texts, fullText };
 }
 
 /** Embeds every item's chunks in one call; when the model refuses, item by item to find the culprits. */
-async function embedAll(ctx: ActivityContext, model: string, items: Prepared[], fail: (p: Prepared, stage: FailureStage, detail: string) => void): Promise<Prepared[]> {
+async function embedAll(
+  ctx: ActivityContext,
+  model: string,
+  items: Prepared[],
+  fail: (p: Prepared, stage: FailureStage, detail: string) => void,
+): Promise<Prepared[]> {
   const todo = items.filter((p) => !p.vectors);
   const embedder = ctx.embedders.get(model);
   try {
@@ -91,11 +107,24 @@ function toWrites(p: Prepared, timestamp: bigint): TargetWrite[] {
 }
 
 /** Writes the items; a store refusal (a bad item) is isolated by retrying one item at a time. */
-async function store(ctx: ActivityContext, targets: WriteTargets, items: Prepared[], timestamp: bigint, fail: (p: Prepared, stage: FailureStage, detail: string) => void): Promise<void> {
+async function store(
+  ctx: ActivityContext,
+  targets: WriteTargets,
+  items: Prepared[],
+  timestamp: bigint,
+  fail: (p: Prepared, stage: FailureStage, detail: string) => void,
+): Promise<void> {
   const write = async (group: Prepared[]) => {
-    const outcome = await writeToTargets(ctx, targets, group.flatMap((p) => toWrites(p, timestamp)), 'newer');
+    const outcome = await writeToTargets(
+      ctx,
+      targets,
+      group.flatMap((p) => toWrites(p, timestamp)),
+      'newer',
+    );
     for (const p of group) {
-      const missing = [...outcome.targetErrors.entries()].find(([id]) => id === p.item.object_id || id.startsWith(p.item.object_id + '#'));
+      const missing = [...outcome.targetErrors.entries()].find(
+        ([id]) => id === p.item.object_id || id.startsWith(p.item.object_id + '#'),
+      );
       if (missing) fail(p, 'on_upsert', missing[1]);
     }
     // Re-upserting an object with fewer chunks must leave none of the old ones behind.
@@ -127,7 +156,13 @@ export function upsertionActivities(ctx: ActivityContext) {
       const failed: FailedItem[] = [];
       const fail = (p: { item: TaskItem } | TaskItem, stage: FailureStage, detail: string) => {
         const item = 'item' in p ? p.item : p;
-        failed.push({ object_id: item?.object_id ?? null, payload: item?.payload ?? null, item_info: item?.item_info ?? null, detail, failure_stage: stage } as FailedItem);
+        failed.push({
+          object_id: item?.object_id ?? null,
+          payload: item?.payload ?? null,
+          item_info: item?.item_info ?? null,
+          detail,
+          failure_stage: stage,
+        } as FailedItem);
       };
       const prepared: Prepared[] = [];
       for (const item of raw) {

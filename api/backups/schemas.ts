@@ -5,7 +5,13 @@ const id = z.string().min(1).max(900);
 const collections = z.array(z.string().min(1)).min(1).optional();
 
 export const BackupBody = z
-  .object({ backup_id: id.optional(), output_dir: z.string().min(1).optional(), s3: s3.optional(), collections, batch_size: z.number().int().min(1).max(10_000_000).optional() })
+  .object({
+    backup_id: id.optional(),
+    output_dir: z.string().min(1).optional(),
+    s3: s3.optional(),
+    collections,
+    batch_size: z.number().int().min(1).max(10_000_000).optional(),
+  })
   .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' });
 
 export const RestoreBody = z
@@ -18,22 +24,41 @@ export const RestoreBody = z
     clear_existing: z.boolean().default(false),
     model: z.string().min(1).optional(),
   })
-  .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), { message: 'give exactly one of input_dir or s3' });
+  .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), {
+    message: 'give exactly one of input_dir or s3',
+  });
 
 export const VerifyBody = z
-  .object({ verify_id: id.optional(), input_dir: z.string().min(1).optional(), s3: s3.optional(), wait_seconds: z.number().min(0).max(300).default(60) })
-  .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), { message: 'give exactly one of input_dir or s3' });
+  .object({
+    verify_id: id.optional(),
+    input_dir: z.string().min(1).optional(),
+    s3: s3.optional(),
+    wait_seconds: z.number().min(0).max(300).default(60),
+  })
+  .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), {
+    message: 'give exactly one of input_dir or s3',
+  });
 
 export const ScheduleBody = z
   .object({
-    schedule_id: z.string().regex(/^[\w.-]{1,200}$/).optional(),
+    schedule_id: z
+      .string()
+      .regex(/^[\w.-]{1,200}$/)
+      .optional(),
     cron: z.string().min(1).optional(),
-    interval: z.string().regex(/^\d+\s*(s|m|h|d|ms)$/, 'a duration like 30m, 6h or 1d').optional(),
+    interval: z
+      .string()
+      .regex(/^\d+\s*(s|m|h|d|ms)$/, 'a duration like 30m, 6h or 1d')
+      .optional(),
     output_dir: z.string().optional(),
     s3: s3.optional(),
     collections,
     batch_size: z.number().int().min(1).optional(),
-    retention: z.object({ keep_last: z.number().int().min(1).optional(), max_age_days: z.number().min(0).optional() }).default({}),
+    retention: z
+      .object({ keep_last: z.number().int().min(1).optional(), max_age_days: z.number().min(0).optional() })
+      .default({}),
   })
-  .refine((b) => (b.cron === undefined) !== (b.interval === undefined), { message: 'give exactly one of cron or interval' })
+  .refine((b) => (b.cron === undefined) !== (b.interval === undefined), {
+    message: 'give exactly one of cron or interval',
+  })
   .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' });

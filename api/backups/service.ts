@@ -12,7 +12,11 @@ import type { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from './schema
 // Backup, restore, verify and backup schedules over Temporal. Directories in requests are
 // relative to the backup root; the worker confines them there.
 export type BackupKind = 'backup' | 'restore' | 'verify';
-const TYPES: Record<BackupKind, string> = { backup: 'backupWorkflow', restore: 'restoreWorkflow', verify: 'verifyBackupWorkflow' };
+const TYPES: Record<BackupKind, string> = {
+  backup: 'backupWorkflow',
+  restore: 'restoreWorkflow',
+  verify: 'verifyBackupWorkflow',
+};
 const SCHEDULED = 'scheduledBackupWorkflow';
 
 export class BackupService {
@@ -32,15 +36,41 @@ export class BackupService {
 
   async backup(body: z.infer<typeof BackupBody>): Promise<Record<string, unknown>> {
     const id = body.backup_id ?? newJobId();
-    const location: BackupLocation = { ...(body.output_dir ? { dir: body.output_dir } : {}), ...(body.s3 ? { s3: body.s3 } : {}) };
-    await this.start('backup', id, { location, collections: body.collections, batch_size: body.batch_size, created_at: new Date().toISOString(), vecflow_version: VERSION }, body.collections);
+    const location: BackupLocation = {
+      ...(body.output_dir ? { dir: body.output_dir } : {}),
+      ...(body.s3 ? { s3: body.s3 } : {}),
+    };
+    await this.start(
+      'backup',
+      id,
+      {
+        location,
+        collections: body.collections,
+        batch_size: body.batch_size,
+        created_at: new Date().toISOString(),
+        vecflow_version: VERSION,
+      },
+      body.collections,
+    );
     return this.get('backup', id);
   }
 
   async restore(body: z.infer<typeof RestoreBody>): Promise<Record<string, unknown>> {
     const id = body.restore_id ?? newJobId();
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
-    await this.start('restore', id, { from, collections: body.collections, dry_run: body.dry_run, clear_existing: body.clear_existing, model: body.model, created_at: new Date().toISOString() }, body.collections);
+    await this.start(
+      'restore',
+      id,
+      {
+        from,
+        collections: body.collections,
+        dry_run: body.dry_run,
+        clear_existing: body.clear_existing,
+        model: body.model,
+        created_at: new Date().toISOString(),
+      },
+      body.collections,
+    );
     return this.get('restore', id);
   }
 
@@ -65,9 +95,14 @@ export class BackupService {
   async get(kind: BackupKind, id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, TYPES[kind]);
     const state = await queryState<{ status: 'processing' | 'done' | 'failed' }>(this.deps.temporal, id);
-    if (!state) return { id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), detail: NO_WORKER };
+    if (!state)
+      return { id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), detail: NO_WORKER };
     let detail: string | undefined;
-    if (desc.status.name === 'FAILED') detail = await this.deps.temporal.workflow.getHandle(id).result().then(() => undefined, rootMessage);
+    if (desc.status.name === 'FAILED')
+      detail = await this.deps.temporal.workflow
+        .getHandle(id)
+        .result()
+        .then(() => undefined, rootMessage);
     return { id, ...state, status: jobStatus(desc, state.status), ...(detail ? { detail } : {}) };
   }
 
@@ -83,7 +118,13 @@ export class BackupService {
     await this.deps.temporal.schedule.create({
       scheduleId: id,
       spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.interval! as `${number}s` }] },
-      action: { type: 'startWorkflow', workflowType: SCHEDULED, taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE, args: [input], workflowId: `scheduled-${id}` },
+      action: {
+        type: 'startWorkflow',
+        workflowType: SCHEDULED,
+        taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+        args: [input],
+        workflowId: `scheduled-${id}`,
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       memo: { vecflow: 'backup-schedule' },
     });
@@ -109,7 +150,10 @@ export class BackupService {
         input: action.args?.[0],
         paused: d.state.paused,
         next_runs: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
-        recent_runs: d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), workflow_id: a.action.workflow.workflowId })),
+        recent_runs: d.info.recentActions.map((a) => ({
+          at: a.takenAt.toISOString(),
+          workflow_id: a.action.workflow.workflowId,
+        })),
       };
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw new NotFoundError(`no backup schedule ${id}`);

@@ -1,13 +1,19 @@
 import { z } from 'zod';
 
 // Request shapes of the import/export API (the seed's, plus Parquet).
-const boolish = z.preprocess((v) => (typeof v === 'string' ? ['true', '1', 'yes', 'on'].includes(v.trim().toLowerCase()) : v), z.boolean());
+const boolish = z.preprocess(
+  (v) => (typeof v === 'string' ? ['true', '1', 'yes', 'on'].includes(v.trim().toLowerCase()) : v),
+  z.boolean(),
+);
 
 /** Multipart text fields of POST /datasets/{id}/import (all arrive as strings). */
 export const importFields = (maxBatch: number) =>
   z.object({
     format: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['csv', 'json', 'jsonl', 'parquet']).optional()),
-    batch_size: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(maxBatch).default(100)),
+    batch_size: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().int().min(1).max(maxBatch).default(100),
+    ),
     skip_existing: boolish.default(false),
     embedding_model_id: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(63).optional()),
   });

@@ -34,7 +34,15 @@ export class DatasetService {
   }
 
   private async start(kind: JobKind, id: string, dataset: string, input: ImportInput | ExportInput): Promise<void> {
-    await startOnce(this.deps.temporal, { workflowType: TYPES[kind], workflowId: id, taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE, args: [input], kind, collection: dataset, token: newJobId() });
+    await startOnce(this.deps.temporal, {
+      workflowType: TYPES[kind],
+      workflowId: id,
+      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+      args: [input],
+      kind,
+      collection: dataset,
+      token: newJobId(),
+    });
   }
 
   /** Receives the upload, then starts the import job on it. */
@@ -48,21 +56,40 @@ export class DatasetService {
   }
 
   /** Copies a local file into a new import job and starts it (the CLI's way in). */
-  async importLocalFile(datasetId: string, source: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
+  async importLocalFile(
+    datasetId: string,
+    source: string,
+    fields: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
     const dataset = assertName('collection', datasetId);
     const id = newJobId();
     const name = path.basename(source);
     const file = await this.files.file('import', id, uploadFileName(name));
-    await copyFile(source, file).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'ENOENT' ? new NotFoundError(`no such file: ${source}`) : err));
+    await copyFile(source, file).catch((err: NodeJS.ErrnoException) =>
+      Promise.reject(err.code === 'ENOENT' ? new NotFoundError(`no such file: ${source}`) : err),
+    );
     return this.startImportJob(id, dataset, file, name, fields);
   }
 
-  private async startImportJob(id: string, dataset: string, file: string, name: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
+  private async startImportJob(
+    id: string,
+    dataset: string,
+    file: string,
+    name: string,
+    fields: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
     const f = parse(importFields(this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH), fields, 'body');
     if (f.embedding_model_id) assertName('model', f.embedding_model_id);
     const input: ImportInput = {
-      dataset, file, name, format: f.format ?? (await detectFormat(file, name)), batch_size: f.batch_size, skip_existing: f.skip_existing,
-      embedding_model_id: f.embedding_model_id, max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS, started_at: new Date().toISOString(),
+      dataset,
+      file,
+      name,
+      format: f.format ?? (await detectFormat(file, name)),
+      batch_size: f.batch_size,
+      skip_existing: f.skip_existing,
+      embedding_model_id: f.embedding_model_id,
+      max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS,
+      started_at: new Date().toISOString(),
     };
     await this.start('import', id, dataset, input);
     return this.getImport(id);
@@ -74,7 +101,17 @@ export class DatasetService {
     const state = await queryState<S>(this.deps.temporal, id);
     const closed = closedStatus(desc);
     const status = closed === null ? 'running' : closed === 'done' ? 'completed' : 'failed';
-    return { state, fallback: { job_id: id, dataset_id: desc.typedSearchAttributes.get(COLLECTION) ?? null, status, started_at: desc.startTime.toISOString(), completed_at: desc.closeTime?.toISOString() ?? null, detail: NO_WORKER } };
+    return {
+      state,
+      fallback: {
+        job_id: id,
+        dataset_id: desc.typedSearchAttributes.get(COLLECTION) ?? null,
+        status,
+        started_at: desc.startTime.toISOString(),
+        completed_at: desc.closeTime?.toISOString() ?? null,
+        detail: NO_WORKER,
+      },
+    };
   }
 
   async getImport(id: string): Promise<Record<string, unknown>> {
@@ -85,7 +122,8 @@ export class DatasetService {
   /** The failed rows of an import (JSONL of {row|line, error, data}). */
   async deadLetter(id: string): Promise<string> {
     const state = (await this.getImport(id)) as Partial<ImportState>;
-    if (state.status === 'running') throw new ConflictError(`import ${id} is still running; its failed rows are ready when it ends`);
+    if (state.status === 'running')
+      throw new ConflictError(`import ${id} is still running; its failed rows are ready when it ends`);
     if (!state.dead_letter_url) throw new NotFoundError(`import ${id} has no failed rows`);
     return path.join(this.files.dir('import', id), DEAD_LETTER);
   }
@@ -100,10 +138,19 @@ export class DatasetService {
     await mkdir(path.dirname(file), { recursive: true });
     await copyFile(source, file);
     const batch = b.batch_size ?? original.batch_size ?? 100;
-    if (batch > this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH) throw new ValidationError(`body.batch_size: at most ${this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH}`);
+    if (batch > this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH)
+      throw new ValidationError(`body.batch_size: at most ${this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH}`);
     const input: ImportInput = {
-      dataset: original.dataset_id, file, name: 'dead-letter.jsonl', format: 'dead-letter', batch_size: batch, skip_existing: b.skip_existing ?? original.skip_existing ?? false,
-      max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS, started_at: new Date().toISOString(), retry_of: id, index_name: original.format === 'jsonl' ? 'line' : 'row',
+      dataset: original.dataset_id,
+      file,
+      name: 'dead-letter.jsonl',
+      format: 'dead-letter',
+      batch_size: batch,
+      skip_existing: b.skip_existing ?? original.skip_existing ?? false,
+      max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS,
+      started_at: new Date().toISOString(),
+      retry_of: id,
+      index_name: original.format === 'jsonl' ? 'line' : 'row',
     };
     await this.start('import', retryId, original.dataset_id, input);
     return this.getImport(retryId);
@@ -116,14 +163,22 @@ export class DatasetService {
       try {
         filters = filters.trim() ? JSON.parse(filters) : undefined;
       } catch (err) {
-        throw new ValidationError(`body.filters is not valid JSON: ${(err as Error).message}`, [{ field: 'body.filters', message: 'invalid JSON' }]);
+        throw new ValidationError(`body.filters is not valid JSON: ${(err as Error).message}`, [
+          { field: 'body.filters', message: 'invalid JSON' },
+        ]);
       }
     }
     parseFilter(datasetFilter(filters)); // a bad filter is the request's fault: 400 now, not a failed job
     const [entry] = await (await this.deps.store.get()).catalog(dataset);
     if (!entry?.blue) throw new NotFoundError(`dataset ${dataset} does not exist`);
     const id = newJobId();
-    await this.start('export', id, dataset, { dataset, format: body.format, limit: body.limit ?? null, filters: filters ?? null, started_at: new Date().toISOString() });
+    await this.start('export', id, dataset, {
+      dataset,
+      format: body.format,
+      limit: body.limit ?? null,
+      filters: filters ?? null,
+      started_at: new Date().toISOString(),
+    });
     return this.getExport(id);
   }
 
@@ -135,11 +190,17 @@ export class DatasetService {
   /** The finished export's file, its size and content type. */
   async exportFile(id: string): Promise<{ file: string; size: number; contentType: string; name: string }> {
     const state = (await this.getExport(id)) as Partial<ExportState>;
-    if (state.status !== 'completed' || !state.format) throw new ConflictError(`export ${id} is ${state.status}: there is nothing to download yet`);
+    if (state.status !== 'completed' || !state.format)
+      throw new ConflictError(`export ${id} is ${state.status}: there is nothing to download yet`);
     const file = path.join(this.files.dir('export', id), EXPORT_FILE[state.format]);
     const s = await stat(file).catch(() => null);
     if (!s) throw new NotFoundError(`the file of export ${id} is gone (cleaned up)`);
-    return { file, size: s.size, contentType: CONTENT_TYPE[state.format], name: `${state.dataset_id}-${id}${path.extname(file)}` };
+    return {
+      file,
+      size: s.size,
+      contentType: CONTENT_TYPE[state.format],
+      name: `${state.dataset_id}-${id}${path.extname(file)}`,
+    };
   }
 
   /** Runs a cleanup now and waits for its result. */

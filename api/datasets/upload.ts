@@ -32,7 +32,8 @@ export interface Upload {
  * collects the text fields. Over `maxBytes` the request fails with 413 and nothing is kept.
  */
 export async function receiveUpload(req: Request, dir: string, maxBytes: number): Promise<Upload> {
-  if (!req.is('multipart/form-data')) throw new ValidationError('send the file as multipart/form-data with a "file" part');
+  if (!req.is('multipart/form-data'))
+    throw new ValidationError('send the file as multipart/form-data with a "file" part');
   const fields: Record<string, string> = {};
   let upload: Upload | null = null;
   let tooLarge = false;
@@ -72,7 +73,9 @@ export async function receiveUpload(req: Request, dir: string, maxBytes: number)
   }
   if (tooLarge) {
     await rm(dir, { recursive: true, force: true });
-    throw new PayloadTooLargeError(`the file is larger than the upload limit of ${maxBytes} bytes (VECFLOW_UPLOAD_LIMIT)`);
+    throw new PayloadTooLargeError(
+      `the file is larger than the upload limit of ${maxBytes} bytes (VECFLOW_UPLOAD_LIMIT)`,
+    );
   }
   if (!upload) {
     await rm(dir, { recursive: true, force: true });

@@ -13,13 +13,22 @@ export const ReindexBody = z.object({
   shards: z.number().int().min(1).max(256).optional(),
   max_parallel: z.number().int().min(1).max(32).optional(),
   page_size: z.number().int().min(1).max(5000).optional(),
-  failure_threshold: z.object({ count: z.number().int().min(0).optional(), fraction: z.number().min(0).max(1).optional() }).optional(),
+  failure_threshold: z
+    .object({ count: z.number().int().min(0).optional(), fraction: z.number().min(0).max(1).optional() })
+    .optional(),
   quality_gate: z
-    .object({ sample_size: z.number().int().min(1).max(10_000), k: z.number().int().min(1).max(1000), min_pass_ratio: z.number().min(0).max(1) })
+    .object({
+      sample_size: z.number().int().min(1).max(10_000),
+      k: z.number().int().min(1).max(1000),
+      min_pass_ratio: z.number().min(0).max(1),
+    })
     .optional(),
 });
 
-export const BlueBody = z.object({ embedding_model_id: z.string().min(1), collection: z.string().min(1).default('items') });
+export const BlueBody = z.object({
+  embedding_model_id: z.string().min(1),
+  collection: z.string().min(1).default('items'),
+});
 
 export const SearchBody = z
   .object({
@@ -29,4 +38,6 @@ export const SearchBody = z
     filter: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
     embedding_model_id: z.string().min(1).optional(),
   })
-  .refine((b) => (b.text === undefined) !== (b.vector === undefined), { message: 'give exactly one of text or vector' });
+  .refine((b) => (b.text === undefined) !== (b.vector === undefined), {
+    message: 'give exactly one of text or vector',
+  });

@@ -17,12 +17,17 @@ export class ReindexService {
     try {
       return await this.get(id);
     } catch (err) {
-      if (err instanceof WrongJobTypeError) throw new ConflictError(`task id ${JSON.stringify(id)} is already used by another kind of task`);
+      if (err instanceof WrongJobTypeError)
+        throw new ConflictError(`task id ${JSON.stringify(id)} is already used by another kind of task`);
       if (!(err instanceof NotFoundError)) throw err;
     }
     const { collection, source, dest } = body;
-    if (source.embedding_model_id === dest.embedding_model_id) throw new ValidationError('source and dest are the same model', [{ field: 'body.dest.embedding_model_id', message: 'same as source' }]);
-    if (!this.deps.config.models.some((m) => m.id === dest.embedding_model_id)) throw new NotFoundError(`unknown embedding model ${JSON.stringify(dest.embedding_model_id)}`);
+    if (source.embedding_model_id === dest.embedding_model_id)
+      throw new ValidationError('source and dest are the same model', [
+        { field: 'body.dest.embedding_model_id', message: 'same as source' },
+      ]);
+    if (!this.deps.config.models.some((m) => m.id === dest.embedding_model_id))
+      throw new NotFoundError(`unknown embedding model ${JSON.stringify(dest.embedding_model_id)}`);
     const [entry] = await (await this.deps.store.get()).catalog(collection);
     if (!entry?.models.some((m) => m.model === source.embedding_model_id)) {
       throw new NotFoundError(`collection ${collection} has no model ${source.embedding_model_id}`);
@@ -44,7 +49,15 @@ export class ReindexService {
   async get(id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, WORKFLOW);
     const state = await queryState<ReindexState>(this.deps.temporal, id);
-    if (!state) return { id, task_id: id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), updated_at: (desc.closeTime ?? desc.startTime).toISOString(), detail: NO_WORKER };
+    if (!state)
+      return {
+        id,
+        task_id: id,
+        status: jobStatus(desc, 'processing'),
+        created_at: desc.startTime.toISOString(),
+        updated_at: (desc.closeTime ?? desc.startTime).toISOString(),
+        detail: NO_WORKER,
+      };
     return { id, ...state, status: jobStatus(desc, state.status) };
   }
 }

@@ -17,10 +17,15 @@ const ProvisionBody = z.object({
 /** The catalog: logical collections, their physical collections (one per model) and blue. */
 export function collectionRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
   const router = Router();
-  route(router, openapi, { method: 'get', path: '/collections', summary: 'List collections, their models and blue', tags: ['collections'] }, async (_req, res) => {
-    const store = await deps.store.get();
-    res.json({ collections: await store.catalog() });
-  });
+  route(
+    router,
+    openapi,
+    { method: 'get', path: '/collections', summary: 'List collections, their models and blue', tags: ['collections'] },
+    async (_req, res) => {
+      const store = await deps.store.get();
+      res.json({ collections: await store.catalog() });
+    },
+  );
   route(
     router,
     openapi,
@@ -38,12 +43,15 @@ export function collectionRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Route
       if (!deps.config.models.some((m) => m.id === body.embedding_model_id)) {
         throw new NotFoundError(`unknown embedding model ${JSON.stringify(body.embedding_model_id)}`);
       }
-      const entry = await deps.temporal.workflow.execute<typeof provisionCollectionWorkflow>('provisionCollectionWorkflow', {
-        taskQueue: deps.config.env.VECFLOW_TASK_QUEUE,
-        workflowId: `provision-${body.collection}-${body.embedding_model_id}`,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        args: [body],
-      });
+      const entry = await deps.temporal.workflow.execute<typeof provisionCollectionWorkflow>(
+        'provisionCollectionWorkflow',
+        {
+          taskQueue: deps.config.env.VECFLOW_TASK_QUEUE,
+          workflowId: `provision-${body.collection}-${body.embedding_model_id}`,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          args: [body],
+        },
+      );
       res.json(entry);
     },
   );

@@ -21,11 +21,26 @@ export function embeddingTaskRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Ro
   for (const { kind, path, workflowType } of KINDS) {
     const body = kind === 'upsertion' ? UpsertionBody : DeletionBody;
     const tags = [`${kind} tasks`];
-    for (const [suffix, fixed] of [['/run', undefined], ['/categories/run', 'categories']] as const) {
+    for (const [suffix, fixed] of [
+      ['/run', undefined],
+      ['/categories/run', 'categories'],
+    ] as const) {
       route(
         router,
         openapi,
-        { method: 'post', path: path + suffix, summary: `Start a ${kind} task${fixed ? ' on the categories collection' : ''}`, tags, body, responses: { 200: 'The task (existing one for a known task_id)', 400: 'Invalid request', 404: 'Unknown collection', 409: 'Task id used by another kind of task' } },
+        {
+          method: 'post',
+          path: path + suffix,
+          summary: `Start a ${kind} task${fixed ? ' on the categories collection' : ''}`,
+          tags,
+          body,
+          responses: {
+            200: 'The task (existing one for a known task_id)',
+            400: 'Invalid request',
+            404: 'Unknown collection',
+            409: 'Task id used by another kind of task',
+          },
+        },
         async (req, res) => {
           const b = parse(body, req.body, 'body');
           const collection = fixed ?? b.collection ?? 'items';
@@ -34,21 +49,65 @@ export function embeddingTaskRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Ro
         },
       );
     }
-    route(router, openapi, { method: 'get', path, summary: `List ${kind} tasks (Temporal visibility), newest first`, tags, query: ListQuery }, async (req, res) => {
-      const q = parse(ListQuery, req.query, 'query');
-      res.json({ tasks: await listJobs(deps.temporal, kind, q), limit: q.limit, offset: q.offset });
-    });
-    route(router, openapi, { method: 'get', path: `${path}/{task_id}`, summary: `A ${kind} task's status and failures`, tags, responses: { 200: 'The task', 404: 'Unknown task' } }, async (req, res) => {
-      res.json(await service.get(kind, String(req.params.task_id)));
-    });
-    route(router, openapi, { method: 'post', path: `${path}/{task_id}/cancel`, summary: `Cancel a running ${kind} task`, tags, responses: { 200: 'The task', 404: 'Unknown task', 409: 'Already ended' } }, async (req, res) => {
-      const id = String(req.params.task_id);
-      await cancelJob(deps.temporal, await describeJob(deps.temporal, id, workflowType));
-      res.json(await service.get(kind, id));
-    });
-    route(router, openapi, { method: 'post', path: `${path}/{task_id}/restart`, summary: `Run a failed or canceled ${kind} task again`, tags, responses: { 200: 'The task', 404: 'Unknown task', 409: 'Not failed' } }, async (req, res) => {
-      res.json(await service.restart(kind, String(req.params.task_id)));
-    });
+    route(
+      router,
+      openapi,
+      {
+        method: 'get',
+        path,
+        summary: `List ${kind} tasks (Temporal visibility), newest first`,
+        tags,
+        query: ListQuery,
+      },
+      async (req, res) => {
+        const q = parse(ListQuery, req.query, 'query');
+        res.json({ tasks: await listJobs(deps.temporal, kind, q), limit: q.limit, offset: q.offset });
+      },
+    );
+    route(
+      router,
+      openapi,
+      {
+        method: 'get',
+        path: `${path}/{task_id}`,
+        summary: `A ${kind} task's status and failures`,
+        tags,
+        responses: { 200: 'The task', 404: 'Unknown task' },
+      },
+      async (req, res) => {
+        res.json(await service.get(kind, String(req.params.task_id)));
+      },
+    );
+    route(
+      router,
+      openapi,
+      {
+        method: 'post',
+        path: `${path}/{task_id}/cancel`,
+        summary: `Cancel a running ${kind} task`,
+        tags,
+        responses: { 200: 'The task', 404: 'Unknown task', 409: 'Already ended' },
+      },
+      async (req, res) => {
+        const id = String(req.params.task_id);
+        await cancelJob(deps.temporal, await describeJob(deps.temporal, id, workflowType));
+        res.json(await service.get(kind, id));
+      },
+    );
+    route(
+      router,
+      openapi,
+      {
+        method: 'post',
+        path: `${path}/{task_id}/restart`,
+        summary: `Run a failed or canceled ${kind} task again`,
+        tags,
+        responses: { 200: 'The task', 404: 'Unknown task', 409: 'Not failed' },
+      },
+      async (req, res) => {
+        res.json(await service.restart(kind, String(req.params.task_id)));
+      },
+    );
   }
   return router;
 }

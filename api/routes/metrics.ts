@@ -7,7 +7,10 @@ import type { ApiDeps } from '../deps.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { route } from '../route.js';
 
-const STATUSES: Record<'import' | 'export', string[]> = { import: ['running', 'completed', 'completed_with_errors', 'failed'], export: ['running', 'completed', 'failed'] };
+const STATUSES: Record<'import' | 'export', string[]> = {
+  import: ['running', 'completed', 'completed_with_errors', 'failed'],
+  export: ['running', 'completed', 'failed'],
+};
 const started = Date.now();
 
 /** Import/export jobs Temporal holds for this task queue, by kind and status (visibility counts). */
@@ -16,7 +19,9 @@ async function jobCounts(client: Client, queue: string): Promise<Record<string, 
   for (const [kind, statuses] of Object.entries(STATUSES)) {
     out[kind] = {};
     for (const status of statuses) {
-      const { count } = await client.workflow.count(`VecflowKind = '${kind}' AND VecflowStatus = '${status}' AND TaskQueue = '${queue.replace(/'/g, "\\'")}'`);
+      const { count } = await client.workflow.count(
+        `VecflowKind = '${kind}' AND VecflowStatus = '${status}' AND TaskQueue = '${queue.replace(/'/g, "\\'")}'`,
+      );
       out[kind][status] = count;
     }
   }
@@ -35,23 +40,56 @@ export function metricsRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
     registers: [apiRegistry],
     async collect() {
       const counts = await jobCounts(deps.temporal, queue).catch(() => null);
-      for (const [kind, byStatus] of Object.entries(counts ?? {})) for (const [status, n] of Object.entries(byStatus)) this.set({ kind, status }, n);
+      for (const [kind, byStatus] of Object.entries(counts ?? {}))
+        for (const [status, n] of Object.entries(byStatus)) this.set({ kind, status }, n);
     },
   });
-  route(router, openapi, { method: 'get', path: '/metrics/prometheus', summary: 'Prometheus metrics: job counts and durations, rows by format and result, bytes, HTTP', tags: ['monitoring'] }, async (_req, res) => {
-    const m = await aggregatedMetrics(deps.config.env.VECFLOW_WORKER_METRICS_URLS);
-    if (m.unreachable.length) res.set('x-vecflow-unreachable-workers', m.unreachable.join(','));
-    res.type(m.contentType).send(m.text);
-  });
-  route(router, openapi, { method: 'get', path: '/stats', summary: 'Service stats: jobs by status, datasets and their sizes', tags: ['monitoring'] }, async (_req, res) => {
-    const store = await deps.store.get();
-    const catalog = await store.catalog();
-    const datasets = [];
-    for (const c of catalog.slice(0, 100)) {
-      const blue = c.models.find((m) => m.model === c.blue);
-      datasets.push({ dataset_id: c.collection, model: c.blue, dimension: blue?.dimension ?? null, vectors: blue ? await store.count({ collection: c.collection, model: blue.model }) : 0 });
-    }
-    res.json({ version: VERSION, uptime_seconds: Math.round((Date.now() - started) / 1000), store: store.kind, jobs: await jobCounts(deps.temporal, queue), datasets, datasets_total: catalog.length });
-  });
+  route(
+    router,
+    openapi,
+    {
+      method: 'get',
+      path: '/metrics/prometheus',
+      summary: 'Prometheus metrics: job counts and durations, rows by format and result, bytes, HTTP',
+      tags: ['monitoring'],
+    },
+    async (_req, res) => {
+      const m = await aggregatedMetrics(deps.config.env.VECFLOW_WORKER_METRICS_URLS);
+      if (m.unreachable.length) res.set('x-vecflow-unreachable-workers', m.unreachable.join(','));
+      res.type(m.contentType).send(m.text);
+    },
+  );
+  route(
+    router,
+    openapi,
+    {
+      method: 'get',
+      path: '/stats',
+      summary: 'Service stats: jobs by status, datasets and their sizes',
+      tags: ['monitoring'],
+    },
+    async (_req, res) => {
+      const store = await deps.store.get();
+      const catalog = await store.catalog();
+      const datasets = [];
+      for (const c of catalog.slice(0, 100)) {
+        const blue = c.models.find((m) => m.model === c.blue);
+        datasets.push({
+          dataset_id: c.collection,
+          model: c.blue,
+          dimension: blue?.dimension ?? null,
+          vectors: blue ? await store.count({ collection: c.collection, model: blue.model }) : 0,
+        });
+      }
+      res.json({
+        version: VERSION,
+        uptime_seconds: Math.round((Date.now() - started) / 1000),
+        store: store.kind,
+        jobs: await jobCounts(deps.temporal, queue),
+        datasets,
+        datasets_total: catalog.length,
+      });
+    },
+  );
   return router;
 }

@@ -3,12 +3,24 @@ import { ConflictError, NotFoundError, UnavailableError } from '../../core/error
 import { StagingArea } from '../../core/staging.js';
 import type { TaskInput, TaskKind, TaskState } from '../../workflows/task-loop.js';
 import type { ApiDeps } from '../deps.js';
-import { NO_WORKER, WrongJobTypeError, closedStatus, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
+import {
+  NO_WORKER,
+  WrongJobTypeError,
+  closedStatus,
+  describeJob,
+  jobStatus,
+  newJobId,
+  queryState,
+  startOnce,
+} from '../jobs.js';
 
 // The Embedding Studio task API over Temporal: the task id is the workflow id, requests are
 // staged on disk and only their reference enters workflow history.
 export const TASK_BATCH_SIZE = 100;
-const WORKFLOW_TYPE: Record<TaskKind, string> = { upsertion: 'upsertionTaskWorkflow', deletion: 'deletionTaskWorkflow' };
+const WORKFLOW_TYPE: Record<TaskKind, string> = {
+  upsertion: 'upsertionTaskWorkflow',
+  deletion: 'deletionTaskWorkflow',
+};
 
 export class EmbeddingTaskService {
   private readonly staging: StagingArea;
@@ -17,7 +29,12 @@ export class EmbeddingTaskService {
     this.staging = new StagingArea(deps.config.dataDir);
   }
 
-  async start(kind: TaskKind, collection: string, taskId: string | undefined, items: unknown[]): Promise<Record<string, unknown>> {
+  async start(
+    kind: TaskKind,
+    collection: string,
+    taskId: string | undefined,
+    items: unknown[],
+  ): Promise<Record<string, unknown>> {
     const id = taskId ?? newJobId();
     const store = await this.deps.store.get();
     const blue = await store.getBlue(collection);
@@ -26,12 +43,21 @@ export class EmbeddingTaskService {
     try {
       return await this.get(kind, id);
     } catch (err) {
-      if (err instanceof WrongJobTypeError) throw new ConflictError(`task id ${JSON.stringify(id)} is already used by another kind of task`);
+      if (err instanceof WrongJobTypeError)
+        throw new ConflictError(`task id ${JSON.stringify(id)} is already used by another kind of task`);
       if (!(err instanceof NotFoundError)) throw err;
     }
     const created_at = new Date().toISOString();
     const ref = await this.staging.stage(kind, items, TASK_BATCH_SIZE, { task_id: id, kind, collection, created_at });
-    const input: TaskInput = { task_id: id, kind, collection, embedding_model_id: blue, ref, created_at, max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS };
+    const input: TaskInput = {
+      task_id: id,
+      kind,
+      collection,
+      embedding_model_id: blue,
+      ref,
+      created_at,
+      max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS,
+    };
     const started = await startOnce(this.deps.temporal, {
       workflowType: WORKFLOW_TYPE[kind],
       workflowId: id,
@@ -48,7 +74,15 @@ export class EmbeddingTaskService {
   async get(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, WORKFLOW_TYPE[kind]);
     const state = await queryState<TaskState>(this.deps.temporal, id);
-    if (!state) return { id, task_id: id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), updated_at: (desc.closeTime ?? desc.startTime).toISOString(), detail: NO_WORKER };
+    if (!state)
+      return {
+        id,
+        task_id: id,
+        status: jobStatus(desc, 'processing'),
+        created_at: desc.startTime.toISOString(),
+        updated_at: (desc.closeTime ?? desc.startTime).toISOString(),
+        detail: NO_WORKER,
+      };
     const status = jobStatus(desc, state.status);
     const base = {
       id,

@@ -42,7 +42,11 @@ export class ValdService {
       }
     });
     if (valid.length) {
-      const out = await this.run(collection, op, valid.map((v) => v.req));
+      const out = await this.run(
+        collection,
+        op,
+        valid.map((v) => v.req),
+      );
       valid.forEach((v, k) => (results[v.index] = out[k]));
     }
     return results as ValdResult[];
@@ -50,7 +54,8 @@ export class ValdService {
 
   private async run(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
     const size = requests.reduce((n, r) => n + (r.vector?.length ?? 0) * 12 + r.id.length + 64, 0);
-    const staged = size > INLINE_LIMIT ? await this.staging.stage('vald', requests, 1000, { collection, op }) : undefined;
+    const staged =
+      size > INLINE_LIMIT ? await this.staging.stage('vald', requests, 1000, { collection, op }) : undefined;
     const input: ValdWriteInput = staged ? { collection, op, staged } : { collection, op, requests };
     try {
       const results = await this.deps.temporal.workflow.execute('valdWriteWorkflow', {
@@ -64,7 +69,10 @@ export class ValdService {
     }
   }
 
-  async removeByTimestamp(collection: string, conditions: { operator: TsOperator; timestamp: string }[]): Promise<ValdResult[]> {
+  async removeByTimestamp(
+    collection: string,
+    conditions: { operator: TsOperator; timestamp: string }[],
+  ): Promise<ValdResult[]> {
     await this.dimension(collection);
     return (await this.deps.temporal.workflow.execute('valdRemoveByTimestampWorkflow', {
       workflowId: `vald-remove-by-timestamp-${randomUUID()}`,

@@ -13,10 +13,17 @@ const CHUNK_WAIT_MS = 50;
 const IN_FLIGHT = 4;
 const MAX_LINE = 4 * 1024 * 1024;
 
-export async function handleStream(service: ValdService, collection: string, op: ValdOp, req: Request, res: Response): Promise<void> {
+export async function handleStream(
+  service: ValdService,
+  collection: string,
+  op: ValdOp,
+  req: Request,
+  res: Response,
+): Promise<void> {
   await service.dimension(collection); // 404 before the stream starts
   res.status(200).type('application/x-ndjson');
-  const send = (index: number, id: unknown, result: ValdResult) => res.write(JSON.stringify({ index, id: id ?? null, ...result }) + '\n');
+  const send = (index: number, id: unknown, result: ValdResult) =>
+    res.write(JSON.stringify({ index, id: id ?? null, ...result }) + '\n');
 
   let chunk: { index: number; raw: unknown }[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -28,7 +35,11 @@ export async function handleStream(service: ValdService, collection: string, op:
     chunk = [];
     while (running.size >= IN_FLIGHT) await Promise.race(running);
     const job = service
-      .apply(collection, op, lines.map((l) => l.raw))
+      .apply(
+        collection,
+        op,
+        lines.map((l) => l.raw),
+      )
       .then((results) => results.forEach((r, k) => send(lines[k].index, idOf(op, lines[k].raw), r)))
       .catch((err) => lines.forEach((l) => send(l.index, idOf(op, l.raw), status('INTERNAL', errorMessage(err)))))
       .finally(() => running.delete(job));

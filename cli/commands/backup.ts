@@ -18,28 +18,48 @@ const withService = <T>(fn: (service: BackupService, client: Client) => Promise<
 const s3 = (o: Opts) => (o.s3Bucket ? { s3: { bucket: String(o.s3Bucket), prefix: String(o.s3Prefix ?? '') } } : {});
 
 async function follow(client: Client, id: string, json: boolean | undefined): Promise<void> {
-  const { state, closed } = await followJob<{ rows_done: number; rows_total: number; phase: string }>(client, id, (s) => ({ value: s.rows_done ?? 0, total: s.rows_total ?? 0, label: s.phase ?? '' }), { quiet: json });
+  const { state, closed } = await followJob<{ rows_done: number; rows_total: number; phase: string }>(
+    client,
+    id,
+    (s) => ({ value: s.rows_done ?? 0, total: s.rows_total ?? 0, label: s.phase ?? '' }),
+    { quiet: json },
+  );
   const failed = closed !== 'COMPLETED';
-  const detail = failed ? await client.workflow.getHandle(id).result().then(() => null, rootMessage) : null;
+  const detail = failed
+    ? await client.workflow
+        .getHandle(id)
+        .result()
+        .then(() => null, rootMessage)
+    : null;
   if (json) printJson({ ...state, status: failed ? 'failed' : 'done', ...(detail ? { detail } : {}) });
   else console.error(`${id}: ${failed ? `failed — ${detail}` : 'done'}`);
   process.exitCode = failed ? 1 : 0;
 }
 
 export function registerBackupCommands(program: Command): void {
-  const location = (c: Command) => c.option('--s3-bucket <bucket>', 'S3 bucket (S3_ENDPOINT for SeaweedFS/MinIO)').option('--s3-prefix <prefix>', 'key prefix in the bucket', '').option('--json', 'print the final job as JSON', false);
+  const location = (c: Command) =>
+    c
+      .option('--s3-bucket <bucket>', 'S3 bucket (S3_ENDPOINT for SeaweedFS/MinIO)')
+      .option('--s3-prefix <prefix>', 'key prefix in the bucket', '')
+      .option('--json', 'print the final job as JSON', false);
 
   location(
     program
       .command('backup')
-      .description('back up collections to zstd Parquet + export_manifest.json (a directory under the backup root and/or S3)')
+      .description(
+        'back up collections to zstd Parquet + export_manifest.json (a directory under the backup root and/or S3)',
+      )
       .option('--output-dir <dir>', 'directory, relative to the backup root (VECFLOW_BACKUP_ROOT)')
       .option('--collections <names...>', 'only these collections (default: all)')
       .option('--batch-size <n>', 'rows per Parquet part', (v) => Number(v))
       .option('--id <id>', 'job id (default: generated)'),
   ).action((o: Opts) =>
     withService(async (service, client) => {
-      const body = parse(BackupBody, { backup_id: o.id, output_dir: o.outputDir, collections: o.collections, batch_size: o.batchSize, ...s3(o) }, 'body');
+      const body = parse(
+        BackupBody,
+        { backup_id: o.id, output_dir: o.outputDir, collections: o.collections, batch_size: o.batchSize, ...s3(o) },
+        'body',
+      );
       const job = await service.backup(body);
       await follow(client, String(job.id), o.json);
     }),
@@ -57,15 +77,34 @@ export function registerBackupCommands(program: Command): void {
       .option('--id <id>', 'job id (default: generated)'),
   ).action((o: Opts) =>
     withService(async (service, client) => {
-      const body = parse(RestoreBody, { restore_id: o.id, input_dir: o.inputDir, collections: o.collections, dry_run: o.dryRun, clear_existing: o.clearExisting, model: o.model, ...s3(o) }, 'body');
+      const body = parse(
+        RestoreBody,
+        {
+          restore_id: o.id,
+          input_dir: o.inputDir,
+          collections: o.collections,
+          dry_run: o.dryRun,
+          clear_existing: o.clearExisting,
+          model: o.model,
+          ...s3(o),
+        },
+        'body',
+      );
       const job = await service.restore(body);
       await follow(client, String(job.id), o.json);
     }),
   );
 
-  location(program.command('verify').description("check a backup's files against its manifest without restoring").option('--input-dir <dir>', 'directory, relative to the backup root')).action((o: Opts) =>
+  location(
+    program
+      .command('verify')
+      .description("check a backup's files against its manifest without restoring")
+      .option('--input-dir <dir>', 'directory, relative to the backup root'),
+  ).action((o: Opts) =>
     withService(async (service) => {
-      const { job } = await service.verify(parse(VerifyBody, { input_dir: o.inputDir, wait_seconds: 300, ...s3(o) }, 'body'));
+      const { job } = await service.verify(
+        parse(VerifyBody, { input_dir: o.inputDir, wait_seconds: 300, ...s3(o) }, 'body'),
+      );
       printJson(job);
       process.exitCode = job.status === 'done' ? 0 : 1;
     }),
@@ -85,13 +124,39 @@ export function registerBackupCommands(program: Command): void {
       .option('--max-age-days <d>', 'retention: keep backups younger than D days', (v) => Number(v)),
   ).action((o: Opts) =>
     withService(async (service) => {
-      const retention = { ...(o.keepLast !== undefined ? { keep_last: o.keepLast } : {}), ...(o.maxAgeDays !== undefined ? { max_age_days: o.maxAgeDays } : {}) };
-      printJson(await service.createSchedule(parse(ScheduleBody, { schedule_id: o.id, cron: o.cron, interval: o.interval, output_dir: o.outputDir, collections: o.collections, batch_size: o.batchSize, retention, ...s3(o) }, 'body')));
+      const retention = {
+        ...(o.keepLast !== undefined ? { keep_last: o.keepLast } : {}),
+        ...(o.maxAgeDays !== undefined ? { max_age_days: o.maxAgeDays } : {}),
+      };
+      printJson(
+        await service.createSchedule(
+          parse(
+            ScheduleBody,
+            {
+              schedule_id: o.id,
+              cron: o.cron,
+              interval: o.interval,
+              output_dir: o.outputDir,
+              collections: o.collections,
+              batch_size: o.batchSize,
+              retention,
+              ...s3(o),
+            },
+            'body',
+          ),
+        ),
+      );
     }),
   );
   schedule.command('list').action(() => withService(async (service) => printJson(await service.listSchedules())));
-  schedule.command('delete <id>').action((id: string) => withService(async (service) => printJson(await service.deleteSchedule(id).then(() => ({ deleted: id })))));
-  schedule.command('trigger <id>').action((id: string) => withService(async (service) => printJson(await service.triggerSchedule(id))));
+  schedule
+    .command('delete <id>')
+    .action((id: string) =>
+      withService(async (service) => printJson(await service.deleteSchedule(id).then(() => ({ deleted: id })))),
+    );
+  schedule
+    .command('trigger <id>')
+    .action((id: string) => withService(async (service) => printJson(await service.triggerSchedule(id))));
 
   program
     .command('status <job>')
@@ -101,7 +166,14 @@ export function registerBackupCommands(program: Command): void {
         const handle = client.workflow.getHandle(id);
         const desc = await handle.describe();
         const state = await handle.query(stateQuery).catch(() => null);
-        printJson({ id, type: desc.type, temporal_status: desc.status.name, started: desc.startTime, closed: desc.closeTime ?? null, state });
+        printJson({
+          id,
+          type: desc.type,
+          temporal_status: desc.status.name,
+          started: desc.startTime,
+          closed: desc.closeTime ?? null,
+          state,
+        });
         process.exitCode = ['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(desc.status.name) ? 1 : 0;
       }),
     );

@@ -19,7 +19,9 @@ const withService = <T>(fn: (service: DatasetService, client: Client) => Promise
 export function registerDatasetCommands(program: Command): void {
   program
     .command('import <file>')
-    .description('import a CSV, JSON, JSONL or Parquet file into a dataset (exit 0: completed, 2: completed with errors, 1: failed)')
+    .description(
+      'import a CSV, JSON, JSONL or Parquet file into a dataset (exit 0: completed, 2: completed with errors, 1: failed)',
+    )
     .requiredOption('--dataset <id>', 'dataset (collection); created when new')
     .option('--format <format>', 'csv | json | jsonl | parquet (default: from the name, else the content)')
     .option('--batch-size <n>', 'rows per write batch', '100')
@@ -28,16 +30,29 @@ export function registerDatasetCommands(program: Command): void {
     .option('--json', 'print the final job as JSON', false)
     .action((file: string, o: Opts) =>
       withService(async (service, client) => {
-        const fields = { format: String(o.format ?? ''), batch_size: String(o.batchSize), skip_existing: String(!!o.skipExisting), embedding_model_id: String(o.embeddingModelId ?? '') };
+        const fields = {
+          format: String(o.format ?? ''),
+          batch_size: String(o.batchSize),
+          skip_existing: String(!!o.skipExisting),
+          embedding_model_id: String(o.embeddingModelId ?? ''),
+        };
         const started = await service.importLocalFile(String(o.dataset), file, fields);
         const id = String(started.job_id);
         if (!o.json) console.error(`import ${id} started`);
-        await followJob<ImportState>(client, id, (s) => ({ value: s.processed_rows ?? 0, total: s.total_rows ?? 0, label: 'import' }), { quiet: o.json });
+        await followJob<ImportState>(
+          client,
+          id,
+          (s) => ({ value: s.processed_rows ?? 0, total: s.total_rows ?? 0, label: 'import' }),
+          { quiet: o.json },
+        );
         const job = (await service.getImport(id)) as unknown as ImportState;
         if (o.json) printJson(job);
         else {
-          console.error(`${id}: ${job.status} — ${job.successful_rows} imported, ${job.skipped_rows} skipped, ${job.failed_rows} failed${job.error ? ` (${job.error})` : ''}`);
-          for (const e of job.errors ?? []) console.error(`  ${'line' in e ? `line ${e.line}` : `row ${e.row}`}: ${e.error}`);
+          console.error(
+            `${id}: ${job.status} — ${job.successful_rows} imported, ${job.skipped_rows} skipped, ${job.failed_rows} failed${job.error ? ` (${job.error})` : ''}`,
+          );
+          for (const e of job.errors ?? [])
+            console.error(`  ${'line' in e ? `line ${e.line}` : `row ${e.row}`}: ${e.error}`);
           if (job.dead_letter_url) console.error(`  all failed rows: GET ${job.dead_letter_url}`);
         }
         process.exitCode = job.status === 'completed' ? 0 : job.status === 'completed_with_errors' ? 2 : 1;
@@ -58,11 +73,21 @@ export function registerDatasetCommands(program: Command): void {
         const body = parse(ExportBody, { format: o.format, limit: o.limit, filters: o.filters }, 'body');
         const started = await service.startExport(String(o.dataset), body);
         const id = String(started.job_id);
-        await followJob<ExportState>(client, id, (s) => ({ value: s.exported_vectors ?? 0, total: s.total_vectors ?? 0, label: 'export' }), { quiet: o.json });
+        await followJob<ExportState>(
+          client,
+          id,
+          (s) => ({ value: s.exported_vectors ?? 0, total: s.total_vectors ?? 0, label: 'export' }),
+          { quiet: o.json },
+        );
         const job = (await service.getExport(id)) as unknown as ExportState;
         if (job.status === 'completed') await copyFile((await service.exportFile(id)).file, String(o.output));
         if (o.json) printJson(job);
-        else console.error(job.status === 'completed' ? `${id}: ${job.exported_vectors} vectors, ${job.file_size} bytes → ${o.output}` : `${id}: failed — ${job.error}`);
+        else
+          console.error(
+            job.status === 'completed'
+              ? `${id}: ${job.exported_vectors} vectors, ${job.file_size} bytes → ${o.output}`
+              : `${id}: failed — ${job.error}`,
+          );
         process.exitCode = job.status === 'completed' ? 0 : 1;
       }),
     );

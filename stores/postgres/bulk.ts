@@ -8,8 +8,10 @@ import type { EmbeddedPostgres } from './embedded.js';
 // '/dev/blob' instead of statements over the socket (measured: ~10x faster writes and ~2x
 // faster reads of 768-d points). Same tables, same semantics as the statement path.
 const CONFLICT = {
-  overwrite: 'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts',
-  newer: 'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts WHERE t.ts < EXCLUDED.ts',
+  overwrite:
+    'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts',
+  newer:
+    'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts WHERE t.ts < EXCLUDED.ts',
   absent: 'ON CONFLICT (pid) DO NOTHING',
 } as const;
 

@@ -139,7 +139,9 @@ export class PostgresCatalog {
   }
 
   async getBlue(collection: string): Promise<string | null> {
-    const rows = await this.db.query<{ model: string }>('SELECT model FROM vecflow_blue WHERE collection = $1', [collection]);
+    const rows = await this.db.query<{ model: string }>('SELECT model FROM vecflow_blue WHERE collection = $1', [
+      collection,
+    ]);
     return rows[0]?.model ?? null;
   }
 
@@ -159,11 +161,10 @@ export class PostgresCatalog {
   }
 
   async setWriteTarget(ref: CollectionRef, on: boolean): Promise<void> {
-    const rows = await this.db.query('UPDATE vecflow_catalog SET write_target = $3 WHERE collection = $1 AND model = $2 RETURNING 1', [
-      ref.collection,
-      ref.model,
-      on,
-    ]);
+    const rows = await this.db.query(
+      'UPDATE vecflow_catalog SET write_target = $3 WHERE collection = $1 AND model = $2 RETURNING 1',
+      [ref.collection, ref.model, on],
+    );
     if (rows.length === 0) throw new NotFoundError(`collection ${ref.collection} has no model ${ref.model}`);
   }
 }

@@ -62,7 +62,13 @@ export function decodeRows(buf: Buffer): (Point & { pid: string })[] {
     for (let i = 0; i < dim; i++) vector[i] = v.readFloatBE(4 + i * 4);
     const payload = JSON.parse(field()!.subarray(1).toString('utf8'));
     const timestamp = field()!.readBigInt64BE(0);
-    out.push({ pid: `${pid.slice(0, 8)}-${pid.slice(8, 12)}-${pid.slice(12, 16)}-${pid.slice(16, 20)}-${pid.slice(20)}`, id, vector, payload, timestamp });
+    out.push({
+      pid: `${pid.slice(0, 8)}-${pid.slice(8, 12)}-${pid.slice(12, 16)}-${pid.slice(16, 20)}-${pid.slice(20)}`,
+      id,
+      vector,
+      payload,
+      timestamp,
+    });
   }
   return out;
 }

@@ -41,7 +41,11 @@ export function embeddedSocketDir(dataDir: string): string {
   return path.resolve(dataDir, 'run');
 }
 
-export async function startEmbeddedPostgres(options: { dataDir?: string; socketDir: string; maxConnections?: number }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dataDir?: string;
+  socketDir: string;
+  maxConnections?: number;
+}): Promise<EmbeddedPostgres> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   await mkdir(options.socketDir, { recursive: true });
   const socketPath = path.join(options.socketDir, `.s.PGSQL.${EMBEDDED_SOCKET_PORT}`);
@@ -51,7 +55,11 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; socketD
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
   // The pool needs more than one connection; PGlite multiplexes them onto one session.
   const lock = new Mutex();
-  const server = new PGLiteSocketServer({ db: lockedView(db, lock), path: socketPath, maxConnections: options.maxConnections ?? 64 });
+  const server = new PGLiteSocketServer({
+    db: lockedView(db, lock),
+    path: socketPath,
+    maxConnections: options.maxConnections ?? 64,
+  });
   await server.start();
   return {
     db,

@@ -49,8 +49,11 @@ function scalarsPredicate(values: Scalar[], params: SqlParams): string {
   const numbers = values.filter((v): v is number => typeof v === 'number');
   const bools = values.filter((v): v is boolean => typeof v === 'boolean');
   const parts: string[] = [];
-  if (strings.length) parts.push(`(jsonb_typeof(e.v) = 'string' AND (e.v #>> '{}') = ANY(${params.add(strings, 'text[]')}))`);
-  if (numbers.length) parts.push(`(jsonb_typeof(e.v) = 'number' AND (e.v)::numeric = ANY(${params.add(numbers, 'numeric[]')}))`);
-  if (bools.length) parts.push(`(jsonb_typeof(e.v) = 'boolean' AND (e.v)::boolean = ANY(${params.add(bools, 'boolean[]')}))`);
+  if (strings.length)
+    parts.push(`(jsonb_typeof(e.v) = 'string' AND (e.v #>> '{}') = ANY(${params.add(strings, 'text[]')}))`);
+  if (numbers.length)
+    parts.push(`(jsonb_typeof(e.v) = 'number' AND (e.v)::numeric = ANY(${params.add(numbers, 'numeric[]')}))`);
+  if (bools.length)
+    parts.push(`(jsonb_typeof(e.v) = 'boolean' AND (e.v)::boolean = ANY(${params.add(bools, 'boolean[]')}))`);
   return parts.join(' OR ');
 }

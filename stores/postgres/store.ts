@@ -39,7 +39,8 @@ const DISTANCE_SQL = {
 } as const;
 
 const CONFLICT = {
-  overwrite: 'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts',
+  overwrite:
+    'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts',
   newer:
     'ON CONFLICT (pid) DO UPDATE SET id = EXCLUDED.id, vector = EXCLUDED.vector, payload = EXCLUDED.payload, ts = EXCLUDED.ts WHERE t.ts < EXCLUDED.ts',
   absent: 'ON CONFLICT (pid) DO NOTHING',
@@ -71,7 +72,6 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     await this.db.query('SELECT 1');
   }
 
-
   async upsert(ref: CollectionRef, points: Point[], mode: WriteMode = 'overwrite'): Promise<UpsertResult> {
     const { table, spec } = await this.catalogBackend.resolve(ref);
     if (points.length === 0) return { written: [], skipped: [] };
@@ -87,16 +87,13 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
            FROM ${rowsSql} AS v(pid, id, vector, payload, ts) WHERE t.pid = v.pid AND t.ts < v.ts RETURNING t.id`
         : `INSERT INTO ${quoteIdent(table)} AS t (pid, id, vector, payload, ts) SELECT * FROM ${rowsSql} ${CONFLICT[mode]} RETURNING id`;
     const written = await this.run(ref, () =>
-      this.db.query<{ id: string }>(
-        sql,
-        [
-          rows.map((p) => internalId(p.id)),
-          rows.map((p) => p.id),
-          rows.map((p) => vectorLiteral(p.vector)),
-          rows.map(payloadJson),
-          rows.map((p) => p.timestamp.toString()),
-        ],
-      ),
+      this.db.query<{ id: string }>(sql, [
+        rows.map((p) => internalId(p.id)),
+        rows.map((p) => p.id),
+        rows.map((p) => vectorLiteral(p.vector)),
+        rows.map(payloadJson),
+        rows.map((p) => p.timestamp.toString()),
+      ]),
     );
     const writtenIds = new Set(written.map((r) => r.id));
     return { written: [...writtenIds], skipped: rows.filter((p) => !writtenIds.has(p.id)).map((p) => p.id) };
@@ -106,9 +103,10 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const { table } = await this.catalogBackend.resolve(ref);
     if (ids.length === 0) return [];
     const rows = await this.run(ref, () =>
-      this.db.query<PointRow>(`SELECT ${this.columns(withVectors)} FROM ${quoteIdent(table)} WHERE pid = ANY($1::uuid[])`, [
-        ids.map(internalId),
-      ]),
+      this.db.query<PointRow>(
+        `SELECT ${this.columns(withVectors)} FROM ${quoteIdent(table)} WHERE pid = ANY($1::uuid[])`,
+        [ids.map(internalId)],
+      ),
     );
     const byId = new Map(rows.map((r) => [r.id, this.toPoint(r)]));
     return ids.filter((id, i) => byId.has(id) && ids.indexOf(id) === i).map((id) => byId.get(id)!);
@@ -119,9 +117,13 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     if (ids.length === 0) return [];
     const params = new SqlParams();
     const where = [`pid = ANY(${params.add(ids.map(internalId), 'uuid[]')})`];
-    if (options.notNewerThan !== undefined) where.push(`ts <= ${params.add(options.notNewerThan.toString(), 'bigint')}`);
+    if (options.notNewerThan !== undefined)
+      where.push(`ts <= ${params.add(options.notNewerThan.toString(), 'bigint')}`);
     const rows = await this.run(ref, () =>
-      this.db.query<{ id: string }>(`DELETE FROM ${quoteIdent(table)} WHERE ${where.join(' AND ')} RETURNING id`, params.values),
+      this.db.query<{ id: string }>(
+        `DELETE FROM ${quoteIdent(table)} WHERE ${where.join(' AND ')} RETURNING id`,
+        params.values,
+      ),
     );
     return rows.map((r) => r.id);
   }
@@ -132,7 +134,10 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const params = new SqlParams();
     const where = conditions.map((c) => `ts ${TS_SQL[c.operator]} ${params.add(c.timestamp.toString(), 'bigint')}`);
     const rows = await this.run(ref, () =>
-      this.db.query<{ id: string }>(`DELETE FROM ${quoteIdent(table)} WHERE ${where.join(' AND ')} RETURNING id`, params.values),
+      this.db.query<{ id: string }>(
+        `DELETE FROM ${quoteIdent(table)} WHERE ${where.join(' AND ')} RETURNING id`,
+        params.values,
+      ),
     );
     return rows.map((r) => r.id);
   }
@@ -141,7 +146,9 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const { table } = await this.catalogBackend.resolve(ref);
     const params = new SqlParams();
     const where = filterToSql(filter, params);
-    const rows = await this.run(ref, () => this.db.query(`DELETE FROM ${quoteIdent(table)} WHERE ${where} RETURNING 1`, params.values));
+    const rows = await this.run(ref, () =>
+      this.db.query(`DELETE FROM ${quoteIdent(table)} WHERE ${where} RETURNING 1`, params.values),
+    );
     return rows.length;
   }
 
@@ -163,7 +170,10 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
       // Bound values are validated UUIDs, so they can be written into the COPY statement.
       const literal = where.map((w, i) => w.replace(/\$\d+::uuid/, `'${params.values[i]}'::uuid`));
       const rows = await this.run(ref, () => this.bulk!.scan(table, literal, options.limit));
-      return { points: rows.map(({ pid: _pid, ...p }) => p), next: rows.length === options.limit ? rows[rows.length - 1].pid : null };
+      return {
+        points: rows.map(({ pid: _pid, ...p }) => p),
+        next: rows.length === options.limit ? rows[rows.length - 1].pid : null,
+      };
     }
     const limit = params.add(options.limit, 'int');
     // With a filter, page over the range (not the matches) so every page costs the same and
@@ -180,10 +190,16 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     return { points: rows.filter((r) => r.hit).map((r) => this.toPoint(r)), next };
   }
 
-  async search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]> {
+  async search(
+    ref: CollectionRef,
+    vector: Float32Array,
+    options: { k: number; filter?: FilterNode },
+  ): Promise<SearchHit[]> {
     const { table, spec } = await this.catalogBackend.resolve(ref);
     if (vector.length !== spec.dimension) {
-      throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, { field: 'vector' });
+      throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, {
+        field: 'vector',
+      });
     }
     const params = new SqlParams();
     const q = params.add(vectorLiteral(vector), 'vector');
@@ -231,7 +247,11 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
 }
 
 function rangeConditions(range: IdRange | undefined, cursor: string | null, params: SqlParams): string[] {
-  for (const [field, v] of [['range.start', range?.start], ['range.end', range?.end], ['cursor', cursor]] as const) {
+  for (const [field, v] of [
+    ['range.start', range?.start],
+    ['range.end', range?.end],
+    ['cursor', cursor],
+  ] as const) {
     if (v && !UUID.test(v)) throw new ValidationError(`${field} is not a UUID: ${JSON.stringify(v)}`, { field });
   }
   const where: string[] = [];

@@ -26,11 +26,13 @@ export function payloadJson(point: Point): string {
   const json = JSON.stringify(point.payload);
   // jsonb cannot hold U+0000; say which item carries it instead of failing the whole batch later.
   if (json.includes('\\u0000')) {
-    throw new ValidationError(`payload of ${JSON.stringify(point.id)} contains a NUL character (\\u0000), which PostgreSQL cannot store`, {
-      id: point.id,
-      field: 'payload',
-    });
+    throw new ValidationError(
+      `payload of ${JSON.stringify(point.id)} contains a NUL character (\\u0000), which PostgreSQL cannot store`,
+      {
+        id: point.id,
+        field: 'payload',
+      },
+    );
   }
   return json;
 }
-

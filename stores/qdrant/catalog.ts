@@ -32,13 +32,17 @@ export class QdrantCatalog {
     const existing = await this.find(spec);
     if (existing) {
       if (existing.dimension !== spec.dimension || existing.distance !== spec.distance) {
-        throw new ConflictError(`${spec.collection}/${spec.model} already exists with dimension ${existing.dimension} and distance ${existing.distance}`);
+        throw new ConflictError(
+          `${spec.collection}/${spec.model} already exists with dimension ${existing.dimension} and distance ${existing.distance}`,
+        );
       }
       return existing;
     }
     const name = physicalName(spec);
     if (!(await this.client.collectionExists(name)).exists) {
-      await this.client.createCollection(name, { vectors: { size: spec.dimension, distance: QDRANT_DISTANCE[spec.distance] } });
+      await this.client.createCollection(name, {
+        vectors: { size: spec.dimension, distance: QDRANT_DISTANCE[spec.distance] },
+      });
       for (const field of ['ts_s', 'ts_ns'] as const) {
         await this.client.createPayloadIndex(name, { field_name: field, field_schema: 'integer', wait: true });
       }
@@ -81,8 +85,14 @@ export class QdrantCatalog {
       offset = page.next_page_offset as string | number | null | undefined;
     } while (offset !== null && offset !== undefined);
     const entries = new Map<string, CatalogEntry>();
-    for (const m of models.sort((a, b) => a.collection.localeCompare(b.collection) || a.createdAt.localeCompare(b.createdAt))) {
-      const entry = entries.get(m.collection) ?? { collection: m.collection, blue: await this.getBlue(m.collection), models: [] };
+    for (const m of models.sort(
+      (a, b) => a.collection.localeCompare(b.collection) || a.createdAt.localeCompare(b.createdAt),
+    )) {
+      const entry = entries.get(m.collection) ?? {
+        collection: m.collection,
+        blue: await this.getBlue(m.collection),
+        models: [],
+      };
       entry.models.push(m);
       entries.set(m.collection, entry);
     }

@@ -15,7 +15,10 @@ export function encodePayload(point: Point, keepExact: boolean): Record<string, 
     [RESERVED.tsLo]: Number(point.timestamp % NS),
     [PAYLOAD_KEY]: point.payload,
   };
-  if (keepExact) out[RESERVED.exact] = Buffer.from(point.vector.buffer, point.vector.byteOffset, point.vector.byteLength).toString('base64');
+  if (keepExact)
+    out[RESERVED.exact] = Buffer.from(point.vector.buffer, point.vector.byteOffset, point.vector.byteLength).toString(
+      'base64',
+    );
   return out;
 }
 
@@ -50,7 +53,10 @@ export function timestampFilter(op: 'eq' | 'ne' | 'ge' | 'gt' | 'le' | 'lt', ts:
   const strict = op === 'gt' || op === 'lt' ? op : op === 'ge' ? 'gte' : 'lte';
   const outer = op === 'gt' || op === 'ge' ? 'gt' : 'lt';
   return {
-    should: [{ key: RESERVED.tsHi, range: { [outer]: hi } }, { must: [sameSecond, { key: RESERVED.tsLo, range: { [strict]: lo } }] }],
+    should: [
+      { key: RESERVED.tsHi, range: { [outer]: hi } },
+      { must: [sameSecond, { key: RESERVED.tsLo, range: { [strict]: lo } }] },
+    ],
   };
 }
 

@@ -28,7 +28,8 @@ export function toQdrantFilter(node: FilterNode): QdrantFilter {
 }
 
 function scalarCondition(path: string[], value: Scalar): QdrantFilter {
-  if (typeof value === 'number' && !Number.isInteger(value)) return { key: key(path), range: { gte: value, lte: value } };
+  if (typeof value === 'number' && !Number.isInteger(value))
+    return { key: key(path), range: { gte: value, lte: value } };
   return { key: key(path), match: { value } };
 }
 

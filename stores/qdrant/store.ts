@@ -41,27 +41,46 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
     await this.client.versionInfo();
   }
 
-
   async upsert(ref: CollectionRef, points: Point[], mode: WriteMode = 'overwrite'): Promise<UpsertResult> {
     const spec = await this.catalogBackend.require(ref);
     if (points.length === 0) return { written: [], skipped: [] };
     const rows = prepareBatch(points, mode, spec.dimension);
     const name = physicalName(ref);
-    const before = mode === 'overwrite' ? new Map<string, bigint>() : await this.timestamps(name, rows.map((p) => p.id));
-    const struct = (p: Point) => ({ id: internalId(p.id), vector: Array.from(p.vector), payload: encodePayload(p, spec.distance === 'cosine') });
+    const before =
+      mode === 'overwrite'
+        ? new Map<string, bigint>()
+        : await this.timestamps(
+            name,
+            rows.map((p) => p.id),
+          );
+    const struct = (p: Point) => ({
+      id: internalId(p.id),
+      vector: Array.from(p.vector),
+      payload: encodePayload(p, spec.distance === 'cosine'),
+    });
     if (mode === 'newer' || mode === 'update') {
       // Each point carries its own condition, so the check and the write are one atomic step.
       await this.client.batchUpdate(name, {
         wait: true,
         operations: rows.map((p) => ({
-          upsert: { points: [struct(p)], update_filter: olderThan(p.timestamp), ...(mode === 'update' ? { update_mode: 'update_only' as const } : {}) },
+          upsert: {
+            points: [struct(p)],
+            update_filter: olderThan(p.timestamp),
+            ...(mode === 'update' ? { update_mode: 'update_only' as const } : {}),
+          },
         })),
       });
     } else {
-      await this.client.upsert(name, { wait: true, points: rows.map(struct), update_mode: mode === 'absent' ? 'insert_only' : 'upsert' });
+      await this.client.upsert(name, {
+        wait: true,
+        points: rows.map(struct),
+        update_mode: mode === 'absent' ? 'insert_only' : 'upsert',
+      });
     }
     const wrote = (p: Point) =>
-      mode === 'update' ? before.has(p.id) && before.get(p.id)! < p.timestamp : !before.has(p.id) || (mode === 'newer' && before.get(p.id)! < p.timestamp);
+      mode === 'update'
+        ? before.has(p.id) && before.get(p.id)! < p.timestamp
+        : !before.has(p.id) || (mode === 'newer' && before.get(p.id)! < p.timestamp);
     return { written: rows.filter(wrote).map((p) => p.id), skipped: rows.filter((p) => !wrote(p)).map((p) => p.id) };
   }
 
@@ -69,8 +88,14 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
     await this.catalogBackend.require(ref);
     if (ids.length === 0) return [];
     const unique = [...new Set(ids)];
-    const recs = await this.client.retrieve(physicalName(ref), { ids: unique.map(internalId), with_payload: true, with_vector: withVectors });
-    const byId = new Map(recs.map((r) => [String((r.payload as Payload).id), decodePoint(r.payload as Payload, r.vector)]));
+    const recs = await this.client.retrieve(physicalName(ref), {
+      ids: unique.map(internalId),
+      with_payload: true,
+      with_vector: withVectors,
+    });
+    const byId = new Map(
+      recs.map((r) => [String((r.payload as Payload).id), decodePoint(r.payload as Payload, r.vector)]),
+    );
     return unique.filter((id) => byId.has(id)).map((id) => byId.get(id)!);
   }
 
@@ -78,8 +103,12 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
     await this.catalogBackend.require(ref);
     if (ids.length === 0) return [];
     const limit = options.notNewerThan;
-    const existing = [...(await this.timestamps(physicalName(ref), ids)).entries()].filter(([, ts]) => limit === undefined || ts <= limit);
-    const filter = { must: [{ has_id: ids.map(internalId) }, ...(limit === undefined ? [] : [timestampFilter('le', limit)])] };
+    const existing = [...(await this.timestamps(physicalName(ref), ids)).entries()].filter(
+      ([, ts]) => limit === undefined || ts <= limit,
+    );
+    const filter = {
+      must: [{ has_id: ids.map(internalId) }, ...(limit === undefined ? [] : [timestampFilter('le', limit)])],
+    };
     await this.client.delete(physicalName(ref), { wait: true, filter });
     return existing.map(([id]) => id);
   }
@@ -91,7 +120,12 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
     const ids: string[] = [];
     let offset: string | number | null | undefined = undefined;
     do {
-      const page: Awaited<ReturnType<QdrantClient['scroll']>> = await this.client.scroll(physicalName(ref), { filter, limit: 1000, offset: offset ?? undefined, with_payload: ['id'] });
+      const page: Awaited<ReturnType<QdrantClient['scroll']>> = await this.client.scroll(physicalName(ref), {
+        filter,
+        limit: 1000,
+        offset: offset ?? undefined,
+        with_payload: ['id'],
+      });
       ids.push(...page.points.map((p) => String((p.payload as Payload).id)));
       offset = page.next_page_offset as string | number | null | undefined;
     } while (offset !== null && offset !== undefined);
@@ -109,7 +143,10 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
 
   async count(ref: CollectionRef, filter?: FilterNode): Promise<number> {
     await this.catalogBackend.require(ref);
-    const { count } = await this.client.count(physicalName(ref), { filter: filter ? toQdrantFilter(filter) : undefined, exact: true });
+    const { count } = await this.client.count(physicalName(ref), {
+      filter: filter ? toQdrantFilter(filter) : undefined,
+      exact: true,
+    });
     return count;
   }
 
@@ -134,10 +171,16 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
     };
   }
 
-  async search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]> {
+  async search(
+    ref: CollectionRef,
+    vector: Float32Array,
+    options: { k: number; filter?: FilterNode },
+  ): Promise<SearchHit[]> {
     const spec = await this.catalogBackend.require(ref);
     if (vector.length !== spec.dimension) {
-      throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, { field: 'vector' });
+      throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, {
+        field: 'vector',
+      });
     }
     const res = await this.client.query(physicalName(ref), {
       query: Array.from(vector),
@@ -154,7 +197,10 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
   async close(): Promise<void> {}
 
   private async timestamps(name: string, ids: string[]): Promise<Map<string, bigint>> {
-    const recs = await this.client.retrieve(name, { ids: [...new Set(ids)].map(internalId), with_payload: ['id', 'ts_s', 'ts_ns'] });
+    const recs = await this.client.retrieve(name, {
+      ids: [...new Set(ids)].map(internalId),
+      with_payload: ['id', 'ts_s', 'ts_ns'],
+    });
     return new Map(recs.map((r) => [String((r.payload as Payload).id), decodeTimestamp(r.payload as Payload)]));
   }
 }

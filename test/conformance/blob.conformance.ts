@@ -18,8 +18,12 @@ export function blobConformance(name: string, open: () => Promise<{ store: BlobS
     after(async () => close());
 
     it('round-trips bytes, small and multipart-large', async () => {
-      for (const [key, size] of [[`${prefix}/small.bin`, 1000], [`${prefix}/nested/dir/large.bin`, 12 * 1024 * 1024 + 7]] as const) {
-        const src = path.join(dir, 'src'), dst = path.join(dir, 'dst');
+      for (const [key, size] of [
+        [`${prefix}/small.bin`, 1000],
+        [`${prefix}/nested/dir/large.bin`, 12 * 1024 * 1024 + 7],
+      ] as const) {
+        const src = path.join(dir, 'src'),
+          dst = path.join(dir, 'dst');
         const bytes = randomBytes(size);
         writeFileSync(src, bytes);
         await store.put(key, src);
@@ -33,16 +37,27 @@ export function blobConformance(name: string, open: () => Promise<{ store: BlobS
       writeFileSync(src, 'hello');
       for (const k of ['b/2.txt', 'a/1.txt', 'a/ü 3.txt', 'ab.txt']) await store.put(`${prefix}/list/${k}`, src);
       const listed = await store.list(`${prefix}/list/a/`);
-      assert.deepEqual(listed.map((b) => [b.key, b.size]), [[`${prefix}/list/a/1.txt`, 5], [`${prefix}/list/a/ü 3.txt`, 5]]);
+      assert.deepEqual(
+        listed.map((b) => [b.key, b.size]),
+        [
+          [`${prefix}/list/a/1.txt`, 5],
+          [`${prefix}/list/a/ü 3.txt`, 5],
+        ],
+      );
       assert.equal((await store.list(`${prefix}/list/`)).length, 4);
       await store.delete([`${prefix}/list/a/1.txt`, `${prefix}/list/missing.txt`]);
-      assert.deepEqual((await store.list(`${prefix}/list/a`)).map((b) => b.key), [`${prefix}/list/a/ü 3.txt`, `${prefix}/list/ab.txt`], "a plain string prefix");
+      assert.deepEqual(
+        (await store.list(`${prefix}/list/a`)).map((b) => b.key),
+        [`${prefix}/list/a/ü 3.txt`, `${prefix}/list/ab.txt`],
+        'a plain string prefix',
+      );
       assert.deepEqual(await store.list(`${prefix}/nothing-here/`), []);
     });
 
     it('says NotFound for a missing key and refuses keys escaping the root', async () => {
       await assert.rejects(store.get(`${prefix}/missing.bin`, path.join(dir, 'm')), NotFoundError);
-      for (const bad of ['../x', 'a/../../x', '/abs', 'a\\b', '']) await assert.rejects(store.put(bad, path.join(dir, 'x')), ValidationError, bad);
+      for (const bad of ['../x', 'a/../../x', '/abs', 'a\\b', ''])
+        await assert.rejects(store.put(bad, path.join(dir, 'x')), ValidationError, bad);
     });
   });
 }

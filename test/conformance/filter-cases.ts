@@ -43,12 +43,20 @@ export function filterCases(): { points: Point[]; cases: { name: string; filter:
     not: { $not: { flag: true } },
     'field-not': { n: { $not: { $gt: 5 } } },
     'implicit-and': { flag: true, 'meta.lang': 'de', n: { $gte: 10, $lt: 20 } },
-    nested: { $or: [{ $and: [{ category: 'important' }, { 'meta.version': 2 }] }, { $not: { $or: [{ flag: true }, { n: { $lt: 25 } }] } }] },
+    nested: {
+      $or: [
+        { $and: [{ category: 'important' }, { 'meta.version': 2 }] },
+        { $not: { $or: [{ flag: true }, { n: { $lt: 25 } }] } },
+      ],
+    },
     'missing-field': { nothing: 'here' },
   };
   const cases = Object.entries(raw).map(([name, r]) => {
     const filter = parseFilter(r)!;
-    const expected = points.filter((p) => matchesFilter(p.payload, filter)).map((p) => p.id).sort();
+    const expected = points
+      .filter((p) => matchesFilter(p.payload, filter))
+      .map((p) => p.id)
+      .sort();
     return { name, filter, expected };
   });
   return { points, cases };

@@ -12,11 +12,20 @@ import { filterCases } from './filter-cases.js';
  * The store conformance suite: every adapter must pass it unchanged. `open` gives a store that
  * may already hold other collections (a real server), so each test works in its own collection.
  */
-export function storeConformance(name: string, open: () => Promise<VectorStore>, options: { skip?: string } = {}): void {
+export function storeConformance(
+  name: string,
+  open: () => Promise<VectorStore>,
+  options: { skip?: string } = {},
+): void {
   describe(`store conformance: ${name}`, { skip: options.skip }, () => {
     let store: VectorStore;
     const created: CollectionRef[] = [];
-    const fresh = async (dimension = 8, distance: 'cosine' | 'dot' | 'euclid' = 'cosine', model = 'm1', collection = uniqueName('conf')) => {
+    const fresh = async (
+      dimension = 8,
+      distance: 'cosine' | 'dot' | 'euclid' = 'cosine',
+      model = 'm1',
+      collection = uniqueName('conf'),
+    ) => {
       const ref = { collection, model };
       await store.ensureCollection({ ...ref, dimension, distance });
       created.push(ref);
@@ -42,21 +51,45 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
       await assert.rejects(store.ensureCollection({ ...ref, dimension: 32, distance: 'cosine' }), ConflictError);
       const [entry] = await store.catalog(ref.collection);
       assert.equal(entry.collection, ref.collection);
-      assert.deepEqual(entry.models.map((m) => [m.model, m.dimension, m.distance, m.writeTarget]), [['m1', 16, 'cosine', false]]);
+      assert.deepEqual(
+        entry.models.map((m) => [m.model, m.dimension, m.distance, m.writeTarget]),
+        [['m1', 16, 'cosine', false]],
+      );
       assert.equal(entry.blue, null);
     });
 
     it('round-trips float32 values bit-exactly', async () => {
       const ref = await fresh(12, 'euclid');
-      const special = [0, -0, 1, -1, 1.401298464324817e-45, -1.1754942106924411e-38, 3.4028234663852886e38, 0.1, 1 / 3, Math.PI, 1e-30, -7.5e20];
+      const special = [
+        0,
+        -0,
+        1,
+        -1,
+        1.401298464324817e-45,
+        -1.1754942106924411e-38,
+        3.4028234663852886e38,
+        0.1,
+        1 / 3,
+        Math.PI,
+        1e-30,
+        -7.5e20,
+      ];
       const next = rng(7);
-      const points: Point[] = [makePoint('special', 12, next), ...Array.from({ length: 50 }, (_, i) => makePoint(`r${i}`, 12, next))];
+      const points: Point[] = [
+        makePoint('special', 12, next),
+        ...Array.from({ length: 50 }, (_, i) => makePoint(`r${i}`, 12, next)),
+      ];
       points[0].vector = Float32Array.from(special);
-      for (const p of points.slice(1)) for (let i = 0; i < 12; i++) p.vector[i] = p.vector[i] * 10 ** Math.floor(next() * 40 - 20);
+      for (const p of points.slice(1))
+        for (let i = 0; i < 12; i++) p.vector[i] = p.vector[i] * 10 ** Math.floor(next() * 40 - 20);
       await store.upsert(ref, points);
-      const got = await store.get(ref, points.map((p) => p.id));
+      const got = await store.get(
+        ref,
+        points.map((p) => p.id),
+      );
       assert.equal(got.length, points.length);
-      for (const [i, p] of got.entries()) assert.equal(bytesOf(p.vector), bytesOf(points[i].vector), `vector of ${p.id}`);
+      for (const [i, p] of got.entries())
+        assert.equal(bytesOf(p.vector), bytesOf(points[i].vector), `vector of ${p.id}`);
       const page = await store.scan(ref, { limit: 100 });
       const byId = new Map(page.points.map((p) => [p.id, p]));
       for (const p of points) assert.equal(bytesOf(byId.get(p.id)!.vector), bytesOf(p.vector));
@@ -84,11 +117,17 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
 
     it('keeps unicode and long ids as given', async () => {
       const ref = await fresh(4);
-      const ids = ['ü/🙂 id', 'a#0', '  spaced  ', "quote'\"", 'x'.repeat(4000), '1', 'UPPER', 'upper'];
+      const ids = ['ü/🙂 id', 'a#0', '  spaced  ', 'quote\'"', 'x'.repeat(4000), '1', 'UPPER', 'upper'];
       const next = rng(3);
-      await store.upsert(ref, ids.map((id) => makePoint(id, 4, next)));
+      await store.upsert(
+        ref,
+        ids.map((id) => makePoint(id, 4, next)),
+      );
       const got = await store.get(ref, [...ids, 'missing']);
-      assert.deepEqual(got.map((p) => p.id), ids);
+      assert.deepEqual(
+        got.map((p) => p.id),
+        ids,
+      );
       assert.equal(await store.count(ref), ids.length);
     });
 
@@ -109,9 +148,23 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
       assert.deepEqual(r, { written: [], skipped: ['a'] });
       r = await store.upsert(ref, [{ id: 'a', vector: v(3), payload: { n: 3 }, timestamp: 10n }], 'newer');
       assert.deepEqual(r, { written: [], skipped: ['a'] }, 'an equal timestamp is not newer');
-      r = await store.upsert(ref, [{ id: 'a', vector: v(4), payload: { n: 4 }, timestamp: 11n }, { id: 'b', vector: v(5), payload: {}, timestamp: 1n }], 'newer');
+      r = await store.upsert(
+        ref,
+        [
+          { id: 'a', vector: v(4), payload: { n: 4 }, timestamp: 11n },
+          { id: 'b', vector: v(5), payload: {}, timestamp: 1n },
+        ],
+        'newer',
+      );
       assert.deepEqual(r.written.sort(), ['a', 'b']);
-      r = await store.upsert(ref, [{ id: 'a', vector: v(6), payload: { n: 6 }, timestamp: 99n }, { id: 'c', vector: v(7), payload: {}, timestamp: 1n }], 'absent');
+      r = await store.upsert(
+        ref,
+        [
+          { id: 'a', vector: v(6), payload: { n: 6 }, timestamp: 99n },
+          { id: 'c', vector: v(7), payload: {}, timestamp: 1n },
+        ],
+        'absent',
+      );
       assert.deepEqual(r, { written: ['c'], skipped: ['a'] });
       let [a] = await store.get(ref, ['a']);
       assert.deepEqual([a.payload, a.timestamp, a.vector[0]], [{ n: 4 }, 11n, 4]);
@@ -119,9 +172,19 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
       [a] = await store.get(ref, ['a']);
       assert.deepEqual([a.payload, a.timestamp], [{ n: 8 }, 1n]);
       // One id twice in a batch: 'newer' keeps the newest, 'overwrite' the last.
-      await store.upsert(ref, [{ id: 'd', vector: v(1), payload: { n: 'new' }, timestamp: 9n }, { id: 'd', vector: v(1), payload: { n: 'old' }, timestamp: 2n }], 'newer');
+      await store.upsert(
+        ref,
+        [
+          { id: 'd', vector: v(1), payload: { n: 'new' }, timestamp: 9n },
+          { id: 'd', vector: v(1), payload: { n: 'old' }, timestamp: 2n },
+        ],
+        'newer',
+      );
       assert.deepEqual((await store.get(ref, ['d']))[0].payload, { n: 'new' });
-      await store.upsert(ref, [{ id: 'd', vector: v(1), payload: { n: 'first' }, timestamp: 1n }, { id: 'd', vector: v(1), payload: { n: 'last' }, timestamp: 1n }]);
+      await store.upsert(ref, [
+        { id: 'd', vector: v(1), payload: { n: 'first' }, timestamp: 1n },
+        { id: 'd', vector: v(1), payload: { n: 'last' }, timestamp: 1n },
+      ]);
       assert.deepEqual((await store.get(ref, ['d']))[0].payload, { n: 'last' });
     });
 
@@ -138,7 +201,10 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
         'update',
       );
       assert.deepEqual(r, { written: ['u'], skipped: ['missing'] });
-      assert.deepEqual((await store.upsert(ref, [{ id: 'u', vector: v(4), payload: { n: 4 }, timestamp: 15n }], 'update')).skipped, ['u']);
+      assert.deepEqual(
+        (await store.upsert(ref, [{ id: 'u', vector: v(4), payload: { n: 4 }, timestamp: 15n }], 'update')).skipped,
+        ['u'],
+      );
       const [u] = await store.get(ref, ['u']);
       assert.deepEqual([u.payload, u.timestamp], [{ n: 2 }, 20n]);
       assert.deepEqual(await store.get(ref, ['missing']), []);
@@ -148,8 +214,15 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
       const ref = await fresh(4);
       const next = rng(9);
       const base = 1_700_000_000_000_000_000n;
-      await store.upsert(ref, [1, 2, 3, 4, 5].map((i) => makePoint(`t${i}`, 4, next, {}, base + BigInt(i) * 1_000_000_001n)));
-      assert.deepEqual(await store.delete(ref, ['t5'], { notNewerThan: base + 5n * 1_000_000_001n - 1n }), [], 'a newer point survives a late delete');
+      await store.upsert(
+        ref,
+        [1, 2, 3, 4, 5].map((i) => makePoint(`t${i}`, 4, next, {}, base + BigInt(i) * 1_000_000_001n)),
+      );
+      assert.deepEqual(
+        await store.delete(ref, ['t5'], { notNewerThan: base + 5n * 1_000_000_001n - 1n }),
+        [],
+        'a newer point survives a late delete',
+      );
       assert.deepEqual(await store.delete(ref, ['t5'], { notNewerThan: base + 5n * 1_000_000_001n }), ['t5']);
       const ts = (i: number) => base + BigInt(i) * 1_000_000_001n;
       const removed = await store.deleteByTimestamp(ref, [
@@ -165,18 +238,24 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
 
     it('refuses a vector of the wrong dimension, naming the id', async () => {
       const ref = await fresh(4);
-      await assert.rejects(store.upsert(ref, [{ id: 'bad-one', vector: new Float32Array(3), payload: {}, timestamp: 1n }]), (err: unknown) => {
-        assert.ok(err instanceof ValidationError);
-        assert.match(err.message, /bad-one/);
-        return true;
-      });
+      await assert.rejects(
+        store.upsert(ref, [{ id: 'bad-one', vector: new Float32Array(3), payload: {}, timestamp: 1n }]),
+        (err: unknown) => {
+          assert.ok(err instanceof ValidationError);
+          assert.match(err.message, /bad-one/);
+          return true;
+        },
+      );
     });
 
     it('scans in internal-id order, resumes from a cursor and honours range bounds', async () => {
       const ref = await fresh(4);
       const next = rng(11);
       const ids = Array.from({ length: 237 }, (_, i) => `item-${i}`);
-      await store.upsert(ref, ids.map((id) => makePoint(id, 4, next)));
+      await store.upsert(
+        ref,
+        ids.map((id) => makePoint(id, 4, next)),
+      );
       const order = [...ids].sort((a, b) => (uuidToBigInt(internalId(a)) < uuidToBigInt(internalId(b)) ? -1 : 1));
 
       const pages: string[][] = [];
@@ -192,7 +271,10 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
       const first = await store.scan(ref, { limit: 40 });
       const second = await store.scan(ref, { limit: 40, cursor: first.next });
       const rest = await store.scan(ref, { limit: 1000, cursor: second.next });
-      assert.deepEqual([...first.points, ...second.points, ...rest.points].map((p) => p.id), order);
+      assert.deepEqual(
+        [...first.points, ...second.points, ...rest.points].map((p) => p.id),
+        order,
+      );
 
       const shards = splitIdSpace(5);
       const seen: string[] = [];
@@ -248,8 +330,17 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
       const c = cases.find((x) => x.name === 'range-gte')!;
       const expected = c.expected.filter((id) => id !== 'p0' && id !== 'p1');
       assert.equal(await store.deleteByFilter(ref, c.filter!), expected.length);
-      const left = await store.get(ref, points.map((p) => p.id));
-      assert.deepEqual(left.map((p) => p.id).sort(), points.map((p) => p.id).filter((id) => !['p0', 'p1', ...expected].includes(id)).sort());
+      const left = await store.get(
+        ref,
+        points.map((p) => p.id),
+      );
+      assert.deepEqual(
+        left.map((p) => p.id).sort(),
+        points
+          .map((p) => p.id)
+          .filter((id) => !['p0', 'p1', ...expected].includes(id))
+          .sort(),
+      );
     });
 
     it('finds nearest neighbours with the collection distance', async () => {
@@ -278,7 +369,10 @@ export function storeConformance(name: string, open: () => Promise<VectorStore>,
       await store.setWriteTarget(m1, true);
       const [entry] = await store.catalog(collection);
       assert.equal(entry.blue, 'm2');
-      assert.deepEqual(entry.models.map((m) => [m.model, m.writeTarget]).sort(), [['m1', true], ['m2', false]]);
+      assert.deepEqual(entry.models.map((m) => [m.model, m.writeTarget]).sort(), [
+        ['m1', true],
+        ['m2', false],
+      ]);
       await store.dropCollection(m2);
       assert.equal(await store.getBlue(collection), null, 'dropping the blue model clears blue');
       await assert.rejects(store.count(m2), NotFoundError);

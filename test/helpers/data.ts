@@ -17,7 +17,13 @@ export function randomVector(dim: number, next: () => number): Float32Array {
   return v;
 }
 
-export function makePoint(id: string, dim: number, next: () => number, payload: Record<string, unknown> = {}, ts = 1n): Point {
+export function makePoint(
+  id: string,
+  dim: number,
+  next: () => number,
+  payload: Record<string, unknown> = {},
+  ts = 1n,
+): Point {
   return { id, vector: randomVector(dim, next), payload, timestamp: ts };
 }
 

@@ -16,12 +16,21 @@ export async function fingerprint(store: VectorStore): Promise<Record<string, un
       do {
         const page = await store.scan(m, { cursor, limit: 5000, withVectors: true });
         for (const p of page.points) {
-          const h = createHash('sha256').update(p.id).update(Buffer.from(p.vector.buffer, p.vector.byteOffset, p.vector.byteLength)).update(canonicalJson(p.payload)).update(p.timestamp.toString());
+          const h = createHash('sha256')
+            .update(p.id)
+            .update(Buffer.from(p.vector.buffer, p.vector.byteOffset, p.vector.byteLength))
+            .update(canonicalJson(p.payload))
+            .update(p.timestamp.toString());
           rows.push(h.digest('hex'));
         }
         cursor = page.next;
       } while (cursor);
-      out[`${m.collection}/${m.model}`] = { dimension: m.dimension, distance: m.distance, count: rows.length, rows: createHash('sha256').update(rows.sort().join()).digest('hex') };
+      out[`${m.collection}/${m.model}`] = {
+        dimension: m.dimension,
+        distance: m.distance,
+        count: rows.length,
+        rows: createHash('sha256').update(rows.sort().join()).digest('hex'),
+      };
     }
   }
   return out;

@@ -1,7 +1,12 @@
 import http from 'node:http';
 
 /** A local HTTP server whose handler the test controls; records every request. */
-export async function localServer(handler: (req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: any }, res: http.ServerResponse) => void): Promise<{
+export async function localServer(
+  handler: (
+    req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: any },
+    res: http.ServerResponse,
+  ) => void,
+): Promise<{
   url: string;
   requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: any }[];
   close(): Promise<void>;
@@ -11,7 +16,12 @@ export async function localServer(handler: (req: { method: string; url: string; 
     let raw = '';
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
-      const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : null };
+      const entry = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: raw ? JSON.parse(raw) : null,
+      };
       requests.push(entry);
       handler(entry, res);
     });

@@ -2,12 +2,19 @@ import { ensureBucket, startSeaweed } from '../../devstack/seaweed.js';
 
 // S3 for tests: the SeaweedFS gateway `npm test` started, or one of our own when a file runs alone.
 // SeaweedFS runs without authentication here; the SDK still signs, so any key pair will do.
-export async function testS3(bucket: string): Promise<{ endpoint: string; env: Record<string, string>; stop(): Promise<void> }> {
+export async function testS3(
+  bucket: string,
+): Promise<{ endpoint: string; env: Record<string, string>; stop(): Promise<void> }> {
   const shared = process.env.VECFLOW_TEST_S3_ENDPOINT;
   const own = shared ? null : await startSeaweed();
   const endpoint = shared ?? own!.endpoint;
   await ensureBucket(endpoint, bucket);
-  const env = { S3_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: 'vecflow-test', AWS_SECRET_ACCESS_KEY: 'vecflow-test', AWS_REGION: 'us-east-1' };
+  const env = {
+    S3_ENDPOINT: endpoint,
+    AWS_ACCESS_KEY_ID: 'vecflow-test',
+    AWS_SECRET_ACCESS_KEY: 'vecflow-test',
+    AWS_REGION: 'us-east-1',
+  };
   Object.assign(process.env, env);
   return { endpoint, env, stop: async () => own?.stop() };
 }

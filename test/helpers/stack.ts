@@ -24,7 +24,10 @@ export interface TestStack {
   /** Raw SQL on the embedded store, for tests that need to reach behind the adapter. */
   sql(text: string, params?: unknown[]): Promise<any[]>;
   /** fetch() against the API, JSON in and out. */
-  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -32,18 +35,34 @@ export interface TestStack {
  * The real thing, in one process: Temporal (dev server), PGlite served on its socket, a worker
  * on a task queue of its own, and the API on an ephemeral port.
  */
-export async function startStack(env: Record<string, string> = {}, options: { inProcessWorker?: boolean; persistentStore?: boolean } = {}): Promise<TestStack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  options: { inProcessWorker?: boolean; persistentStore?: boolean } = {},
+): Promise<TestStack> {
   const taskQueue = uniqueQueue('test');
   const pglite = await startTestPglite({ persistent: options.persistentStore });
   const temporal = await testTemporal();
-  const config = loadConfig({ VECFLOW_TASK_QUEUE: taskQueue, VECFLOW_DATA_DIR: pglite.dir, TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'warn', ...env });
+  const config = loadConfig({
+    VECFLOW_TASK_QUEUE: taskQueue,
+    VECFLOW_DATA_DIR: pglite.dir,
+    TEMPORAL_ADDRESS: temporal.address,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
   const log = createLogger('test', 'warn');
   const store = await pglite.openStore(4, { bulk: true });
   await ensureSearchAttributes(temporal.client);
   const ctx = await prepareContext(config, store, log, temporal.client);
   const connection: NativeConnection = await nativeConnection(temporal.address);
   const worker =
-    options.inProcessWorker === false ? null : await createVecflowWorker(ctx, { connection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+    options.inProcessWorker === false
+      ? null
+      : await createVecflowWorker(ctx, {
+          connection,
+          namespace: 'default',
+          taskQueue,
+          workflowBundle: await workflowBundle(),
+        });
   const stopWorker = worker ? runInBackground(worker) : async () => undefined;
 
   const apiStore = new LazyStore(() => pglite.openStore(4));
@@ -73,14 +92,21 @@ export async function startStack(env: Record<string, string> = {}, options: { in
     taskQueue,
     apiUrl,
     async sql(text, params = []) {
-      pool ??= new pg.Pool({ host: pglite.embedded.socketDir, port: 5432, user: 'postgres', database: 'postgres', max: 1 });
+      pool ??= new pg.Pool({
+        host: pglite.embedded.socketDir,
+        port: 5432,
+        user: 'postgres',
+        database: 'postgres',
+        max: 1,
+      });
       return (await pool.query(text, params)).rows;
     },
     async api(path, init = {}) {
       const res = await fetch(apiUrl + path, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
         headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-        body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+        body:
+          init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
       });
       const text = await res.text();
       let body: unknown = text;

@@ -1,7 +1,13 @@
 import type { TestStack } from './stack.js';
 
 /** Polls a task until it reaches one of `until` (default: any final status) and returns its JSON. */
-export async function waitForTask(stack: TestStack, path: string, id: string, until = ['done', 'failed', 'canceled', 'refused'], timeoutMs = 120_000): Promise<any> {
+export async function waitForTask(
+  stack: TestStack,
+  path: string,
+  id: string,
+  until = ['done', 'failed', 'canceled', 'refused'],
+  timeoutMs = 120_000,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await stack.api(`/api/v1${path}/${encodeURIComponent(id)}`);
@@ -16,7 +22,13 @@ export const UPSERTS = '/embeddings/upsertion-tasks';
 export const DELETES = '/embeddings/deletion-tasks';
 
 /** Polls a backup/restore-style job (`/api/v1/<route>/<id>`) until it is no longer running. */
-export async function waitForJob(stack: TestStack, route: string, id: string, timeoutMs = 600_000, running: (job: any) => boolean = (j) => j.status === 'processing'): Promise<any> {
+export async function waitForJob(
+  stack: TestStack,
+  route: string,
+  id: string,
+  timeoutMs = 600_000,
+  running: (job: any) => boolean = (j) => j.status === 'processing',
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { status, body: job } = await stack.api(`/api/v1/${route}/${encodeURIComponent(id)}`);

@@ -13,7 +13,12 @@ try {
     const ids = [await scenario.run(stack)].flat();
     for (const [i, workflowId] of ids.entries()) {
       const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-      const file = path.join(import.meta.dirname, '..', 'histories', `${scenario.name}${ids.length > 1 ? `.${i}` : ''}.json`);
+      const file = path.join(
+        import.meta.dirname,
+        '..',
+        'histories',
+        `${scenario.name}${ids.length > 1 ? `.${i}` : ''}.json`,
+      );
       // The workflow id is kept with the history: workflows derive child ids from it.
       await writeFile(file, JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) }));
       console.log(`recorded ${scenario.name} → ${path.relative(process.cwd(), file)}`);

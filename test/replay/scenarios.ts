@@ -33,7 +33,10 @@ export const SCENARIOS: ReplayScenario[] = [
   {
     name: 'upsertion-task-partial-failure',
     async run(stack) {
-      const items = Array.from({ length: 250 }, (_, i) => ({ object_id: `r-${i}`, payload: i % 50 === 3 ? { n: i } : { title: `replayed item ${i}` } }));
+      const items = Array.from({ length: 250 }, (_, i) => ({
+        object_id: `r-${i}`,
+        payload: i % 50 === 3 ? { n: i } : { title: `replayed item ${i}` },
+      }));
       await stack.api(`/api/v1${UPSERTS}/run`, { body: { task_id: 'replay-upsertion', items } });
       await waitForTask(stack, UPSERTS, 'replay-upsertion');
       return 'replay-upsertion';
@@ -42,7 +45,9 @@ export const SCENARIOS: ReplayScenario[] = [
   {
     name: 'deletion-task',
     async run(stack) {
-      await stack.api(`/api/v1${DELETES}/run`, { body: { task_id: 'replay-deletion', object_ids: ['r-1', 'r-2', 'missing'] } });
+      await stack.api(`/api/v1${DELETES}/run`, {
+        body: { task_id: 'replay-deletion', object_ids: ['r-1', 'r-2', 'missing'] },
+      });
       await waitForTask(stack, DELETES, 'replay-deletion');
       return 'replay-deletion';
     },
@@ -54,7 +59,15 @@ export const SCENARIOS: ReplayScenario[] = [
       await stack.client.workflow.execute('valdWriteWorkflow', {
         taskQueue: stack.taskQueue,
         workflowId,
-        args: [{ collection: 'items', op: 'insert', requests: [{ id: 'v-1', vector: vec(1), timestamp: '100', timestampGiven: true, skipStrictExistCheck: false }] }],
+        args: [
+          {
+            collection: 'items',
+            op: 'insert',
+            requests: [
+              { id: 'v-1', vector: vec(1), timestamp: '100', timestampGiven: true, skipStrictExistCheck: false },
+            ],
+          },
+        ],
       });
       return workflowId;
     },
@@ -75,7 +88,15 @@ export const SCENARIOS: ReplayScenario[] = [
     name: 'reindex-with-shards-and-lock',
     async run(stack) {
       await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 400, 'rep');
-      await startReindex(stack, { task_id: 'replay-reindex', collection: 'categories', source: { embedding_model_id: 'hash-384' }, dest: { embedding_model_id: 'hash-256' }, shards: 2, deploy_as_blue: true, quality_gate: { sample_size: 5, k: 10, min_pass_ratio: 0.5 } });
+      await startReindex(stack, {
+        task_id: 'replay-reindex',
+        collection: 'categories',
+        source: { embedding_model_id: 'hash-384' },
+        dest: { embedding_model_id: 'hash-256' },
+        shards: 2,
+        deploy_as_blue: true,
+        quality_gate: { sample_size: 5, k: 10, min_pass_ratio: 0.5 },
+      });
       const done = await waitForTask(stack, REINDEX, 'replay-reindex');
       if (done.status !== 'done') throw new Error(`replay reindex ${done.status}`);
       const lock = 'reindex-lock-categories';
@@ -87,15 +108,26 @@ export const SCENARIOS: ReplayScenario[] = [
     name: 'backup-verify-restore-scheduled',
     async run(stack) {
       await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 250, 'bk');
-      await stack.api('/api/v1/backups', { body: { backup_id: 'replay-backup', output_dir: 'rep', batch_size: 100, collections: ['categories'] } });
+      await stack.api('/api/v1/backups', {
+        body: { backup_id: 'replay-backup', output_dir: 'rep', batch_size: 100, collections: ['categories'] },
+      });
       await waitForJob(stack, 'backups', 'replay-backup');
       await stack.api('/api/v1/backups/verify', { body: { verify_id: 'replay-verify', input_dir: 'rep' } });
-      await stack.api('/api/v1/restores', { body: { restore_id: 'replay-restore', input_dir: 'rep', clear_existing: true } });
+      await stack.api('/api/v1/restores', {
+        body: { restore_id: 'replay-restore', input_dir: 'rep', clear_existing: true },
+      });
       await waitForJob(stack, 'restores', 'replay-restore');
       await stack.client.workflow.execute('scheduledBackupWorkflow', {
         taskQueue: stack.taskQueue,
         workflowId: 'replay-scheduled',
-        args: [{ base: { dir: 'sched' }, collections: ['categories'], retention: { keep_last: 1 }, vecflow_version: 'replay' }],
+        args: [
+          {
+            base: { dir: 'sched' },
+            collections: ['categories'],
+            retention: { keep_last: 1 },
+            vecflow_version: 'replay',
+          },
+        ],
       });
       return ['replay-backup', 'replay-verify', 'replay-restore', 'replay-scheduled'];
     },
@@ -103,13 +135,30 @@ export const SCENARIOS: ReplayScenario[] = [
   {
     name: 'import-export-cleanup',
     async run(stack) {
-      const content = ['{"id": "a", "values": [1, 2]}', '{"id": "b", "values": [1]}', 'not json', '{"id": "a", "values": [3, 4]}'].join('\n');
-      const imported = await importAndWait(stack, 'replayed-import', { name: 'rows.jsonl', content }, { batch_size: '2' });
+      const content = [
+        '{"id": "a", "values": [1, 2]}',
+        '{"id": "b", "values": [1]}',
+        'not json',
+        '{"id": "a", "values": [3, 4]}',
+      ].join('\n');
+      const imported = await importAndWait(
+        stack,
+        'replayed-import',
+        { name: 'rows.jsonl', content },
+        { batch_size: '2' },
+      );
       const retried = await stack.api(`/api/v1/import/${imported.job_id}/retry-failed`, { body: {} });
       await waitForDatasetJob(stack, 'import', retried.body.job_id);
-      const { job } = await exportAndDownload(stack, 'replayed-import', { format: 'csv', filters: '{"category": "none"}' });
+      const { job } = await exportAndDownload(stack, 'replayed-import', {
+        format: 'csv',
+        filters: '{"category": "none"}',
+      });
       const cleanup = 'replay-cleanup';
-      await stack.client.workflow.execute('cleanupJobsWorkflow', { taskQueue: stack.taskQueue, workflowId: cleanup, args: [{ max_age_hours: 1000 }] });
+      await stack.client.workflow.execute('cleanupJobsWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId: cleanup,
+        args: [{ max_age_hours: 1000 }],
+      });
       return [imported.job_id, retried.body.job_id, job.job_id, cleanup];
     },
   },
@@ -118,9 +167,27 @@ export const SCENARIOS: ReplayScenario[] = [
     async run(stack) {
       const id = '00000000-0000-4000-8000-00000000c0a1';
       const file = await new JobFiles(stack.config.dataDir).file('import', id, 'upload.jsonl');
-      await writeFile(file, Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, values: [i, 1] })).join('\n'));
-      const input = { dataset: 'replayed-can', file, name: 'upload.jsonl', format: 'jsonl', batch_size: 5, skip_existing: false, max_errors: 10, started_at: '2026-01-01T00:00:00.000Z', chunk_rows: 5, chunks_per_run: 2 };
-      await stack.client.workflow.execute('importWorkflow', { taskQueue: stack.taskQueue, workflowId: id, args: [input] });
+      await writeFile(
+        file,
+        Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, values: [i, 1] })).join('\n'),
+      );
+      const input = {
+        dataset: 'replayed-can',
+        file,
+        name: 'upload.jsonl',
+        format: 'jsonl',
+        batch_size: 5,
+        skip_existing: false,
+        max_errors: 10,
+        started_at: '2026-01-01T00:00:00.000Z',
+        chunk_rows: 5,
+        chunks_per_run: 2,
+      };
+      await stack.client.workflow.execute('importWorkflow', {
+        taskQueue: stack.taskQueue,
+        workflowId: id,
+        args: [input],
+      });
       return id;
     },
   },

@@ -1,7 +1,14 @@
 import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
 import type { PartResult, PlannedCollection } from '../../activities/backup/backup.js';
-import { type BackupLocation, type Manifest, type ManifestCollection, DEFAULT_BATCH_SIZE, FORMAT_VERSION, sumDigests } from '../../core/backup.js';
+import {
+  type BackupLocation,
+  type Manifest,
+  type ManifestCollection,
+  DEFAULT_BATCH_SIZE,
+  FORMAT_VERSION,
+  sumDigests,
+} from '../../core/backup.js';
 import { stateQuery } from '../defs.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 
@@ -42,7 +49,19 @@ export interface BackupState {
 export async function backupWorkflow(input: BackupInput): Promise<BackupState> {
   const id = workflowInfo().workflowId;
   const batch = input.batch_size ?? DEFAULT_BATCH_SIZE;
-  const state: BackupState = { id, status: 'processing', phase: 'planning', location: input.location, collections: [], files: [], rows_done: 0, rows_total: 0, progress: 0, created_at: input.created_at, updated_at: input.created_at };
+  const state: BackupState = {
+    id,
+    status: 'processing',
+    phase: 'planning',
+    location: input.location,
+    collections: [],
+    files: [],
+    rows_done: 0,
+    rows_total: 0,
+    progress: 0,
+    created_at: input.created_at,
+    updated_at: input.created_at,
+  };
   const touch = () => {
     state.progress = state.rows_total ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total)) : 0;
     state.updated_at = new Date().toISOString();
@@ -64,7 +83,13 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState> {
         let cursor: string | null = null;
         for (let part = 0; ; part++) {
           const single = count <= batch && part === 0;
-          const r: PartResult = await act.backupPart({ dir, spec: physical, part: single ? null : part, cursor, limit: single ? null : batch });
+          const r: PartResult = await act.backupPart({
+            dir,
+            spec: physical,
+            part: single ? null : part,
+            cursor,
+            limit: single ? null : batch,
+          });
           const { digest, next: after, ...file } = r;
           state.files.push(file);
           parts.push(digest);
@@ -82,7 +107,16 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState> {
     state.phase = 'manifest';
     const collections: ManifestCollection[] = state.collections.map((c) => {
       const files = state.files.filter((f) => f.collection === c.collection && f.model === c.model);
-      return { name: c.collection, model: c.model, dimension: c.dimension, distance: c.distance, count: files.reduce((n, f) => n + f.rows, 0), blue: c.blue, write_target: c.write_target, digest: sumDigests(digests.get(`${c.collection}\u0000${c.model}`) ?? []) };
+      return {
+        name: c.collection,
+        model: c.model,
+        dimension: c.dimension,
+        distance: c.distance,
+        count: files.reduce((n, f) => n + f.rows, 0),
+        blue: c.blue,
+        write_target: c.write_target,
+        digest: sumDigests(digests.get(`${c.collection}\u0000${c.model}`) ?? []),
+      };
     });
     const files = [...state.files].sort((a, b) => (a.name < b.name ? -1 : 1));
     const manifest: Manifest = {

@@ -10,7 +10,12 @@ const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '4 hours',
   // Pages heartbeat every few seconds; a dead worker is noticed within this.
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'] },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'],
+  },
 });
 
 export interface RestoreInput {
@@ -47,7 +52,22 @@ export interface RestoreState {
  */
 export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState> {
   const id = workflowInfo().workflowId;
-  const state: RestoreState = { id, status: 'processing', phase: 'planning', dry_run: !!input.dry_run, format: null, collections: [], files: [], rows_done: 0, rows_total: 0, progress: 0, mismatches: [], detail: null, created_at: input.created_at, updated_at: input.created_at };
+  const state: RestoreState = {
+    id,
+    status: 'processing',
+    phase: 'planning',
+    dry_run: !!input.dry_run,
+    format: null,
+    collections: [],
+    files: [],
+    rows_done: 0,
+    rows_total: 0,
+    progress: 0,
+    mismatches: [],
+    detail: null,
+    created_at: input.created_at,
+    updated_at: input.created_at,
+  };
   setHandler(stateQuery, () => state);
   labelJob('restore', input.collections?.join(',') || '*', 'processing');
   let scratch: string | null = null;
@@ -68,19 +88,36 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
           const n = await act.restoreFile({ dir: plan.dir, file: f, spec });
           state.files.find((x) => x.name === f.name)!.imported = n;
           state.rows_done += n;
-          state.progress = state.rows_total ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total)) : 100;
+          state.progress = state.rows_total
+            ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total))
+            : 100;
           state.updated_at = new Date().toISOString();
         }
         if (c.blue || plan.format === 'seed') await act.restoreBlue({ spec, force: c.blue });
       }
       state.phase = 'verifying';
       for (const c of plan.collections.filter((x) => x.count !== null)) {
-        const now = await act.measureCollection({ spec: { collection: c.collection, model: c.model, dimension: c.dimension, distance: c.distance } });
-        if (now.count !== c.count) state.mismatches.push({ collection: c.collection, model: c.model, problem: `count ${now.count}, manifest says ${c.count}` });
-        if (now.digest !== c.digest) state.mismatches.push({ collection: c.collection, model: c.model, problem: `content digest ${now.digest}, manifest says ${c.digest}` });
+        const now = await act.measureCollection({
+          spec: { collection: c.collection, model: c.model, dimension: c.dimension, distance: c.distance },
+        });
+        if (now.count !== c.count)
+          state.mismatches.push({
+            collection: c.collection,
+            model: c.model,
+            problem: `count ${now.count}, manifest says ${c.count}`,
+          });
+        if (now.digest !== c.digest)
+          state.mismatches.push({
+            collection: c.collection,
+            model: c.model,
+            problem: `content digest ${now.digest}, manifest says ${c.digest}`,
+          });
       }
       if (state.mismatches.length) {
-        throw ApplicationFailure.nonRetryable(`restored data does not match the manifest: ${state.mismatches.map((m) => `${m.collection}/${m.model}: ${m.problem}`).join('; ')}`, 'RestoreMismatch');
+        throw ApplicationFailure.nonRetryable(
+          `restored data does not match the manifest: ${state.mismatches.map((m) => `${m.collection}/${m.model}: ${m.problem}`).join('; ')}`,
+          'RestoreMismatch',
+        );
       }
     }
     state.phase = 'done';

@@ -6,7 +6,10 @@ import { stateQuery } from '../defs.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 import { backupWorkflow } from './backup.js';
 
-const { applyRetention } = proxyActivities<activities.Activities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 10 } });
+const { applyRetention } = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 10 },
+});
 
 export interface ScheduledBackupInput {
   base: BackupLocation;
@@ -17,21 +20,45 @@ export interface ScheduledBackupInput {
 }
 
 /** One run of a backup schedule: a backup into `<base>/<YYYYMMDD_HHMMSS>/`, then retention. */
-export async function scheduledBackupWorkflow(input: ScheduledBackupInput): Promise<{ backup: string; deleted: string[] }> {
+export async function scheduledBackupWorkflow(
+  input: ScheduledBackupInput,
+): Promise<{ backup: string; deleted: string[] }> {
   const now = new Date();
   const stamp = backupStamp(now);
   const state = { stamp, status: 'processing', deleted: [] as string[] };
   setHandler(stateQuery, () => state);
   labelJob('scheduled-backup', input.collections?.join(',') || '*', 'processing');
   const location: BackupLocation = {
-    ...(input.base.dir !== undefined ? { dir: input.base.dir ? `${input.base.dir.replace(/\/+$/, '')}/${stamp}` : stamp } : {}),
-    ...(input.base.s3 ? { s3: { bucket: input.base.s3.bucket, prefix: `${input.base.s3.prefix.replace(/\/+$/, '')}/${stamp}`.replace(/^\//, '') } } : {}),
+    ...(input.base.dir !== undefined
+      ? { dir: input.base.dir ? `${input.base.dir.replace(/\/+$/, '')}/${stamp}` : stamp }
+      : {}),
+    ...(input.base.s3
+      ? {
+          s3: {
+            bucket: input.base.s3.bucket,
+            prefix: `${input.base.s3.prefix.replace(/\/+$/, '')}/${stamp}`.replace(/^\//, ''),
+          },
+        }
+      : {}),
   };
   await executeChild(backupWorkflow, {
     workflowId: `${workflowInfo().workflowId}/backup-${stamp}`,
-    args: [{ location, collections: input.collections, batch_size: input.batch_size, created_at: now.toISOString(), vecflow_version: input.vecflow_version }],
+    args: [
+      {
+        location,
+        collections: input.collections,
+        batch_size: input.batch_size,
+        created_at: now.toISOString(),
+        vecflow_version: input.vecflow_version,
+      },
+    ],
   });
-  state.deleted = await applyRetention({ base: input.base, policy: input.retention, current: stamp, now: now.toISOString() });
+  state.deleted = await applyRetention({
+    base: input.base,
+    policy: input.retention,
+    current: stamp,
+    now: now.toISOString(),
+  });
   state.status = 'done';
   setJobStatus('done');
   return { backup: stamp, deleted: state.deleted };

@@ -10,9 +10,17 @@ import { percent } from './import.js';
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '4 hours',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'] },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'],
+  },
 });
-const bestEffort = proxyActivities<activities.Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+const bestEffort = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
+});
 
 const ROWS_PER_ACTIVITY = 20_000;
 
@@ -49,17 +57,40 @@ export interface ExportState {
 export async function exportWorkflow(input: ExportInput): Promise<ExportState> {
   const jobId = workflowInfo().workflowId;
   const state: ExportState = {
-    job_id: jobId, dataset_id: input.dataset, status: 'running', total_vectors: 0, exported_vectors: 0, started_at: input.started_at, completed_at: null,
-    format: input.format, download_url: null, file_size: null, progress_percentage: 0, filters: input.filters ?? null, limit: input.limit, error: null,
+    job_id: jobId,
+    dataset_id: input.dataset,
+    status: 'running',
+    total_vectors: 0,
+    exported_vectors: 0,
+    started_at: input.started_at,
+    completed_at: null,
+    format: input.format,
+    download_url: null,
+    file_size: null,
+    progress_percentage: 0,
+    filters: input.filters ?? null,
+    limit: input.limit,
+    error: null,
   };
   setHandler(stateQuery, () => state);
   labelJob('export', input.dataset, 'running');
   try {
-    const { ref, total } = await act.prepareExport({ dataset: input.dataset, filters: input.filters, limit: input.limit });
+    const { ref, total } = await act.prepareExport({
+      dataset: input.dataset,
+      filters: input.filters,
+      limit: input.limit,
+    });
     state.total_vectors = total;
     let at: ExportCursor = { cursor: null, rows: 0, part: 0, done: false };
     while (!at.done) {
-      at = await act.exportRows({ jobId, ref, filters: input.filters, limit: input.limit, from: at, maxRows: ROWS_PER_ACTIVITY });
+      at = await act.exportRows({
+        jobId,
+        ref,
+        filters: input.filters,
+        limit: input.limit,
+        from: at,
+        maxRows: ROWS_PER_ACTIVITY,
+      });
       state.exported_vectors = at.rows;
       state.progress_percentage = Math.min(99, percent(at.rows, Math.max(at.rows, total)));
     }
@@ -76,7 +107,16 @@ export async function exportWorkflow(input: ExportInput): Promise<ExportState> {
   }
   state.completed_at = new Date().toISOString();
   setJobStatus(state.status);
-  await bestEffort.recordJobMetrics({ kind: 'export', format: input.format, status: state.status, startedAt: state.started_at, rows: { exported: state.exported_vectors }, bytes: state.file_size ?? 0 }).catch(() => undefined);
+  await bestEffort
+    .recordJobMetrics({
+      kind: 'export',
+      format: input.format,
+      status: state.status,
+      startedAt: state.started_at,
+      rows: { exported: state.exported_vectors },
+      bytes: state.file_size ?? 0,
+    })
+    .catch(() => undefined);
   if (state.status === 'failed') throw ApplicationFailure.nonRetryable(state.error ?? 'export failed', 'ExportFailed');
   return state;
 }

@@ -56,7 +56,9 @@ export async function reindexLockWorkflow(input: LockInput): Promise<void> {
       const { to, granted } = outbox.shift()!;
       const handle = getExternalWorkflowHandle(to);
       // A requester that has already ended cannot be told; the watch below frees its lock.
-      await (granted ? handle.signal(lockGrantedSignal) : handle.signal(lockRefusedSignal, { holder: holder ?? '' })).catch(() => undefined);
+      await (
+        granted ? handle.signal(lockGrantedSignal) : handle.signal(lockRefusedSignal, { holder: holder ?? '' })
+      ).catch(() => undefined);
     }
     if (watching && watching.id !== holder) {
       watching.scope.cancel();

@@ -19,10 +19,11 @@ import { labelJob, setJobStatus } from '../job-attributes.js';
 import { type ReindexInput, type ReindexState, newReindexState } from './state.js';
 import { reindexShardWorkflow } from './shard.js';
 
-const { requestReindexLock, prepareReindex, qualityGate, setWriteTarget, switchBlue } = proxyActivities<activities.Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
-});
+const { requestReindexLock, prepareReindex, qualityGate, setWriteTarget, switchBlue } =
+  proxyActivities<activities.Activities>({
+    startToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
+  });
 
 /**
  * Reindex a collection from one embedding model to another: take the collection's lock (or
@@ -41,7 +42,12 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
   };
   const recount = () => {
     state.count = [...shardCounts.values()].reduce((a, b) => a + b, 0);
-    state.progress = state.total > 0 ? Math.min(100, Math.floor((state.count * 100) / state.total)) : state.status === 'done' ? 100 : 0;
+    state.progress =
+      state.total > 0
+        ? Math.min(100, Math.floor((state.count * 100) / state.total))
+        : state.status === 'done'
+          ? 100
+          : 0;
     state.updated_at = new Date().toISOString();
   };
   setHandler(stateQuery, () => state);
@@ -69,7 +75,11 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
   try {
     setStatus('processing');
     state.phase = 'preparing';
-    const { total, mode } = await prepareReindex({ collection: input.collection, source: input.source.embedding_model_id, dest: dest.model });
+    const { total, mode } = await prepareReindex({
+      collection: input.collection,
+      source: input.source.embedding_model_id,
+      dest: dest.model,
+    });
     state.total = total;
     state.mode = mode;
     const startedNs = (BigInt(Date.now()) * 1_000_000n).toString();
@@ -104,16 +114,26 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
         recount();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(ranges.length, input.max_parallel ?? REINDEX_DEFAULTS.max_parallel) }, runShards));
+    await Promise.all(
+      Array.from({ length: Math.min(ranges.length, input.max_parallel ?? REINDEX_DEFAULTS.max_parallel) }, runShards),
+    );
 
     const threshold = input.failure_threshold ?? REINDEX_DEFAULTS.failure_threshold;
     if (exceeds(state.failed_count, state.total, threshold)) {
-      throw ApplicationFailure.nonRetryable(`${state.failed_count} of ${state.total} items failed, above the failure threshold ${JSON.stringify(threshold)}`, 'FailureThreshold');
+      throw ApplicationFailure.nonRetryable(
+        `${state.failed_count} of ${state.total} items failed, above the failure threshold ${JSON.stringify(threshold)}`,
+        'FailureThreshold',
+      );
     }
     if (input.deploy_as_blue) {
       state.phase = 'quality-gate';
       const gate = input.quality_gate ?? REINDEX_DEFAULTS.quality_gate;
-      state.gate = await qualityGate({ collection: input.collection, dest: dest.model, sampleSize: gate.sample_size, k: gate.k });
+      state.gate = await qualityGate({
+        collection: input.collection,
+        dest: dest.model,
+        sampleSize: gate.sample_size,
+        k: gate.k,
+      });
       if (state.gate.ratio < gate.min_pass_ratio) {
         throw ApplicationFailure.nonRetryable(
           `quality gate failed: ${state.gate.passed}/${state.gate.sampled} sampled items found themselves in the top ${gate.k} (need ${gate.min_pass_ratio})`,

@@ -1,4 +1,10 @@
-import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
 import { MAX_FAILURES_KEPT, type ReindexFailure, type ShardScope } from '../../activities/reindex/types.js';
 import { shardProgressSignal, stateQuery } from '../defs.js';
@@ -35,21 +41,44 @@ const PAGES_PER_ACTIVITY = 10;
 
 /** One shard of a reindex: copy its id range page by page, then reconcile it with the source. */
 export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResult> {
-  const state = { copied: input.copied ?? 0, failed: input.failed ?? 0, failures: input.failures ?? [], cursor: input.cursor ?? null, phase: 'copying' };
+  const state = {
+    copied: input.copied ?? 0,
+    failed: input.failed ?? 0,
+    failures: input.failures ?? [],
+    cursor: input.cursor ?? null,
+    phase: 'copying',
+  };
   setHandler(stateQuery, () => ({ shard: input.shard, range: input.range, ...state }));
-  const scope: ShardScope = { collection: input.collection, source: input.source, dest: input.dest, range: input.range, mode: input.mode };
+  const scope: ShardScope = {
+    collection: input.collection,
+    source: input.source,
+    dest: input.dest,
+    range: input.range,
+    mode: input.mode,
+  };
   const parent = getExternalWorkflowHandle(input.parentId);
   let first = input.cursor === undefined;
   while (first || state.cursor !== null) {
     first = false;
-    const r = await copyShardPages({ ...scope, cursor: state.cursor, pages: PAGES_PER_ACTIVITY, pageSize: input.pageSize });
+    const r = await copyShardPages({
+      ...scope,
+      cursor: state.cursor,
+      pages: PAGES_PER_ACTIVITY,
+      pageSize: input.pageSize,
+    });
     state.copied += r.copied;
     state.failed += r.failed;
     state.failures.push(...r.failures.slice(0, MAX_FAILURES_KEPT - state.failures.length));
     state.cursor = r.next;
     await parent.signal(shardProgressSignal, { shard: input.shard, copied: state.copied, failed: state.failed });
     if (state.cursor !== null && workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof reindexShardWorkflow>({ ...input, cursor: state.cursor, copied: state.copied, failed: state.failed, failures: state.failures });
+      await continueAsNew<typeof reindexShardWorkflow>({
+        ...input,
+        cursor: state.cursor,
+        copied: state.copied,
+        failed: state.failed,
+        failures: state.failures,
+      });
     }
   }
   state.phase = 'reconciling';

@@ -12,13 +12,10 @@ export function requireApiKey(keys: string[]): RequestHandler {
     const match = /^(?:ApiKey|Bearer)\s+(.+)$/i.exec(req.get('authorization') ?? '');
     const given = match ? digest(match[1].trim()) : null;
     if (given && digests.some((d) => timingSafeEqual(d, given))) return next();
-    res
-      .status(401)
-      .set('WWW-Authenticate', 'ApiKey, Bearer')
-      .json({
-        detail: 'missing or invalid API key: send Authorization: ApiKey <key> or Bearer <key>',
-        code: 'unauthorized',
-        request_id: res.locals.requestId,
-      });
+    res.status(401).set('WWW-Authenticate', 'ApiKey, Bearer').json({
+      detail: 'missing or invalid API key: send Authorization: ApiKey <key> or Bearer <key>',
+      code: 'unauthorized',
+      request_id: res.locals.requestId,
+    });
   };
 }

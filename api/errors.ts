@@ -49,14 +49,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const http = classify(err);
     if (http.status >= 500) log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request failed');
     if (res.headersSent) return res.end();
-    res
-      .status(http.status)
-      .json({
-        detail: http.detail,
-        code: http.code,
-        request_id: res.locals.requestId,
-        ...(http.errors ? { errors: http.errors } : {}),
-      });
+    res.status(http.status).json({
+      detail: http.detail,
+      code: http.code,
+      request_id: res.locals.requestId,
+      ...(http.errors ? { errors: http.errors } : {}),
+    });
   };
 }
 

@@ -37,11 +37,12 @@ async function main(): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    server.close(async () => {
+    const release = async () => {
       await store.close().catch(() => undefined);
       await temporal.connection.close().catch(() => undefined);
       process.exit(0);
-    });
+    };
+    server.close(() => void release());
     server.closeAllConnections();
   };
   process.on('SIGINT', stop);

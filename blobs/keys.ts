@@ -6,7 +6,8 @@ export function assertKey(key: string, what = 'key'): string {
   if (
     !key ||
     key.startsWith('/') ||
-    /[\\\u0000]/.test(key) ||
+    key.includes('\\') ||
+    key.includes('\0') ||
     parts.some((p, i) => (p === '' && i < parts.length - 1) || p === '.' || p === '..')
   ) {
     throw new ValidationError(`invalid ${what} ${JSON.stringify(key)}: a relative path without '..'`, { field: what });

@@ -35,7 +35,7 @@ export async function waitForTemporal(client: Client, timeoutMs: number): Promis
       return;
     } catch (err) {
       if (Date.now() > deadline)
-        throw new Error(`Temporal did not answer within ${timeoutMs} ms: ${(err as Error).message}`);
+        throw new Error(`Temporal did not answer within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 500));
     }
   }

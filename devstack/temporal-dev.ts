@@ -36,7 +36,8 @@ export async function startTemporalDev(options: TemporalDevOptions = {}): Promis
     try {
       bin = await resolveTool(TEMPORAL, log);
     } catch (err) {
-      if (process.env.CI === 'true') throw new Error(`Temporal CLI unavailable and CI=true: ${(err as Error).message}`);
+      if (process.env.CI === 'true')
+        throw new Error(`Temporal CLI unavailable and CI=true: ${(err as Error).message}`, { cause: err });
       log(`${(err as Error).message}; trying @temporalio/testing's download`);
       return startWithTestingDownload(port, uiPort, options.dbFile);
     }

@@ -59,7 +59,9 @@ export async function resolveTool(tool: ToolSpec, log: (msg: string) => void = c
       maxBuffer: 16 << 20,
     });
   } catch (err) {
-    throw new Error(`could not install ${tool.pip}: ${(err as Error).message.split('\n').slice(0, 5).join(' ')}`);
+    throw new Error(`could not install ${tool.pip}: ${(err as Error).message.split('\n').slice(0, 5).join(' ')}`, {
+      cause: err,
+    });
   }
   const installed = path.join(TOOLS_DIR, 'bin', tool.bin);
   if (!executable(installed)) throw new Error(`${tool.pip} installed, but ${installed} is missing`);

@@ -1,8 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityContext, createActivities } from '../activities/index.js';
-
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+import { WORKFLOWS_PATH, prebuiltBundle } from './bundle.js';
 
 export interface VecflowWorkerOptions {
   connection: NativeConnection;
@@ -10,15 +8,17 @@ export interface VecflowWorkerOptions {
   taskQueue: string;
   /** Concurrent activities: most are I/O-bound (store, embedder), so a few per core. */
   maxActivities?: number;
+  /** A bundle built beforehand (tests build one per run); else the prebuilt one, else bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export function createVecflowWorker(ctx: ActivityContext, options: VecflowWorkerOptions): Promise<Worker> {
+  const workflowBundle = options.workflowBundle ?? prebuiltBundle();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(ctx),
     maxConcurrentActivityTaskExecutions: options.maxActivities ?? 8,
     maxConcurrentWorkflowTaskExecutions: 8,

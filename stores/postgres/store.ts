@@ -2,10 +2,8 @@ import type { FilterNode } from '../../core/filter.js';
 import type { IdRange } from '../../core/id-space.js';
 import { internalId } from '../../core/point-id.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import type { CollectionRef, PhysicalSpec, Point } from '../../core/types.js';
+import type { CollectionRef, Point } from '../../core/types.js';
 import type {
-  CatalogEntry,
-  CatalogModel,
   ScanOptions,
   ScanPage,
   SearchHit,

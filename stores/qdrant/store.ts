@@ -3,10 +3,8 @@ import { ValidationError } from '../../core/errors.js';
 import type { FilterNode } from '../../core/filter.js';
 import { inRange } from '../../core/id-space.js';
 import { internalId } from '../../core/point-id.js';
-import type { CollectionRef, PhysicalSpec, Point } from '../../core/types.js';
+import type { CollectionRef, Point } from '../../core/types.js';
 import type {
-  CatalogEntry,
-  CatalogModel,
   ScanOptions,
   ScanPage,
   SearchHit,

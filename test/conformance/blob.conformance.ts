@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { BlobStore } from '../../blobs/port.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 
@@ -14,8 +14,8 @@ export function blobConformance(name: string, open: () => Promise<{ store: BlobS
     let close: () => Promise<void>;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-blob-'));
     const prefix = `conf-${Date.now().toString(36)}`;
-    before(async () => ({ store, close } = await open()));
-    after(async () => close());
+    beforeAll(async () => ({ store, close } = await open()));
+    afterAll(async () => close());
 
     it('round-trips bytes, small and multipart-large', async () => {
       for (const [key, size] of [

@@ -1,6 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import type { TestStack } from './stack.js';
 import { waitForJob } from './tasks.js';
+import type { Json } from './json.js';
 
 /** Uploads a file (a path on disk, or {name, content}) to POST /datasets/{id}/import. */
 export async function startImport(
@@ -17,7 +18,7 @@ export async function startImport(
     method: 'POST',
     body: form,
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as Json };
 }
 
 /** Polls an import or export job until it is no longer running (and a worker answered for it). */
@@ -26,7 +27,7 @@ export function waitForDatasetJob(
   kind: 'import' | 'export',
   id: string,
   timeoutMs = 600_000,
-): Promise<any> {
+): Promise<Json> {
   return waitForJob(stack, kind, id, timeoutMs, (job) => job.status === 'running' || !!job.detail);
 }
 

@@ -1,17 +1,18 @@
 import http from 'node:http';
+import type { Json } from './json.js';
 
 /** A local HTTP server whose handler the test controls; records every request. */
 export async function localServer(
   handler: (
-    req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: any },
+    req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Json },
     res: http.ServerResponse,
   ) => void,
 ): Promise<{
   url: string;
-  requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: any }[];
+  requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Json }[];
   close(): Promise<void>;
 }> {
-  const requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: any }[] = [];
+  const requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Json }[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => (raw += c));

@@ -5,6 +5,7 @@ import { Db } from '../../stores/postgres/db.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../stores/postgres/embedded.js';
 import { PostgresStore } from '../../stores/postgres/store.js';
 import { postgresPool } from '../../stores/index.js';
+import { provided } from './servers.js';
 
 /** A throwaway PGlite served on a Unix socket in a temp dir, as the worker serves it. */
 export async function startTestPglite(options: { persistent?: boolean } = {}): Promise<{
@@ -35,4 +36,16 @@ export async function startTestPglite(options: { persistent?: boolean } = {}): P
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The run's shared embedded Postgres (globalSetup), over its socket as the API and the CLI reach
+ * a worker's; outside vitest, a throwaway one. Other tests use it too: work in collections or
+ * tables of your own.
+ */
+export async function sharedPgliteSocket(): Promise<{ socketDir: string; stop(): Promise<void> }> {
+  const socketDir = await provided('pgliteSocketDir');
+  if (socketDir) return { socketDir, stop: async () => undefined };
+  const own = await startTestPglite();
+  return { socketDir: own.embedded.socketDir, stop: () => own.stop() };
 }

@@ -1,8 +1,9 @@
 import type { TestStack } from './stack.js';
+import type { Json } from './json.js';
 
 export const REINDEX = '/internal/reindex-tasks';
 
-export async function startReindex(stack: TestStack, body: Record<string, unknown>): Promise<any> {
+export async function startReindex(stack: TestStack, body: Record<string, unknown>): Promise<Json> {
   const res = await stack.api(`/api/v1${REINDEX}/run`, { body });
   if (res.status !== 200) throw new Error(`reindex start: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;

@@ -1,11 +1,12 @@
 import { ensureBucket, startSeaweed } from '../../devstack/seaweed.js';
+import { provided } from './servers.js';
 
-// S3 for tests: the SeaweedFS gateway `npm test` started, or one of our own when a file runs alone.
+// S3 for tests: the SeaweedFS gateway the run's globalSetup started, or (outside vitest) one of our own.
 // SeaweedFS runs without authentication here; the SDK still signs, so any key pair will do.
 export async function testS3(
   bucket: string,
 ): Promise<{ endpoint: string; env: Record<string, string>; stop(): Promise<void> }> {
-  const shared = process.env.VECFLOW_TEST_S3_ENDPOINT;
+  const shared = await provided('s3Endpoint');
   const own = shared ? null : await startSeaweed();
   const endpoint = shared ?? own!.endpoint;
   await ensureBucket(endpoint, bucket);

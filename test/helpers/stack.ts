@@ -12,6 +12,7 @@ import { prepareContext } from '../../worker/context.js';
 import { createVecflowWorker } from '../../worker/worker.js';
 import { startTestPglite } from './pglite.js';
 import { nativeConnection, runInBackground, testTemporal, uniqueQueue, workflowBundle } from './temporal.js';
+import type { Json } from './json.js';
 
 export interface TestStack {
   config: AppConfig;
@@ -22,12 +23,12 @@ export interface TestStack {
   /** Environment for a worker process of this stack's own (same store, Temporal, queue, data dir). */
   workerEnv: Record<string, string>;
   /** Raw SQL on the embedded store, for tests that need to reach behind the adapter. */
-  sql(text: string, params?: unknown[]): Promise<any[]>;
+  sql(text: string, params?: unknown[]): Promise<Json[]>;
   /** fetch() against the API, JSON in and out. */
   api(
     path: string,
     init?: { method?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: any; headers: Headers }>;
+  ): Promise<{ status: number; body: Json; headers: Headers }>;
   stop(): Promise<void>;
 }
 

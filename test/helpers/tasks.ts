@@ -1,13 +1,14 @@
 import type { TestStack } from './stack.js';
+import type { Json } from './json.js';
 
-/** Polls a task until it reaches one of `until` (default: any final status) and returns its JSON. */
+/** Polls a task until it reaches one of `until` (default: Json final status) and returns its JSON. */
 export async function waitForTask(
   stack: TestStack,
   path: string,
   id: string,
   until = ['done', 'failed', 'canceled', 'refused'],
   timeoutMs = 120_000,
-): Promise<any> {
+): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await stack.api(`/api/v1${path}/${encodeURIComponent(id)}`);
@@ -27,8 +28,8 @@ export async function waitForJob(
   route: string,
   id: string,
   timeoutMs = 600_000,
-  running: (job: any) => boolean = (j) => j.status === 'processing',
-): Promise<any> {
+  running: (job: Json) => boolean = (j) => j.status === 'processing',
+): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { status, body: job } = await stack.api(`/api/v1/${route}/${encodeURIComponent(id)}`);

@@ -1,25 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
-import {
-  NativeConnection,
-  Runtime,
-  DefaultLogger,
-  type Worker,
-  bundleWorkflowCode,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { startTemporalDev } from '../../devstack/temporal-dev.js';
-import { WORKFLOWS_PATH } from '../../worker/worker.js';
+import { buildWorkflowBundle } from '../../worker/bundle.js';
+import { provided } from './servers.js';
 
-// Temporal for tests: the dev server `npm test` started (TEMPORAL_ADDRESS), or one of our own
-// when a test file runs alone.
-let installed = false;
-
+// Temporal for tests: the dev server the run's globalSetup started, or (outside vitest: the
+// benchmarks) TEMPORAL_ADDRESS, or one of our own.
 export async function testTemporal(): Promise<{ address: string; client: Client; stop(): Promise<void> }> {
-  if (!installed) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    installed = true;
-  }
-  const shared = process.env.TEMPORAL_ADDRESS;
+  installTestRuntime();
+  const shared = (await provided('temporalAddress')) ?? process.env.TEMPORAL_ADDRESS;
   const server = shared ? null : await startTemporalDev();
   const address = shared ?? server!.address;
   const connection = await Connection.connect({ address });
@@ -34,11 +23,22 @@ export async function testTemporal(): Promise<{ address: string; client: Client;
   };
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
-/** The workflow bundle, built once per test process. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+let bundle: Promise<{ codePath: string } | { code: string }> | null = null;
+/** The workflow bundle: the one built for the whole run, else built once per process. */
+export function workflowBundle(): Promise<{ codePath: string } | { code: string }> {
+  bundle ??= provided('workflowBundlePath').then(async (codePath) =>
+    codePath ? { codePath } : { code: await buildWorkflowBundle() },
+  );
   return bundle;
+}
+
+/** The SDK's own logs at WARN; once per process (vitest may run several files in one). */
+export function installTestRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed in this process
+  }
 }
 
 export async function nativeConnection(address: string): Promise<NativeConnection> {

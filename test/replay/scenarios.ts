@@ -6,7 +6,7 @@ import { REINDEX, startReindex } from '../helpers/reindex.js';
 import { seedTextItems } from '../helpers/seed.js';
 import { DELETES, UPSERTS, waitForJob, waitForTask } from '../helpers/tasks.js';
 
-// Workflow runs whose histories are kept in test/histories/ and replayed by test/replay.test.ts,
+// Workflow runs whose histories are kept in test/histories/ and replayed by test/integration/replay.test.ts,
 // so a change that breaks determinism for runs already in flight fails the suite. Record (after
 // an intended, versioned change) with `npm run histories:record`.
 export interface ReplayScenario {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { ValidationError } from '../core/errors.js';
-import { matchesFilter, parseFilter } from '../core/filter.js';
+import { describe, it } from 'vitest';
+import { ValidationError } from '../../core/errors.js';
+import { matchesFilter, parseFilter } from '../../core/filter.js';
 
 const doc = { category: 'documents', rating: 4.5, tags: ['a', 'b'], meta: { lang: 'en' }, empty: [], nothing: null };
 const match = (f: unknown) => matchesFilter(doc, parseFilter(f));

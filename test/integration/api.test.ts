@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startStack, type TestStack } from './helpers/stack.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import type { Json } from '../helpers/json.js';
 
 describe('API shell', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ VECFLOW_BODY_LIMIT: '64kb' });
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   it('answers /health and /ready when Temporal and the store answer', async () => {
     assert.deepEqual((await stack.api('/health')).body, { status: 'ok' });
@@ -83,10 +84,10 @@ describe('API shell', () => {
 
 describe('API keys', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ VECFLOW_API_KEYS: 'k-one, k-two' });
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   it('require a key on /api/v1 (ApiKey or Bearer) but not on /health and /ready', async () => {
     assert.equal((await stack.api('/api/v1/collections')).status, 401);
@@ -103,12 +104,12 @@ describe('API keys', () => {
 
 describe('API safety when things are missing', () => {
   it('answers /ready 503 with a JSON reason while the store does not answer', async () => {
-    const { createApp } = await import('../api/app.js');
-    const { loadConfig } = await import('../core/config.js');
-    const { createLogger } = await import('../core/logger.js');
-    const { LazyStore } = await import('../stores/lazy.js');
-    const { openStore } = await import('../stores/index.js');
-    const { testTemporal } = await import('./helpers/temporal.js');
+    const { createApp } = await import('../../api/app.js');
+    const { loadConfig } = await import('../../core/config.js');
+    const { createLogger } = await import('../../core/logger.js');
+    const { LazyStore } = await import('../../stores/lazy.js');
+    const { openStore } = await import('../../stores/index.js');
+    const { testTemporal } = await import('../helpers/temporal.js');
     const temporal = await testTemporal();
     const store = new LazyStore(() => openStore({ kind: 'embedded', socketDir: '/nonexistent/vecflow-socket' }, 1));
     const app = createApp({
@@ -121,7 +122,7 @@ describe('API safety when things are missing', () => {
     await new Promise((r) => server.once('listening', r));
     try {
       const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/ready`);
-      const body = (await res.json()) as any;
+      const body = (await res.json()) as Json;
       assert.equal(res.status, 503);
       assert.equal(body.status, 'unavailable');
       assert.equal(body.reason, 'not answering: store');
@@ -136,7 +137,7 @@ describe('API safety when things are missing', () => {
 
   it('refuses to listen beyond loopback without API keys', async () => {
     const { spawnSync } = await import('node:child_process');
-    const { ROOT } = await import('../devstack/tools.js');
+    const { ROOT } = await import('../../devstack/tools.js');
     const env = { ...process.env, VECFLOW_HOST: '0.0.0.0', PORT: '0', VECFLOW_API_KEYS: '' };
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       cwd: ROOT,

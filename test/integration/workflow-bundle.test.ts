@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/worker.js';
+import { WORKFLOWS_PATH } from '../../worker/bundle.js';
 
 describe('workflow bundle', () => {
   it('bundles for the sandbox without Node-only modules', async () => {

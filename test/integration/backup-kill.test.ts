@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fingerprint } from './helpers/fingerprint.js';
-import { seedTextItems } from './helpers/seed.js';
-import { startStack, type TestStack } from './helpers/stack.js';
-import { spawnWorker } from './helpers/worker-process.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { fingerprint } from '../helpers/fingerprint.js';
+import { seedTextItems } from '../helpers/seed.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { spawnWorker } from '../helpers/worker-process.js';
+import type { Json } from '../helpers/json.js';
 
 // A worker process killed (SIGKILL) in the middle of a backup and of a restore: a new worker
 // finishes each, finished parts are not rewritten, and the result matches the manifest.
@@ -14,11 +15,11 @@ describe('backup and restore survive a killed worker', () => {
   let stack: TestStack;
   const workers: ReturnType<typeof spawnWorker>[] = [];
   const root = mkdtempSync(path.join(os.tmpdir(), 'vf-bkill-'));
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ VECFLOW_BACKUP_ROOT: root }, { inProcessWorker: false });
     await seedTextItems(stack.store, { collection: 'items', model: 'hash-384' }, 24_000);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
     await stack.stop();
   });
@@ -30,7 +31,7 @@ describe('backup and restore survive a killed worker', () => {
     await new Promise((r) => w.child.once('exit', r));
     workers.push(spawnWorker(stack.workerEnv));
   };
-  const until = async (route: string, id: string, done: (s: any) => boolean) => {
+  const until = async (route: string, id: string, done: (s: Json) => boolean) => {
     for (let i = 0; i < 1200; i++) {
       const s = await state(route, id);
       if (done(s)) return s;

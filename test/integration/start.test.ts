@@ -3,10 +3,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { freePort } from '../devstack/ports.js';
-import { ROOT } from '../devstack/tools.js';
-import { alive, descendants, waitUntil } from './helpers/processes.js';
+import { afterAll, describe, it } from 'vitest';
+import { freePort } from '../../devstack/ports.js';
+import { ROOT } from '../../devstack/tools.js';
+import { alive, descendants, waitUntil } from '../helpers/processes.js';
 
 // `npm start` end to end: the supervisor brings up Temporal, the embedded store, the worker and
 // the API from nothing, answers /ready, keeps state across restarts and leaves no process behind.
@@ -50,7 +50,7 @@ async function ready(url: string, output: () => string): Promise<void> {
 }
 
 describe('npm start (supervised embedded stack)', () => {
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('becomes ready, serves requests and stops every child on SIGTERM', async () => {
     const { child, url, output } = await launch(false);

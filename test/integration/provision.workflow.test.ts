@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { startStack, type TestStack } from './helpers/stack.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
 
 describe('provisionCollectionWorkflow on a real Temporal and store', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack();
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   it('creates the physical collection, switches blue and is visible by search attributes', async () => {
     const workflowId = `provision-sa-${Date.now()}`;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../core/logger.js';
-import { cleanupScheduleId, ensureCleanupSchedule } from '../worker/schedules.js';
-import { exportAndDownload, importAndWait, startImport, waitForDatasetJob } from './helpers/datasets.js';
-import { type TestStack, startStack } from './helpers/stack.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createLogger } from '../../core/logger.js';
+import { cleanupScheduleId, ensureCleanupSchedule } from '../../worker/schedules.js';
+import { exportAndDownload, importAndWait, startImport, waitForDatasetJob } from '../helpers/datasets.js';
+import { type TestStack, startStack } from '../helpers/stack.js';
+import type { Json } from '../helpers/json.js';
 
 // Bad rows, the dead-letter file and retry-failed, unreadable files, the upload limit, cleanup
 // of finished jobs and its schedule, and the metrics the jobs leave behind.
@@ -26,10 +27,10 @@ const BAD_JSONL = [
 
 describe('import errors, dead letters, cleanup and metrics', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ VECFLOW_IMPORT_MAX_ERRORS: '5', VECFLOW_UPLOAD_LIMIT: '20kb' });
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
   const jobs: string[] = [];
 
   it("reports every bad row with the seed's error classes; the good rows are imported", async () => {
@@ -48,7 +49,7 @@ describe('import errors, dead letters, cleanup and metrics', () => {
       data: { id: 'short', values: v(3) },
     });
     assert.deepEqual(
-      job.errors.slice(2).map((e: any) => [e.line, e.error]),
+      job.errors.slice(2).map((e: Json) => [e.line, e.error]),
       [
         [4, 'Missing required field: id'],
         [6, 'Missing required field: values'],
@@ -84,7 +85,7 @@ describe('import errors, dead letters, cleanup and metrics', () => {
       ['completed_with_errors', 8, 1, 7],
     );
     assert.deepEqual(
-      job.errors.map((e: any) => e.line),
+      job.errors.map((e: Json) => e.line),
       [2, 3, 4, 6, 7],
     );
     const [p] = await stack.store.get({ collection: 'errs', model: 'external-4' }, ['ok1'], true);
@@ -105,7 +106,7 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     });
     jobs.push(csv.job_id);
     assert.deepEqual(
-      csv.errors.map((e: any) => [e.row, e.error]),
+      csv.errors.map((e: Json) => [e.row, e.error]),
       [
         [2, 'Vector dimension mismatch: expected 4, got 5'],
         [3, 'Expected 2 columns (id,values), found 3'],
@@ -120,7 +121,7 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     });
     jobs.push(json.job_id);
     assert.deepEqual(
-      json.errors.map((e: any) => [e.row, e.error]),
+      json.errors.map((e: Json) => [e.row, e.error]),
       [[2, 'Invalid JSON in values: ' + json.errors[0].error.slice('Invalid JSON in values: '.length)]],
     );
     const broken = await importAndWait(stack, 'errs', { name: 'x.parquet', content: 'PAR1 but not really' });
@@ -168,7 +169,7 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     assert.equal(stats.status, 200);
     assert.deepEqual(stats.body.jobs.import, { running: 0, completed: 1, completed_with_errors: 4, failed: 2 });
     assert.equal(stats.body.jobs.export.completed, 1);
-    assert.equal(stats.body.datasets.find((d: any) => d.dataset_id === 'errs')?.vectors, 5);
+    assert.equal(stats.body.datasets.find((d: Json) => d.dataset_id === 'errs')?.vectors, 5);
   });
 
   it('cleanup removes finished jobs (records and files); the retention schedule runs it', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { HashingEmbedder } from '../embedders/hashing.js';
-import { createEmbedder } from '../embedders/index.js';
-import { EmbedderError } from '../embedders/port.js';
-import { localServer } from './helpers/http-server.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { HashingEmbedder } from '../../embedders/hashing.js';
+import { createEmbedder } from '../../embedders/index.js';
+import { EmbedderError } from '../../embedders/port.js';
+import { localServer } from '../helpers/http-server.js';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
@@ -43,7 +43,7 @@ describe('hashing embedder', () => {
 describe('openai-compatible embedder against a local server', () => {
   let server: Awaited<ReturnType<typeof localServer>>;
   let mode: 'ok' | '429' | '500' | '400' | 'short' = 'ok';
-  before(async () => {
+  beforeAll(async () => {
     server = await localServer((req, res) => {
       if (mode !== 'ok' && mode !== 'short') {
         res
@@ -62,7 +62,7 @@ describe('openai-compatible embedder against a local server', () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data, model: req.body.model }));
     });
   });
-  after(() => server.close());
+  afterAll(() => server.close());
 
   const model = () =>
     createEmbedder(

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { tableNameFor } from '../stores/postgres/catalog.js';
-import { startStack, type TestStack } from './helpers/stack.js';
-import { DELETES, UPSERTS, waitForTask } from './helpers/tasks.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { tableNameFor } from '../../stores/postgres/catalog.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
 
 // A store that keeps failing a batch: after its retries run out, every item of the batch is
 // listed with the store's error, and the task still finishes (the rest of the work is done).
 describe('tasks when the store keeps refusing a batch', () => {
   let stack: TestStack;
   const table = tableNameFor({ collection: 'items', model: 'hash-384' });
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({ VECFLOW_TASK_MAX_ATTEMPTS: '2' });
     // A real Postgres error for chosen ids, raised by the server itself.
     await stack.sql(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -20,7 +20,7 @@ describe('tasks when the store keeps refusing a batch', () => {
         RETURN COALESCE(NEW, OLD);
       END $$`);
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   it('deletion: lists each affected id with the store error', async () => {
     const up = await stack.api(`/api/v1${UPSERTS}/run`, {

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { duckdb, sqlString } from '../datafiles/duckdb.js';
-import { type Cursor, type ReadRow, detectFormat } from '../datafiles/readers.js';
-import { loadDuplicates } from '../datafiles/duplicates.js';
-import { type SourceFormat, planSource, readSource } from '../datafiles/sources.js';
-import { RowError, datasetFilter, rowToPoint } from '../datafiles/rows.js';
+import { describe, it } from 'vitest';
+import { duckdb, sqlString } from '../../datafiles/duckdb.js';
+import { type Cursor, type ReadRow, detectFormat } from '../../datafiles/readers.js';
+import { loadDuplicates } from '../../datafiles/duplicates.js';
+import { type SourceFormat, planSource, readSource } from '../../datafiles/sources.js';
+import { RowError, datasetFilter, rowToPoint } from '../../datafiles/rows.js';
 
 // The import/export file layer: the seed's rows, its error classes and its filter examples.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-rows-'));

@@ -3,19 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { JobFiles } from '../core/job-files.js';
-import type { ImportInput, ImportState } from '../workflows/datasets/import.js';
-import { rowVector, startImport, writeJsonl } from './helpers/datasets.js';
-import { type TestStack, startStack } from './helpers/stack.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { JobFiles } from '../../core/job-files.js';
+import type { ImportInput, ImportState } from '../../workflows/datasets/import.js';
+import { rowVector, startImport, writeJsonl } from '../helpers/datasets.js';
+import { type TestStack, startStack } from '../helpers/stack.js';
+import type { Json } from '../helpers/json.js';
 
 // A 100,000-row JSONL import through the API: every row arrives, with its vector and payload.
 describe('a 100,000-row JSONL import', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack();
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   it('imports every row; progress ends at 100 %', async () => {
     const n = 100_000;
@@ -26,7 +27,7 @@ describe('a 100,000-row JSONL import', () => {
     assert.equal(started.status, 200, JSON.stringify(started.body));
     // Progress comes from the workflow's state query while it runs (a chunk is 20,000 rows).
     const seen = new Set<number>();
-    let job: any;
+    let job: Json;
     for (;;) {
       job = (await stack.api(`/api/v1/import/${started.body.job_id}`)).body;
       if (job.status !== 'running') break;

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fingerprint } from './helpers/fingerprint.js';
-import { testS3 } from './helpers/s3.js';
-import { seedTextItems } from './helpers/seed.js';
-import { runCli } from './helpers/cli.js';
-import { startStack, type TestStack } from './helpers/stack.js';
-import { waitForJob } from './helpers/tasks.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { fingerprint } from '../helpers/fingerprint.js';
+import { testS3 } from '../helpers/s3.js';
+import { seedTextItems } from '../helpers/seed.js';
+import { runCli } from '../helpers/cli.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { waitForJob } from '../helpers/tasks.js';
 
 // Backup and restore on a real Temporal dev server, the embedded store and a SeaweedFS S3.
 const items = { collection: 'items', model: 'hash-384' };
@@ -26,7 +26,7 @@ describe('backup and restore', () => {
     return waitForJob(stack, route, res.body.id);
   };
 
-  before(async () => {
+  beforeAll(async () => {
     s3 = await testS3('backups');
     stack = await startStack({ ...s3.env, VECFLOW_BACKUP_ROOT: root });
     await seedTextItems(stack.store, items, 50_000);
@@ -36,7 +36,7 @@ describe('backup and restore', () => {
     await stack.store.setBlue(itemsSmall); // a blue pointer the restore must bring back
     original = await fingerprint(stack.store);
   });
-  after(async () => {
+  afterAll(async () => {
     await stack.stop();
     await s3.stop();
   });
@@ -74,9 +74,9 @@ describe('backup and restore', () => {
     assert.match(entry.digest, /^[0-9a-f]{64}$/);
     const keys = (
       await (
-        await import('../blobs/s3.js')
+        await import('../../blobs/s3.js')
       ).S3BlobStore.prototype.list.call(
-        new (await import('../blobs/s3.js')).S3BlobStore({
+        new (await import('../../blobs/s3.js')).S3BlobStore({
           bucket: 'backups',
           prefix: 'nightly/full',
           endpoint: s3.endpoint,
@@ -154,7 +154,7 @@ describe('backup and restore', () => {
   });
 
   it("restores the seed's own layout: text vectors, document/cmetadata/custom_id, float32-exact", async () => {
-    const { duckdb, sqlString } = await import('../datafiles/duckdb.js');
+    const { duckdb, sqlString } = await import('../../datafiles/duckdb.js');
     mkdirSync(path.join(root, 'seed'), { recursive: true });
     const vectors = Array.from({ length: 50 }, (_, i) =>
       Float32Array.from({ length: 8 }, (_, j) => Math.fround(Math.sin(i * 7 + j) / 3)),
@@ -204,7 +204,7 @@ describe('backup and restore', () => {
   });
 
   it('schedules backups with retention: deletes exactly the older complete backups, locally and in S3', async () => {
-    const { S3BlobStore } = await import('../blobs/s3.js');
+    const { S3BlobStore } = await import('../../blobs/s3.js');
     const bucket = new S3BlobStore({ bucket: 'backups', prefix: 'sched', endpoint: s3.endpoint });
     const fake = path.join(os.tmpdir(), `vf-fake-${Date.now()}`);
     writeFileSync(fake, '{}');

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { HashingEmbedder } from '../embedders/hashing.js';
-import { bytesOf } from './helpers/data.js';
-import { startStack, type TestStack } from './helpers/stack.js';
-import { DELETES, UPSERTS, waitForTask } from './helpers/tasks.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { HashingEmbedder } from '../../embedders/hashing.js';
+import { bytesOf } from '../helpers/data.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
 
 // Embedding Studio tasks on a real Temporal dev server and the embedded store. The items
 // collection splits text longer than 60 characters into chunks, to exercise chunking.
@@ -15,7 +15,7 @@ const categories = { collection: 'categories', model: 'hash-384' };
 
 describe('Embedding Studio upsertion and deletion tasks', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-tasks-'));
     const config = path.join(dir, 'vecflow.config.json');
     writeFileSync(
@@ -24,7 +24,7 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     );
     stack = await startStack({ VECFLOW_CONFIG: config });
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   const run = async (route: string, body: unknown) => {
     const res = await stack.api(`/api/v1${route}`, { body });

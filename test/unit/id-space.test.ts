@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { bigIntToUuid, inRange, splitIdSpace, uuidToBigInt } from '../core/id-space.js';
-import { internalId } from '../core/point-id.js';
+import { describe, it } from 'vitest';
+import { bigIntToUuid, inRange, splitIdSpace, uuidToBigInt } from '../../core/id-space.js';
+import { internalId } from '../../core/point-id.js';
 
 describe('internal id space', () => {
   it('maps ids to stable UUIDv5s', () => {

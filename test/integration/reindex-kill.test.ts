@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { allIds, REINDEX, startReindex } from './helpers/reindex.js';
-import { seedTextItems } from './helpers/seed.js';
-import { startStack, type TestStack } from './helpers/stack.js';
-import { waitForTask } from './helpers/tasks.js';
-import { spawnWorker } from './helpers/worker-process.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { allIds, REINDEX, startReindex } from '../helpers/reindex.js';
+import { seedTextItems } from '../helpers/seed.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { waitForTask } from '../helpers/tasks.js';
+import { spawnWorker } from '../helpers/worker-process.js';
+import type { Json } from '../helpers/json.js';
 
 // The worker process is killed (SIGKILL) in the middle of a reindex and another one started:
 // the shards resume from their heartbeated cursors and the result is exact.
@@ -14,11 +15,11 @@ const dst = { collection: 'items', model: 'hash-256' };
 describe('reindex survives a killed worker', () => {
   let stack: TestStack;
   const workers: ReturnType<typeof spawnWorker>[] = [];
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack({}, { inProcessWorker: false });
     await seedTextItems(stack.store, src, 6000);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
     await stack.stop();
   });
@@ -33,7 +34,7 @@ describe('reindex survives a killed worker', () => {
       max_parallel: 2,
       page_size: 25,
     });
-    let seen: any;
+    let seen: Json;
     for (;;) {
       seen = (await stack.api(`/api/v1${REINDEX}/killed-midway`)).body;
       if (seen.count >= 600) break;

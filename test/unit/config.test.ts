@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { isLoopback, loadConfig } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
+import { describe, it } from 'vitest';
+import { isLoopback, loadConfig } from '../../core/config.js';
+import { ConfigError } from '../../core/errors.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'vf-cfg-'));
 
@@ -91,7 +91,7 @@ describe('configuration', () => {
 
 describe('shipped example configuration', () => {
   it('vecflow.config.example.json is valid', async () => {
-    const { ROOT } = await import('../devstack/tools.js');
+    const { ROOT } = await import('../../devstack/tools.js');
     const c = loadConfig({ VECFLOW_CONFIG: path.join(ROOT, 'vecflow.config.example.json') }, ROOT);
     assert.ok(c.models.some((m) => m.id === 'e5-base'));
     assert.ok(c.collections.some((x) => x.name === 'docs'));

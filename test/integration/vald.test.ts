@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { bytesOf } from './helpers/data.js';
-import { startStack, type TestStack } from './helpers/stack.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { bytesOf } from '../helpers/data.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
 
 // Vald semantics through the API, on a real Temporal dev server and the embedded store.
 const items = { collection: 'items', model: 'hash-384' };
@@ -9,10 +9,10 @@ const vec = (x: number, dim = 384) => Array.from({ length: dim }, (_, i) => (i =
 
 describe('Vald-semantics API', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack();
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   const call = (op: string, body: unknown, query = '') => stack.api(`/api/v1/vald/${op}${query}`, { body });
   const write = (op: string, id: string, x: number, config: Record<string, unknown> = {}) =>

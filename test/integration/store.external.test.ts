@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { Db } from '../stores/postgres/db.js';
-import { PostgresStore } from '../stores/postgres/store.js';
-import { QdrantStore } from '../stores/qdrant/store.js';
-import { storeConformance } from './conformance/store.conformance.js';
+import { Db } from '../../stores/postgres/db.js';
+import { PostgresStore } from '../../stores/postgres/store.js';
+import { QdrantStore } from '../../stores/qdrant/store.js';
+import { storeConformance } from '../conformance/store.conformance.js';
 
 // Real servers, when the environment names them.
 const { DATABASE_URL, QDRANT_URL, QDRANT_API_KEY } = process.env;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startImport, waitForDatasetJob, writeJsonl } from './helpers/datasets.js';
-import { type TestStack, startStack } from './helpers/stack.js';
-import { spawnWorker } from './helpers/worker-process.js';
-import { freePort } from '../devstack/ports.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startImport, waitForDatasetJob, writeJsonl } from '../helpers/datasets.js';
+import { type TestStack, startStack } from '../helpers/stack.js';
+import { spawnWorker } from '../helpers/worker-process.js';
+import { freePort } from '../../devstack/ports.js';
 
 // A worker process SIGKILLed in the middle of an import chunk: the next worker resumes from the
 // chunk's heartbeated checkpoint; no row is lost and no failed row is reported twice.
@@ -14,7 +14,7 @@ describe('an import survives a killed worker', () => {
   let stack: TestStack;
   const workers: ReturnType<typeof spawnWorker>[] = [];
   let metricsPort = 0;
-  before(async () => {
+  beforeAll(async () => {
     // Worker processes serve their job metrics; the API sums them into /metrics/prometheus.
     metricsPort = await freePort();
     stack = await startStack(
@@ -25,7 +25,7 @@ describe('an import survives a killed worker', () => {
       { inProcessWorker: false },
     );
   });
-  after(async () => {
+  afterAll(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
     await stack.stop();
   });

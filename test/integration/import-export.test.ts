@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { parseFilter } from '../core/filter.js';
-import { duckdb, sqlString } from '../datafiles/duckdb.js';
-import { datasetFilter } from '../datafiles/rows.js';
-import { runCli } from './helpers/cli.js';
-import { REINDEX, allIds, startReindex } from './helpers/reindex.js';
-import { seedTextItems } from './helpers/seed.js';
-import { type TestStack, startStack } from './helpers/stack.js';
-import { exportAndDownload, importAndWait, startImport } from './helpers/datasets.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { parseFilter } from '../../core/filter.js';
+import { duckdb, sqlString } from '../../datafiles/duckdb.js';
+import { datasetFilter } from '../../datafiles/rows.js';
+import { runCli } from '../helpers/cli.js';
+import { REINDEX, allIds, startReindex } from '../helpers/reindex.js';
+import { seedTextItems } from '../helpers/seed.js';
+import { type TestStack, startStack } from '../helpers/stack.js';
+import { exportAndDownload, importAndWait, startImport } from '../helpers/datasets.js';
+import type { Json } from '../helpers/json.js';
 
 // Import and export through the API with real files, a real Temporal and the embedded store:
 // the seed's CSV line, every format both ways (export → import round-trips), the seed's filter
@@ -37,10 +38,10 @@ describe('import and export', () => {
   let stack: TestStack;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-ie-'));
   const rows = Array.from({ length: 60 }, (_, i) => sampleRow(i));
-  before(async () => {
+  beforeAll(async () => {
     stack = await startStack();
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   /** Every point of a dataset's blue collection, as {id → {values, payload}}. */
   async function points(dataset: string) {
@@ -183,7 +184,7 @@ describe('import and export', () => {
     const limited = await exportAndDownload(stack, 'rt', { format: 'json', limit: 7, filters: '{"category": "test"}' });
     const parsed = JSON.parse(limited.bytes.toString());
     assert.equal(parsed.length, 7);
-    assert.ok(parsed.every((r: any) => r.metadata.category === 'test'));
+    assert.ok(parsed.every((r: Json) => r.metadata.category === 'test'));
     assert.equal(limited.job.total_vectors, 7);
   });
 
@@ -331,7 +332,7 @@ describe('import and export', () => {
       })(),
     });
     assert.equal(noFile.status, 400);
-    assert.match(((await noFile.json()) as any).detail, /no "file" part/);
+    assert.match(((await noFile.json()) as Json).detail, /no "file" part/);
     assert.equal((await startImport(stack, 'x', { name: 'a.csv', content: 'id' }, { format: 'xml' })).status, 400);
     assert.equal((await startImport(stack, 'x', { name: 'a.csv', content: 'id' }, { batch_size: '5000' })).status, 400);
     assert.equal((await startImport(stack, 'bad name!', { name: 'a.csv', content: 'id' })).status, 400);

@@ -4,11 +4,11 @@ import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { TEMPORAL, findTool } from '../devstack/tools.js';
-import { localServer } from './helpers/http-server.js';
-import { startStack, type TestStack } from './helpers/stack.js';
-import { UPSERTS, waitForTask } from './helpers/tasks.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { TEMPORAL, findTool } from '../../devstack/tools.js';
+import { localServer } from '../helpers/http-server.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { UPSERTS, waitForTask } from '../helpers/tasks.js';
 
 // The big and the long: a 10,000-item / 50 MB request, progress through a workflow query (REST
 // and the temporal CLI), cancel and restart, and embedder retries done by the activity policy.
@@ -16,7 +16,7 @@ describe('Embedding Studio tasks at size', () => {
   let stack: TestStack;
   let embedServer: Awaited<ReturnType<typeof localServer>>;
   let failuresLeft = 2;
-  before(async () => {
+  beforeAll(async () => {
     // An OpenAI-compatible endpoint that answers 429 twice before it works.
     embedServer = await localServer((req, res) => {
       if (failuresLeft-- > 0) return void res.writeHead(429).end('{"error":"slow down"}');
@@ -34,7 +34,7 @@ describe('Embedding Studio tasks at size', () => {
     );
     stack = await startStack({ VECFLOW_CONFIG: config });
   });
-  after(async () => {
+  afterAll(async () => {
     await stack.stop();
     await embedServer.close();
   });
@@ -64,7 +64,7 @@ describe('Embedding Studio tasks at size', () => {
             'workflow',
             'query',
             '--address',
-            process.env.TEMPORAL_ADDRESS ?? stack.config.env.TEMPORAL_ADDRESS!,
+            stack.config.env.TEMPORAL_ADDRESS!,
             '--workflow-id',
             'ten-thousand',
             '--type',

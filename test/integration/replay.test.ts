@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
-import { workflowBundle } from './helpers/temporal.js';
-import { SCENARIOS } from './replay/scenarios.js';
+import { workflowBundle } from '../helpers/temporal.js';
+import { SCENARIOS } from '../replay/scenarios.js';
 
-const DIR = path.join(import.meta.dirname, 'histories');
+const DIR = path.join(import.meta.dirname, '..', 'histories');
 
 describe('workflow determinism (replay of recorded histories)', () => {
   it('has a recorded history for every scenario', async () => {

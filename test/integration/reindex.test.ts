@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { allIds, REINDEX, startReindex } from './helpers/reindex.js';
-import { seedTextItems } from './helpers/seed.js';
-import { startStack, type TestStack } from './helpers/stack.js';
-import { DELETES, UPSERTS, waitForTask } from './helpers/tasks.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { allIds, REINDEX, startReindex } from '../helpers/reindex.js';
+import { seedTextItems } from '../helpers/seed.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
+import type { Json } from '../helpers/json.js';
 
 // Reindex on a real Temporal dev server and the embedded store.
 const src = { collection: 'items', model: 'hash-384' };
@@ -14,7 +15,7 @@ const dst = { collection: 'items', model: 'hash-256' };
 
 describe('reindex between embedding models', () => {
   let stack: TestStack;
-  before(async () => {
+  beforeAll(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-reindex-'));
     const config = path.join(dir, 'vecflow.config.json');
     // hash-256b embeds exactly like hash-256: a reindex between them copies vectors.
@@ -22,7 +23,7 @@ describe('reindex between embedding models', () => {
     stack = await startStack({ VECFLOW_CONFIG: config });
     await seedTextItems(stack.store, src, 10_000);
   });
-  after(async () => stack.stop());
+  afterAll(async () => stack.stop());
 
   it('reindexes 10,000 items over 4+ shards while a writer upserts and deletes, ending exactly in sync', async () => {
     let writing = true;
@@ -52,7 +53,7 @@ describe('reindex between embedding models', () => {
       max_parallel: 4,
     });
     let sawProgress = false;
-    let final: any;
+    let final: Json;
     for (;;) {
       final = (await stack.api(`/api/v1${REINDEX}/reindex-10k`)).body;
       if (final.progress > 0 && final.progress < 100) sawProgress = true;
@@ -255,7 +256,7 @@ describe('reindex between embedding models', () => {
   it('runs from the CLI with a progress bar, and exits non-zero on failure', async () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
-    const { ROOT } = await import('../devstack/tools.js');
+    const { ROOT } = await import('../../devstack/tools.js');
     await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 300, 'cat');
     const env = { ...process.env, ...stack.workerEnv };
     const cli = (args: string[]) =>

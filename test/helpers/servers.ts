@@ -1,0 +1,23 @@
+// What the run's globalSetup (test/setup/servers.ts) started, handed to the test files through
+// vitest's provide/inject. Outside vitest (the benchmarks reuse these helpers) nothing is
+// provided and callers start their own servers.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** host:port of the Temporal dev server. */
+    temporalAddress: string;
+    /** URL of the SeaweedFS S3 gateway. */
+    s3Endpoint: string;
+    /** Socket directory of the shared embedded Postgres (PGlite + pgvector over pglite-socket). */
+    pgliteSocketDir: string;
+    /** The workflow bundle, built once for the run. */
+    workflowBundlePath: string;
+  }
+}
+
+export type ProvidedServers = import('vitest').ProvidedContext;
+
+export async function provided<K extends keyof ProvidedServers>(key: K): Promise<ProvidedServers[K] | undefined> {
+  if (!process.env.VITEST) return undefined;
+  const { inject } = await import('vitest');
+  return inject(key);
+}

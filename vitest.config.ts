@@ -1,0 +1,38 @@
+import { defineConfig } from 'vitest/config';
+
+// Two tiers (see README, Tests): `unit` is pure logic with no servers and runs in seconds;
+// `integration` runs end to end against the real servers test/setup/servers.ts starts once per
+// run, one file at a time (the 2-core machines here; several files share those servers).
+// Timeouts are per tier; nothing is retried.
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/setup/summary-reporter.ts'],
+    pool: 'forks',
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', AWS_EC2_METADATA_DISABLED: 'true' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 10_000,
+          hookTimeout: 10_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['./test/setup/servers.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
+  },
+});

@@ -26,6 +26,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['./test/setup/servers.ts'],
+          setupFiles: ['./test/setup/runtime.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

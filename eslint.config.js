@@ -1,15 +1,19 @@
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // Lint for defects, not style (Prettier formats): type-aware promise rules — a floating or
 // misused promise is an unhandled rejection waiting to crash a process — unused code, `any`.
 export default defineConfig(
-  { ignores: ['node_modules/', '.tools/', '.data/', 'dist/', 'test/histories/'] },
+  { ignores: ['node_modules/', '.tools/', '.data/', 'dist/', 'scratch/', 'test/histories/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      globals: globals.node,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

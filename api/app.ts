@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import { VERSION } from '../core/version.js';
 import { requireApiKey } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { OpenApiRegistry } from './openapi.js';
+import { requestLog } from './request-log.js';
 import { httpRequests } from '../core/metrics.js';
 import { backupRoutes } from './routes/backups.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -34,13 +34,7 @@ export function createApp(deps: ApiDeps): Express {
     );
     next();
   });
-  app.use(
-    pinoHttp({
-      logger: deps.log,
-      genReqId: (_req, res) => res.locals.requestId,
-      autoLogging: { ignore: (req) => req.url === '/health' },
-    }),
-  );
+  app.use(requestLog(deps.log));
   app.use(healthRoutes(deps, openapi));
 
   const v1 = express.Router();

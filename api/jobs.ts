@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { COLLECTION, KIND, STATUS } from '../core/search-attributes.js';
-import { stateQuery } from '../workflows/defs.js';
+import type { QueryDefinition } from '@temporalio/common';
 
 // What every job route shares: idempotent starts with the business id as workflow id, the
 // mapping of Temporal's execution status to ours, and listing through Temporal visibility.
@@ -16,27 +16,23 @@ export function newJobId(): string {
   return randomUUID();
 }
 
+/** A job workflow: one input, started by function reference with its business id as workflow id. */
+export type JobWorkflow<I> = (input: I) => Promise<unknown>;
+
 /**
  * Starts the workflow unless one with this id exists (running or closed). Returns whether this
  * call started it: a second request with the same id never runs anything twice.
  */
-export async function startOnce(
+export async function startOnce<I>(
   client: Client,
-  options: {
-    workflowType: string;
-    workflowId: string;
-    taskQueue: string;
-    args: unknown[];
-    kind: string;
-    collection: string;
-    token: string;
-  },
+  workflow: JobWorkflow<I>,
+  options: { workflowId: string; taskQueue: string; input: I; kind: string; collection: string; token: string },
 ): Promise<boolean> {
   try {
-    const handle = await client.workflow.start(options.workflowType, {
+    const handle = await client.workflow.start(workflow, {
       workflowId: options.workflowId,
       taskQueue: options.taskQueue,
-      args: options.args,
+      args: [options.input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { token: options.token },
@@ -62,7 +58,7 @@ export class WrongJobTypeError extends NotFoundError {}
 export async function describeJob(
   client: Client,
   workflowId: string,
-  workflowType: string,
+  workflow: JobWorkflow<never>,
 ): Promise<WorkflowExecutionDescription> {
   let desc: WorkflowExecutionDescription;
   try {
@@ -72,7 +68,7 @@ export async function describeJob(
       throw new NotFoundError(`no such task: ${JSON.stringify(workflowId)}`);
     throw err;
   }
-  if (desc.type !== workflowType)
+  if (desc.type !== workflow.name)
     throw new WrongJobTypeError(`no such task: ${JSON.stringify(workflowId)} (that id belongs to a ${desc.type})`);
   return desc;
 }
@@ -154,11 +150,11 @@ const QUERY_DEADLINE_MS = 5_000;
  * A job's `state` query, or null when no worker answers (all down, or busy past the deadline):
  * the API then answers from Temporal's own record instead of failing.
  */
-export async function queryState<S>(client: Client, workflowId: string): Promise<S | null> {
+export async function queryState<S>(client: Client, workflowId: string, query: QueryDefinition<S>): Promise<S | null> {
   try {
-    return (await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-      client.workflow.getHandle(workflowId).query(stateQuery),
-    )) as S;
+    return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      client.workflow.getHandle(workflowId).query(query),
+    );
   } catch (err) {
     const e = err as Error & { code?: number };
     if (

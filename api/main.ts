@@ -1,22 +1,23 @@
 import type { Server } from 'node:http';
-import { isLoopback, loadConfig } from '../core/config.js';
-import { ConfigError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
-import { lazyClient } from '../core/temporal.js';
+import { checkServing, configOrExit, loadConfig } from '../core/config.js';
+import { createLogger, logFormat } from '../core/logger.js';
+import { lazyClient, temporalAddress } from '../core/temporal.js';
 import { openStore, storeTarget } from '../stores/index.js';
 import { LazyStore } from '../stores/lazy.js';
 import { createApp } from './app.js';
 
 // The API process: a thin layer that starts and queries workflows and reads the store.
-const log = createLogger('api');
+// The whole configuration is checked before anything starts (a mistake exits 2, never restarted).
+const config = configOrExit(() => {
+  const c = loadConfig();
+  checkServing(c);
+  return c;
+});
+const log = createLogger('api', config.env.LOG_LEVEL, config.env.LOG_FORMAT ?? logFormat());
 
 async function main(): Promise<void> {
-  const config = loadConfig();
   const host = config.env.VECFLOW_HOST;
-  if (config.env.VECFLOW_API_KEYS.length === 0 && !isLoopback(host)) {
-    throw new ConfigError(`refusing to listen on ${host} without API keys: set VECFLOW_API_KEYS or bind to 127.0.0.1`);
-  }
-  const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
+  const address = temporalAddress(config.env);
   const temporal = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
   const store = new LazyStore(() => openStore(storeTarget(config), config.env.VECFLOW_PG_POOL_SIZE));
   const app = createApp({ config, store, temporal, log });

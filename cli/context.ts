@@ -1,7 +1,6 @@
-import { type AppConfig, loadConfig } from '../core/config.js';
-import { lazyClient } from '../core/temporal.js';
+import { type AppConfig, configOrExit } from '../core/config.js';
+import { lazyClient, temporalAddress } from '../core/temporal.js';
 import { openStore, storeTarget } from '../stores/index.js';
-import type { VectorStore } from '../stores/port.js';
 import type { Client } from '@temporalio/client';
 import type { ApiDeps } from '../api/deps.js';
 import { createLogger } from '../core/logger.js';
@@ -9,21 +8,12 @@ import { LazyStore } from '../stores/lazy.js';
 
 /** What a CLI command talks to: the same configuration, Temporal and store as the API. */
 export function cliConfig(): AppConfig {
-  return loadConfig();
+  return configOrExit();
 }
 
 export function cliTemporal(config: AppConfig): Client {
-  const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
+  const address = temporalAddress(config.env);
   return lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
-}
-
-export async function withStore<T>(config: AppConfig, fn: (store: VectorStore) => Promise<T>): Promise<T> {
-  const store = await openStore(storeTarget(config), 2);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** Runs `fn` with what the API's services are built from (config, Temporal, a lazily opened store), closing it after. */

@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import cliProgress from 'cli-progress';
-import { stateQuery } from '../workflows/defs.js';
 
 // Follows a job workflow from the command line: a progress bar (count, rate, ETA) fed by the
 // workflow's `state` query until it closes; resolves with the final state and Temporal status.
@@ -13,6 +13,7 @@ export interface Progress {
 export async function followJob<S>(
   client: Client,
   workflowId: string,
+  query: QueryDefinition<S>,
   progress: (state: S) => Progress,
   options: { quiet?: boolean; intervalMs?: number } = {},
 ): Promise<{ state: S; closed: string }> {
@@ -32,7 +33,7 @@ export async function followJob<S>(
   let barStarted = false;
   for (;;) {
     const desc = await handle.describe();
-    const state = (await handle.query(stateQuery)) as S;
+    const state = await handle.query(query);
     const p = progress(state);
     const speed = Math.round(p.value / Math.max(0.001, (Date.now() - started) / 1000));
     if (bar && !barStarted) {

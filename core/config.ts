@@ -3,16 +3,19 @@ import path from 'node:path';
 import bytes from 'bytes';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/ids.js';
 import { NAME_PATTERN } from './names.js';
 
 // Configuration: environment variables (validated at start-up) plus an optional JSON file that
 // declares embedding models and collections. Built-in defaults make everything work with neither.
 
-const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-const port = (def: number) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(def));
-const positive = (def: number) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().default(def));
+// Each variable's rule says what it expects, in words: the message a mistake stops the start with.
+const unset = (v: unknown) => (v === '' ? undefined : v);
+const optional = z.preprocess(unset, z.string().optional());
+const wholeNumber = (expects: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: expects }).int({ error: expects }).min(min, { error: expects }).max(max, { error: expects });
+const port = (def: number) => z.preprocess(unset, wholeNumber('a port number from 0 to 65535', 0, 65535).default(def));
+const positive = (def: number) => z.preprocess(unset, wholeNumber('a whole number of 1 or more', 1).default(def));
 
 export const EnvSchema = z.object({
   PORT: port(8000),
@@ -26,7 +29,7 @@ export const EnvSchema = z.object({
       .filter(Boolean),
   ),
   VECFLOW_BODY_LIMIT: optional.default('60mb'),
-  VECFLOW_TASK_QUEUE: optional.default('vecflow'),
+  VECFLOW_TASK_QUEUE: optional.default(DEFAULT_TASK_QUEUE),
   VECFLOW_MAX_ACTIVITIES: positive(8),
   VECFLOW_PG_POOL_SIZE: positive(8),
   VECFLOW_TASK_MAX_ATTEMPTS: positive(8),
@@ -39,13 +42,19 @@ export const EnvSchema = z.object({
   /** Largest accepted import upload (`bytes` syntax: 500mb, 10gb). */
   VECFLOW_UPLOAD_LIMIT: optional
     .default('10gb')
-    .refine((v) => bytes.parse(v) !== null && Number.isFinite(bytes.parse(v)), 'not a size (e.g. 500mb, 10gb)'),
+    .refine((v) => bytes.parse(v) !== null && Number.isFinite(bytes.parse(v)), 'a size such as 500mb or 10gb'),
   /** Largest import batch_size a request may ask for. */
   VECFLOW_IMPORT_MAX_BATCH: positive(1000),
   /** Row errors listed in an import's status; all of them go to its dead-letter file. */
   VECFLOW_IMPORT_MAX_ERRORS: positive(100),
   /** Finished import/export jobs (records and files) older than this are removed; 0 keeps them. */
-  VECFLOW_JOB_RETENTION_HOURS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).default(24)),
+  VECFLOW_JOB_RETENTION_HOURS: z.preprocess(
+    unset,
+    z.coerce
+      .number({ error: 'a number of hours, 0 or more' })
+      .min(0, { error: 'a number of hours, 0 or more' })
+      .default(24),
+  ),
   /** Port of the worker's own Prometheus endpoint; 0 turns it off. */
   VECFLOW_WORKER_METRICS_PORT: port(0),
   /** Its bind address: loopback unless the API runs elsewhere (docker-compose's network). */
@@ -61,9 +70,15 @@ export const EnvSchema = z.object({
   QDRANT_URL: optional,
   QDRANT_API_KEY: optional,
   LOG_LEVEL: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    unset,
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
   ),
+  /** pretty: one readable line per event; json: one JSON object per line. Default: pretty on a terminal. */
+  LOG_FORMAT: z.preprocess(unset, z.enum(['pretty', 'json'], { error: 'pretty or json' }).optional()),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -130,13 +145,36 @@ function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
+/** `PORT="abc": set it to a port number from 0 to 65535, or unset it` — the variable and the fix. */
+function describeEnv(error: z.ZodError, source: NodeJS.ProcessEnv): string {
+  return error.issues
+    .map((i) => {
+      const name = String(i.path[0]);
+      return `${name}=${JSON.stringify(source[name] ?? '')}: set it to ${i.message}, or unset it for the default`;
+    })
+    .join('; ');
+}
+
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) throw new ConfigError(`invalid environment: ${describe(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(describeEnv(parsed.error, source));
   if (parsed.data.DATABASE_URL && parsed.data.QDRANT_URL) {
-    throw new ConfigError('set either DATABASE_URL or QDRANT_URL, not both');
+    throw new ConfigError('DATABASE_URL and QDRANT_URL are both set: set either DATABASE_URL or QDRANT_URL, not both');
   }
   return parsed.data;
+}
+
+/**
+ * What serving requests adds to the rules: no API keys, no listening beyond this machine (the
+ * API's HTTP port, and later its gRPC port, follow VECFLOW_HOST).
+ */
+export function checkServing(config: AppConfig): void {
+  const host = config.env.VECFLOW_HOST;
+  if (config.env.VECFLOW_API_KEYS.length === 0 && !isLoopback(host)) {
+    throw new ConfigError(
+      `VECFLOW_HOST=${host}: refusing to listen on ${host} without API keys — set VECFLOW_API_KEYS=<key>[,<key>…], or unset VECFLOW_HOST to listen on 127.0.0.1 only`,
+    );
+  }
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
@@ -180,4 +218,21 @@ function mergeById<T>(base: T[], extra: T[], key: (t: T) => string): T[] {
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Exit code of a process its configuration stopped: the supervisor never restarts one. */
+export const CONFIG_ERROR_EXIT = 2;
+
+/**
+ * The configuration, validated whole before anything starts; a mistake prints one line naming
+ * the variable (or file) and the fix, and exits with CONFIG_ERROR_EXIT.
+ */
+export function configOrExit(load: () => AppConfig = () => loadConfig()): AppConfig {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`vecflow: configuration error: ${err.message}\n`);
+    process.exit(CONFIG_ERROR_EXIT);
+  }
 }

@@ -1,8 +1,5 @@
 // Reindex names and defaults shared by workflows, activities and the API. Workflow-safe.
 
-export const lockWorkflowId = (collection: string) => `reindex-lock-${collection}`;
-export const shardWorkflowId = (taskId: string, shard: number) => `${taskId}/shard-${shard}`;
-
 export interface FailureThreshold {
   /** The task fails when more items than this fail… */
   count?: number;

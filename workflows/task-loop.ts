@@ -10,7 +10,7 @@ import {
 import type * as activities from '../activities/index.js';
 import type { BatchInput, BatchResult } from '../activities/tasks/types.js';
 import type { StagedRef } from '../core/staging.js';
-import { stateQuery } from './defs.js';
+import { taskStateQuery } from './defs.js';
 import { labelJob, setJobStatus } from './job-attributes.js';
 
 // The loop shared by the Embedding Studio task workflows: process staged batches (two at a
@@ -87,7 +87,7 @@ export async function runTask(
     state.updated_at = new Date().toISOString();
     setJobStatus(status);
   };
-  setHandler(stateQuery, () => state);
+  setHandler(taskStateQuery, () => state);
   labelJob(input.kind, input.collection, state.status);
 
   let next = input.next_batch ?? 0;

@@ -2,7 +2,7 @@ import { proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/w
 import type * as activities from '../activities/index.js';
 import type { ValdWriteInput } from '../activities/vald.js';
 import type { TsOperator, ValdResult } from '../core/vald.js';
-import { stateQuery } from './defs.js';
+import { type ValdWriteState, valdWriteStateQuery } from './defs.js';
 import { labelJob, setJobStatus } from './job-attributes.js';
 
 const retry = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 };
@@ -19,8 +19,8 @@ const local = proxyLocalActivities<activities.Activities>({ startToCloseTimeout:
  * index-aligned; for staged requests they are staged too (null here).
  */
 export async function valdWriteWorkflow(input: ValdWriteInput): Promise<ValdResult[] | null> {
-  let status = 'processing';
-  setHandler(stateQuery, () => ({
+  let status: ValdWriteState['status'] = 'processing';
+  setHandler(valdWriteStateQuery, () => ({
     status,
     op: input.op,
     collection: input.collection,

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { lockWorkflowId } from '../../core/reindex.js';
+import { acquireLockSignal } from '../../workflows/defs.js';
+import { reindexLockWorkflowId } from '../../workflows/ids.js';
+import { reindexLockWorkflow } from '../../workflows/reindex/lock.js';
 import type { ActivityContext } from '../context.js';
 
 // The per-collection reindex lock is a workflow (`reindexLockWorkflow`); these activities are
@@ -15,11 +17,11 @@ export function lockActivities(ctx: ActivityContext) {
   return {
     /** Asks for the lock; the answer comes back as a lockGranted / lockRefused signal. */
     async requestReindexLock(input: { collection: string; taskId: string; wait: boolean }): Promise<void> {
-      await client(ctx).workflow.signalWithStart('reindexLockWorkflow', {
-        workflowId: lockWorkflowId(input.collection),
+      await client(ctx).workflow.signalWithStart(reindexLockWorkflow, {
+        workflowId: reindexLockWorkflowId(input.collection),
         taskQueue: Context.current().info.taskQueue,
         args: [{ collection: input.collection }],
-        signal: 'acquire',
+        signal: acquireLockSignal,
         signalArgs: [{ taskId: input.taskId, wait: input.wait }],
       });
     },

@@ -3,31 +3,43 @@ import type { z } from 'zod';
 import type { BackupLocation } from '../../core/backup.js';
 import { NotFoundError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
-import { rootMessage } from '../../workflows/failures.js';
 import type { ScheduledBackupInput } from '../../workflows/backup/scheduled.js';
+import { backupStateQuery, restoreStateQuery, verifyStateQuery } from '../../workflows/defs.js';
+import { rootMessage } from '../../workflows/failures.js';
+import { scheduledBackupWorkflowId } from '../../workflows/ids.js';
+import {
+  backupWorkflow,
+  restoreWorkflow,
+  scheduledBackupWorkflow,
+  verifyBackupWorkflow,
+} from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
-import { NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
+import { type JobWorkflow, NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
 import type { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from './schemas.js';
 
 // Backup, restore, verify and backup schedules over Temporal. Directories in requests are
 // relative to the backup root; the worker confines them there.
 export type BackupKind = 'backup' | 'restore' | 'verify';
-const TYPES: Record<BackupKind, string> = {
-  backup: 'backupWorkflow',
-  restore: 'restoreWorkflow',
-  verify: 'verifyBackupWorkflow',
-};
-const SCHEDULED = 'scheduledBackupWorkflow';
+const JOBS = {
+  backup: { workflow: backupWorkflow, state: backupStateQuery },
+  restore: { workflow: restoreWorkflow, state: restoreStateQuery },
+  verify: { workflow: verifyBackupWorkflow, state: verifyStateQuery },
+} as const;
 
 export class BackupService {
   constructor(private readonly deps: ApiDeps) {}
 
-  private async start(kind: BackupKind, id: string, input: unknown, collections?: string[]): Promise<void> {
-    await startOnce(this.deps.temporal, {
-      workflowType: TYPES[kind],
+  private async start<I>(
+    kind: BackupKind,
+    workflow: JobWorkflow<I>,
+    id: string,
+    input: I,
+    collections?: string[],
+  ): Promise<void> {
+    await startOnce(this.deps.temporal, workflow, {
       workflowId: id,
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      args: [input],
+      input,
       kind,
       collection: collections?.join(',') || '*',
       token: newJobId(),
@@ -42,6 +54,7 @@ export class BackupService {
     };
     await this.start(
       'backup',
+      backupWorkflow,
       id,
       {
         location,
@@ -60,6 +73,7 @@ export class BackupService {
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
     await this.start(
       'restore',
+      restoreWorkflow,
       id,
       {
         from,
@@ -78,7 +92,7 @@ export class BackupService {
   async verify(body: z.infer<typeof VerifyBody>): Promise<{ finished: boolean; job: Record<string, unknown> }> {
     const id = body.verify_id ?? newJobId();
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
-    await this.start('verify', id, { from, created_at: new Date().toISOString() });
+    await this.start('verify', verifyBackupWorkflow, id, { from, created_at: new Date().toISOString() });
     const handle = this.deps.temporal.workflow.getHandle(id);
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
@@ -93,8 +107,9 @@ export class BackupService {
   }
 
   async get(kind: BackupKind, id: string): Promise<Record<string, unknown>> {
-    const desc = await describeJob(this.deps.temporal, id, TYPES[kind]);
-    const state = await queryState<{ status: 'processing' | 'done' | 'failed' }>(this.deps.temporal, id);
+    const job = JOBS[kind];
+    const desc = await describeJob(this.deps.temporal, id, job.workflow);
+    const state = await queryState<{ status: 'processing' | 'done' | 'failed' }>(this.deps.temporal, id, job.state);
     if (!state)
       return { id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), detail: NO_WORKER };
     let detail: string | undefined;
@@ -120,10 +135,10 @@ export class BackupService {
       spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.interval! as `${number}s` }] },
       action: {
         type: 'startWorkflow',
-        workflowType: SCHEDULED,
+        workflowType: scheduledBackupWorkflow,
         taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
         args: [input],
-        workflowId: `scheduled-${id}`,
+        workflowId: scheduledBackupWorkflowId(id),
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       memo: { vecflow: 'backup-schedule' },

@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import type { CleanupResult } from '../../activities/datasets/cleanup.js';
 import { DEAD_LETTER } from '../../activities/datasets/jobs.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../core/errors.js';
 import { parseFilter } from '../../core/filter.js';
 import { JobFiles, type JobKind } from '../../core/job-files.js';
 import { assertName } from '../../core/names.js';
@@ -13,15 +13,22 @@ import { COLLECTION } from '../../core/search-attributes.js';
 import { CONTENT_TYPE, EXPORT_FILE } from '../../datafiles/export-formats.js';
 import { detectFormat } from '../../datafiles/readers.js';
 import { datasetFilter } from '../../datafiles/rows.js';
-import type { ExportInput, ExportState } from '../../workflows/datasets/export.js';
+import type { QueryDefinition } from '@temporalio/common';
+import type { ExportInput } from '../../workflows/datasets/export.js';
 import type { ImportInput, ImportState } from '../../workflows/datasets/import.js';
+import { exportStateQuery, importStateQuery } from '../../workflows/defs.js';
+import { cleanupWorkflowId } from '../../workflows/ids.js';
+import { cleanupJobsWorkflow, exportWorkflow, importWorkflow } from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
-import { NO_WORKER, closedStatus, describeJob, newJobId, queryState, startOnce } from '../jobs.js';
+import { type JobWorkflow, NO_WORKER, closedStatus, describeJob, newJobId, queryState, startOnce } from '../jobs.js';
 import { parse } from '../validate.js';
 import { type ExportBody, RetryBody, importFields } from './schemas.js';
 import { receiveUpload, uploadFileName } from './upload.js';
 
-const TYPES: Record<JobKind, string> = { import: 'importWorkflow', export: 'exportWorkflow' };
+const JOBS = {
+  import: { workflow: importWorkflow, state: importStateQuery },
+  export: { workflow: exportWorkflow, state: exportStateQuery },
+} as const;
 
 // Import and export jobs over Temporal; their files live under <data dir>/jobs (JobFiles).
 export class DatasetService {
@@ -33,12 +40,17 @@ export class DatasetService {
     this.uploadLimit = bytes.parse(deps.config.env.VECFLOW_UPLOAD_LIMIT)!; // validated with the config
   }
 
-  private async start(kind: JobKind, id: string, dataset: string, input: ImportInput | ExportInput): Promise<void> {
-    await startOnce(this.deps.temporal, {
-      workflowType: TYPES[kind],
+  private async start<I extends ImportInput | ExportInput>(
+    kind: JobKind,
+    workflow: JobWorkflow<I>,
+    id: string,
+    dataset: string,
+    input: I,
+  ): Promise<void> {
+    await startOnce(this.deps.temporal, workflow, {
       workflowId: id,
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      args: [input],
+      input,
       kind,
       collection: dataset,
       token: newJobId(),
@@ -91,14 +103,19 @@ export class DatasetService {
       max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS,
       started_at: new Date().toISOString(),
     };
-    await this.start('import', id, dataset, input);
+    await this.start('import', importWorkflow, id, dataset, input);
     return this.getImport(id);
   }
 
-  private async job<S>(kind: JobKind, id: string): Promise<{ state: S | null; fallback: Record<string, unknown> }> {
+  /** A job's state, or (no worker answering) what Temporal's own record says of it. */
+  private async job<S>(
+    kind: JobKind,
+    id: string,
+    job: { workflow: JobWorkflow<never>; state: QueryDefinition<S> },
+  ): Promise<{ state: S | null; fallback: Record<string, unknown> }> {
     this.files.dir(kind, id); // a job id is a UUID: anything else is simply not found
-    const desc = await describeJob(this.deps.temporal, id, TYPES[kind]);
-    const state = await queryState<S>(this.deps.temporal, id);
+    const desc = await describeJob(this.deps.temporal, id, job.workflow);
+    const state = await queryState(this.deps.temporal, id, job.state);
     const closed = closedStatus(desc);
     const status = closed === null ? 'running' : closed === 'done' ? 'completed' : 'failed';
     return {
@@ -115,13 +132,20 @@ export class DatasetService {
   }
 
   async getImport(id: string): Promise<Record<string, unknown>> {
-    const { state, fallback } = await this.job<ImportState>('import', id);
+    const { state, fallback } = await this.job('import', id, JOBS.import);
     return state ? { ...state } : fallback;
+  }
+
+  /** An import's own state; 503 while no worker answers for it. */
+  private async importState(id: string): Promise<ImportState> {
+    const { state } = await this.job('import', id, JOBS.import);
+    if (!state) throw new UnavailableError(NO_WORKER);
+    return state;
   }
 
   /** The failed rows of an import (JSONL of {row|line, error, data}). */
   async deadLetter(id: string): Promise<string> {
-    const state = (await this.getImport(id)) as Partial<ImportState>;
+    const state = await this.importState(id);
     if (state.status === 'running')
       throw new ConflictError(`import ${id} is still running; its failed rows are ready when it ends`);
     if (!state.dead_letter_url) throw new NotFoundError(`import ${id} has no failed rows`);
@@ -131,7 +155,7 @@ export class DatasetService {
   /** Imports the failed rows of a finished import again, as a new job (original row numbers kept). */
   async retryFailed(id: string, body: unknown): Promise<Record<string, unknown>> {
     const b = parse(RetryBody, body, 'body');
-    const original = (await this.getImport(id)) as unknown as ImportState;
+    const original = await this.importState(id);
     const source = await this.deadLetter(id);
     const retryId = newJobId();
     const file = path.join(this.files.dir('import', retryId), 'upload.jsonl');
@@ -152,7 +176,7 @@ export class DatasetService {
       retry_of: id,
       index_name: original.format === 'jsonl' ? 'line' : 'row',
     };
-    await this.start('import', retryId, original.dataset_id, input);
+    await this.start('import', importWorkflow, retryId, original.dataset_id, input);
     return this.getImport(retryId);
   }
 
@@ -172,7 +196,7 @@ export class DatasetService {
     const [entry] = await (await this.deps.store.get()).catalog(dataset);
     if (!entry?.blue) throw new NotFoundError(`dataset ${dataset} does not exist`);
     const id = newJobId();
-    await this.start('export', id, dataset, {
+    await this.start('export', exportWorkflow, id, dataset, {
       dataset,
       format: body.format,
       limit: body.limit ?? null,
@@ -183,14 +207,15 @@ export class DatasetService {
   }
 
   async getExport(id: string): Promise<Record<string, unknown>> {
-    const { state, fallback } = await this.job<ExportState>('export', id);
+    const { state, fallback } = await this.job('export', id, JOBS.export);
     return state ? { ...state } : fallback;
   }
 
   /** The finished export's file, its size and content type. */
   async exportFile(id: string): Promise<{ file: string; size: number; contentType: string; name: string }> {
-    const state = (await this.getExport(id)) as Partial<ExportState>;
-    if (state.status !== 'completed' || !state.format)
+    const { state } = await this.job('export', id, JOBS.export);
+    if (!state) throw new UnavailableError(NO_WORKER);
+    if (state.status !== 'completed')
       throw new ConflictError(`export ${id} is ${state.status}: there is nothing to download yet`);
     const file = path.join(this.files.dir('export', id), EXPORT_FILE[state.format]);
     const s = await stat(file).catch(() => null);
@@ -205,12 +230,11 @@ export class DatasetService {
 
   /** Runs a cleanup now and waits for its result. */
   async cleanup(maxAgeHours: number): Promise<CleanupResult> {
-    const handle = await this.deps.temporal.workflow.start('cleanupJobsWorkflow', {
-      workflowId: `cleanup-jobs-${newJobId()}`,
+    return this.deps.temporal.workflow.execute(cleanupJobsWorkflow, {
+      workflowId: cleanupWorkflowId(newJobId()),
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
       args: [{ max_age_hours: maxAgeHours }],
       workflowExecutionTimeout: '10 minutes',
     });
-    return (await handle.result()) as CleanupResult;
   }
 }

@@ -1,14 +1,25 @@
-import { NotFoundError, ValidationError } from '../../core/errors.js';
-import type { ReindexInput, ReindexState } from '../../workflows/reindex/state.js';
 import type { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { reindexStateQuery } from '../../workflows/defs.js';
+import { reindexWorkflow } from '../../workflows/index.js';
+import type { ReindexInput } from '../../workflows/reindex/state.js';
 import type { ApiDeps } from '../deps.js';
-import { ConflictError } from '../../core/errors.js';
-import { NO_WORKER, WrongJobTypeError, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
+import {
+  NO_WORKER,
+  WrongJobTypeError,
+  cancelJob,
+  describeJob,
+  jobStatus,
+  newJobId,
+  queryState,
+  startOnce,
+} from '../jobs.js';
 import type { ReindexBody } from './schemas.js';
 
-const WORKFLOW = 'reindexWorkflow';
-
-/** Reindex tasks: the task id is the workflow id; the state comes from the workflow's query. */
+/**
+ * Reindex tasks, for the API and the CLI alike: the task id is the workflow id; the state comes
+ * from the workflow's query.
+ */
 export class ReindexService {
   constructor(private readonly deps: ApiDeps) {}
 
@@ -34,11 +45,10 @@ export class ReindexService {
     }
     const { task_id: _t, id: _i, ...rest } = body;
     const input: ReindexInput = { ...rest, created_at: new Date().toISOString() };
-    await startOnce(this.deps.temporal, {
-      workflowType: WORKFLOW,
+    await startOnce(this.deps.temporal, reindexWorkflow, {
       workflowId: id,
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      args: [input],
+      input,
       kind: 'reindex',
       collection,
       token: newJobId(),
@@ -47,8 +57,8 @@ export class ReindexService {
   }
 
   async get(id: string): Promise<Record<string, unknown>> {
-    const desc = await describeJob(this.deps.temporal, id, WORKFLOW);
-    const state = await queryState<ReindexState>(this.deps.temporal, id);
+    const desc = await describeJob(this.deps.temporal, id, reindexWorkflow);
+    const state = await queryState(this.deps.temporal, id, reindexStateQuery);
     if (!state)
       return {
         id,
@@ -59,5 +69,10 @@ export class ReindexService {
         detail: NO_WORKER,
       };
     return { id, ...state, status: jobStatus(desc, state.status) };
+  }
+
+  async cancel(id: string): Promise<Record<string, unknown>> {
+    await cancelJob(this.deps.temporal, await describeJob(this.deps.temporal, id, reindexWorkflow));
+    return this.get(id);
   }
 }

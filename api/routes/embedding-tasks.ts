@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { TaskKind } from '../../workflows/task-loop.js';
 import type { ApiDeps } from '../deps.js';
-import { cancelJob, describeJob, listJobs } from '../jobs.js';
+import { listJobs } from '../jobs.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { route } from '../route.js';
 import { DeletionBody, ListQuery, UpsertionBody } from '../tasks/schemas.js';
@@ -10,15 +10,15 @@ import { parse } from '../validate.js';
 
 // Embedding Studio's task routes, for upsertion and deletion alike:
 // run (items / categories), get, list, cancel, restart.
-const KINDS: { kind: TaskKind; path: string; workflowType: string }[] = [
-  { kind: 'upsertion', path: '/embeddings/upsertion-tasks', workflowType: 'upsertionTaskWorkflow' },
-  { kind: 'deletion', path: '/embeddings/deletion-tasks', workflowType: 'deletionTaskWorkflow' },
+const KINDS: { kind: TaskKind; path: string }[] = [
+  { kind: 'upsertion', path: '/embeddings/upsertion-tasks' },
+  { kind: 'deletion', path: '/embeddings/deletion-tasks' },
 ];
 
 export function embeddingTaskRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
   const router = Router();
   const service = new EmbeddingTaskService(deps);
-  for (const { kind, path, workflowType } of KINDS) {
+  for (const { kind, path } of KINDS) {
     const body = kind === 'upsertion' ? UpsertionBody : DeletionBody;
     const tags = [`${kind} tasks`];
     for (const [suffix, fixed] of [
@@ -89,9 +89,7 @@ export function embeddingTaskRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Ro
         responses: { 200: 'The task', 404: 'Unknown task', 409: 'Already ended' },
       },
       async (req, res) => {
-        const id = String(req.params.task_id);
-        await cancelJob(deps.temporal, await describeJob(deps.temporal, id, workflowType));
-        res.json(await service.get(kind, id));
+        res.json(await service.cancel(kind, String(req.params.task_id)));
       },
     );
     route(

@@ -4,7 +4,7 @@ import { parseFilter } from '../../core/filter.js';
 import { assertName } from '../../core/names.js';
 import { EmbedderRegistry } from '../../embedders/index.js';
 import type { ApiDeps } from '../deps.js';
-import { cancelJob, describeJob, listJobs } from '../jobs.js';
+import { listJobs } from '../jobs.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { BlueBody, ReindexBody, SearchBody } from '../reindex/schemas.js';
 import { ReindexService } from '../reindex/service.js';
@@ -68,9 +68,7 @@ export function reindexRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       tags,
     },
     async (req, res) => {
-      const id = String(req.params.task_id);
-      await cancelJob(deps.temporal, await describeJob(deps.temporal, id, 'reindexWorkflow'));
-      res.json(await service.get(id));
+      res.json(await service.cancel(String(req.params.task_id)));
     },
   );
 

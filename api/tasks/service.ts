@@ -1,11 +1,14 @@
 import type { FailedDeletion, FailedItem } from '../../activities/tasks/types.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../../core/errors.js';
 import { StagingArea } from '../../core/staging.js';
-import type { TaskInput, TaskKind, TaskState } from '../../workflows/task-loop.js';
+import { taskStateQuery } from '../../workflows/defs.js';
+import { deletionTaskWorkflow, upsertionTaskWorkflow } from '../../workflows/index.js';
+import type { TaskInput, TaskKind } from '../../workflows/task-loop.js';
 import type { ApiDeps } from '../deps.js';
 import {
   NO_WORKER,
   WrongJobTypeError,
+  cancelJob,
   closedStatus,
   describeJob,
   jobStatus,
@@ -17,10 +20,7 @@ import {
 // The Embedding Studio task API over Temporal: the task id is the workflow id, requests are
 // staged on disk and only their reference enters workflow history.
 export const TASK_BATCH_SIZE = 100;
-const WORKFLOW_TYPE: Record<TaskKind, string> = {
-  upsertion: 'upsertionTaskWorkflow',
-  deletion: 'deletionTaskWorkflow',
-};
+const TASK_WORKFLOWS = { upsertion: upsertionTaskWorkflow, deletion: deletionTaskWorkflow } as const;
 
 export class EmbeddingTaskService {
   private readonly staging: StagingArea;
@@ -58,11 +58,10 @@ export class EmbeddingTaskService {
       created_at,
       max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS,
     };
-    const started = await startOnce(this.deps.temporal, {
-      workflowType: WORKFLOW_TYPE[kind],
+    const started = await startOnce(this.deps.temporal, TASK_WORKFLOWS[kind], {
       workflowId: id,
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      args: [input],
+      input,
       kind,
       collection,
       token: ref.dir,
@@ -72,8 +71,8 @@ export class EmbeddingTaskService {
   }
 
   async get(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
-    const desc = await describeJob(this.deps.temporal, id, WORKFLOW_TYPE[kind]);
-    const state = await queryState<TaskState>(this.deps.temporal, id);
+    const desc = await describeJob(this.deps.temporal, id, TASK_WORKFLOWS[kind]);
+    const state = await queryState(this.deps.temporal, id, taskStateQuery);
     if (!state)
       return {
         id,
@@ -104,13 +103,18 @@ export class EmbeddingTaskService {
     return { ...base, object_ids, failed_item_ids: failures.map((f) => f.object_id), failed_items: failures };
   }
 
+  async cancel(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
+    await cancelJob(this.deps.temporal, await describeJob(this.deps.temporal, id, TASK_WORKFLOWS[kind]));
+    return this.get(kind, id);
+  }
+
   async restart(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
-    const desc = await describeJob(this.deps.temporal, id, WORKFLOW_TYPE[kind]);
+    const desc = await describeJob(this.deps.temporal, id, TASK_WORKFLOWS[kind]);
     const status = closedStatus(desc);
     if (status !== 'failed' && status !== 'canceled') {
       throw new ConflictError(`only a failed or canceled task can be restarted; ${id} is ${status ?? 'running'}`);
     }
-    const state = await queryState<TaskState>(this.deps.temporal, id);
+    const state = await queryState(this.deps.temporal, id, taskStateQuery);
     if (!state) throw new UnavailableError(NO_WORKER);
     const input: TaskInput = {
       task_id: id,
@@ -121,7 +125,7 @@ export class EmbeddingTaskService {
       created_at: state.created_at,
       max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS,
     };
-    await this.deps.temporal.workflow.start(WORKFLOW_TYPE[kind], {
+    await this.deps.temporal.workflow.start(TASK_WORKFLOWS[kind], {
       workflowId: id,
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
       args: [input],

@@ -5,6 +5,8 @@ import { StagingArea } from '../../core/staging.js';
 import type { TsOperator, ValdOp, ValdRequest, ValdResult } from '../../core/vald.js';
 import { parseRequest, status } from '../../core/vald.js';
 import { nowNs } from '../../core/time.js';
+import { valdWorkflowId } from '../../workflows/ids.js';
+import { valdRemoveByTimestampWorkflow, valdWriteWorkflow } from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
 
 // Runs Vald requests as workflows and waits for their results. Requests are validated here
@@ -58,12 +60,12 @@ export class ValdService {
       size > INLINE_LIMIT ? await this.staging.stage('vald', requests, 1000, { collection, op }) : undefined;
     const input: ValdWriteInput = staged ? { collection, op, staged } : { collection, op, requests };
     try {
-      const results = await this.deps.temporal.workflow.execute('valdWriteWorkflow', {
-        workflowId: `vald-${op}-${randomUUID()}`,
+      const results = await this.deps.temporal.workflow.execute(valdWriteWorkflow, {
+        workflowId: valdWorkflowId(op, randomUUID()),
         taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
         args: [input],
       });
-      return (results as ValdResult[] | null) ?? (await this.staging.readResults<ValdResult>(staged!));
+      return results ?? (await this.staging.readResults<ValdResult>(staged!));
     } finally {
       if (staged) await this.staging.remove(staged);
     }
@@ -74,10 +76,10 @@ export class ValdService {
     conditions: { operator: TsOperator; timestamp: string }[],
   ): Promise<ValdResult[]> {
     await this.dimension(collection);
-    return (await this.deps.temporal.workflow.execute('valdRemoveByTimestampWorkflow', {
-      workflowId: `vald-remove-by-timestamp-${randomUUID()}`,
+    return this.deps.temporal.workflow.execute(valdRemoveByTimestampWorkflow, {
+      workflowId: valdWorkflowId('remove-by-timestamp', randomUUID()),
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
       args: [{ collection, conditions }],
-    })) as ValdResult[];
+    });
   }
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { BackupService } from '../../api/backups/service.js';
 import { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from '../../api/backups/schemas.js';
 import { parse } from '../../api/validate.js';
-import { stateQuery } from '../../workflows/defs.js';
+import type { QueryDefinition } from '@temporalio/common';
+import { anyJobStateQuery, backupStateQuery, restoreStateQuery } from '../../workflows/defs.js';
 import { rootMessage } from '../../workflows/failures.js';
 import type { Client } from '@temporalio/client';
 import { printJson, withApiDeps } from '../context.js';
@@ -17,10 +18,16 @@ const withService = <T>(fn: (service: BackupService, client: Client) => Promise<
 
 const s3 = (o: Opts) => (o.s3Bucket ? { s3: { bucket: String(o.s3Bucket), prefix: String(o.s3Prefix ?? '') } } : {});
 
-async function follow(client: Client, id: string, json: boolean | undefined): Promise<void> {
-  const { state, closed } = await followJob<{ rows_done: number; rows_total: number; phase: string }>(
+async function follow<S extends { rows_done: number; rows_total: number; phase: string }>(
+  client: Client,
+  id: string,
+  query: QueryDefinition<S>,
+  json: boolean | undefined,
+): Promise<void> {
+  const { state, closed } = await followJob(
     client,
     id,
+    query,
     (s) => ({ value: s.rows_done ?? 0, total: s.rows_total ?? 0, label: s.phase ?? '' }),
     { quiet: json },
   );
@@ -61,7 +68,7 @@ export function registerBackupCommands(program: Command): void {
         'body',
       );
       const job = await service.backup(body);
-      await follow(client, String(job.id), o.json);
+      await follow(client, String(job.id), backupStateQuery, o.json);
     }),
   );
 
@@ -91,7 +98,7 @@ export function registerBackupCommands(program: Command): void {
         'body',
       );
       const job = await service.restore(body);
-      await follow(client, String(job.id), o.json);
+      await follow(client, String(job.id), restoreStateQuery, o.json);
     }),
   );
 
@@ -165,7 +172,7 @@ export function registerBackupCommands(program: Command): void {
       withService(async (_service, client) => {
         const handle = client.workflow.getHandle(id);
         const desc = await handle.describe();
-        const state = await handle.query(stateQuery).catch(() => null);
+        const state = await handle.query(anyJobStateQuery).catch(() => null);
         printJson({
           id,
           type: desc.type,

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { ExportBody } from '../../api/datasets/schemas.js';
 import { DatasetService } from '../../api/datasets/service.js';
 import { parse } from '../../api/validate.js';
-import type { ExportState } from '../../workflows/datasets/export.js';
-import type { ImportState } from '../../workflows/datasets/import.js';
+import { exportStateQuery, importStateQuery } from '../../workflows/defs.js';
 import type { Client } from '@temporalio/client';
 import { printJson, withApiDeps } from '../context.js';
 import { followJob } from '../follow.js';
@@ -39,13 +38,13 @@ export function registerDatasetCommands(program: Command): void {
         const started = await service.importLocalFile(String(o.dataset), file, fields);
         const id = String(started.job_id);
         if (!o.json) console.error(`import ${id} started`);
-        await followJob<ImportState>(
+        const { state: job } = await followJob(
           client,
           id,
+          importStateQuery,
           (s) => ({ value: s.processed_rows ?? 0, total: s.total_rows ?? 0, label: 'import' }),
           { quiet: o.json },
         );
-        const job = (await service.getImport(id)) as unknown as ImportState;
         if (o.json) printJson(job);
         else {
           console.error(
@@ -73,13 +72,13 @@ export function registerDatasetCommands(program: Command): void {
         const body = parse(ExportBody, { format: o.format, limit: o.limit, filters: o.filters }, 'body');
         const started = await service.startExport(String(o.dataset), body);
         const id = String(started.job_id);
-        await followJob<ExportState>(
+        const { state: job } = await followJob(
           client,
           id,
+          exportStateQuery,
           (s) => ({ value: s.exported_vectors ?? 0, total: s.total_vectors ?? 0, label: 'export' }),
           { quiet: o.json },
         );
-        const job = (await service.getExport(id)) as unknown as ExportState;
         if (job.status === 'completed') await copyFile((await service.exportFile(id)).file, String(o.output));
         if (o.json) printJson(job);
         else

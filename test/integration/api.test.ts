@@ -145,7 +145,9 @@ describe('API safety when things are missing', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
-    assert.equal(r.status, 1);
-    assert.match(r.stdout + r.stderr, /refusing to listen on 0\.0\.0\.0 without API keys/);
+    assert.equal(r.status, 2, 'a configuration error exits 2');
+    assert.match(r.stderr, /refusing to listen on 0\.0\.0\.0 without API keys/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.match(r.stderr, /VECFLOW_HOST=0\.0\.0\.0: .*set VECFLOW_API_KEYS/);
   });
 });

@@ -9,6 +9,7 @@ import type { ImportInput, ImportState } from '../../workflows/datasets/import.j
 import { rowVector, startImport, writeJsonl } from '../helpers/datasets.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import type { Json } from '../helpers/json.js';
+import { importWorkflow } from '../../workflows/index.js';
 
 // A 100,000-row JSONL import through the API: every row arrives, with its vector and payload.
 describe('a 100,000-row JSONL import', () => {
@@ -77,7 +78,7 @@ describe('a 100,000-row JSONL import', () => {
       chunk_rows: 400,
       chunks_per_run: 3,
     };
-    const handle = await stack.client.workflow.start('importWorkflow', {
+    const handle = await stack.client.workflow.start(importWorkflow, {
       workflowId: id,
       taskQueue: stack.taskQueue,
       args: [input],

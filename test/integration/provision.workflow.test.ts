@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startStack, type TestStack } from '../helpers/stack.js';
+import { provisionCollectionWorkflow } from '../../workflows/index.js';
 
 describe('provisionCollectionWorkflow on a real Temporal and store', () => {
   let stack: TestStack;
@@ -12,7 +13,7 @@ describe('provisionCollectionWorkflow on a real Temporal and store', () => {
 
   it('creates the physical collection, switches blue and is visible by search attributes', async () => {
     const workflowId = `provision-sa-${Date.now()}`;
-    const entry = await stack.client.workflow.execute('provisionCollectionWorkflow', {
+    const entry = await stack.client.workflow.execute(provisionCollectionWorkflow, {
       taskQueue: stack.taskQueue,
       workflowId,
       args: [{ collection: 'fresh', embedding_model_id: 'hash-256', deploy_as_blue: true }],
@@ -32,7 +33,7 @@ describe('provisionCollectionWorkflow on a real Temporal and store', () => {
   });
 
   it('fails at once, without retries, on a client mistake', async () => {
-    const handle = await stack.client.workflow.start('provisionCollectionWorkflow', {
+    const handle = await stack.client.workflow.start(provisionCollectionWorkflow, {
       taskQueue: stack.taskQueue,
       workflowId: `provision-bad-${Date.now()}`,
       args: [{ collection: 'fresh2', embedding_model_id: 'no-such-model' }],

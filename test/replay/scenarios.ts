@@ -5,6 +5,15 @@ import type { TestStack } from '../helpers/stack.js';
 import { REINDEX, startReindex } from '../helpers/reindex.js';
 import { seedTextItems } from '../helpers/seed.js';
 import { DELETES, UPSERTS, waitForJob, waitForTask } from '../helpers/tasks.js';
+import {
+  cleanupJobsWorkflow,
+  importWorkflow,
+  provisionCollectionWorkflow,
+  scheduledBackupWorkflow,
+  valdRemoveByTimestampWorkflow,
+  valdWriteWorkflow,
+} from '../../workflows/index.js';
+import type { ImportInput } from '../../workflows/datasets/import.js';
 
 // Workflow runs whose histories are kept in test/histories/ and replayed by test/integration/replay.test.ts,
 // so a change that breaks determinism for runs already in flight fails the suite. Record (after
@@ -22,7 +31,7 @@ export const SCENARIOS: ReplayScenario[] = [
     name: 'provision-collection-blue',
     async run(stack) {
       const workflowId = 'replay-provision-collection';
-      await stack.client.workflow.execute('provisionCollectionWorkflow', {
+      await stack.client.workflow.execute(provisionCollectionWorkflow, {
         taskQueue: stack.taskQueue,
         workflowId,
         args: [{ collection: 'replayed', embedding_model_id: 'hash-256', deploy_as_blue: true }],
@@ -56,7 +65,7 @@ export const SCENARIOS: ReplayScenario[] = [
     name: 'vald-write-local-activity',
     async run(stack) {
       const workflowId = 'replay-vald-insert';
-      await stack.client.workflow.execute('valdWriteWorkflow', {
+      await stack.client.workflow.execute(valdWriteWorkflow, {
         taskQueue: stack.taskQueue,
         workflowId,
         args: [
@@ -76,7 +85,7 @@ export const SCENARIOS: ReplayScenario[] = [
     name: 'vald-remove-by-timestamp',
     async run(stack) {
       const workflowId = 'replay-vald-rbt';
-      await stack.client.workflow.execute('valdRemoveByTimestampWorkflow', {
+      await stack.client.workflow.execute(valdRemoveByTimestampWorkflow, {
         taskQueue: stack.taskQueue,
         workflowId,
         args: [{ collection: 'items', conditions: [{ operator: 'le', timestamp: '100' }] }],
@@ -117,7 +126,7 @@ export const SCENARIOS: ReplayScenario[] = [
         body: { restore_id: 'replay-restore', input_dir: 'rep', clear_existing: true },
       });
       await waitForJob(stack, 'restores', 'replay-restore');
-      await stack.client.workflow.execute('scheduledBackupWorkflow', {
+      await stack.client.workflow.execute(scheduledBackupWorkflow, {
         taskQueue: stack.taskQueue,
         workflowId: 'replay-scheduled',
         args: [
@@ -154,7 +163,7 @@ export const SCENARIOS: ReplayScenario[] = [
         filters: '{"category": "none"}',
       });
       const cleanup = 'replay-cleanup';
-      await stack.client.workflow.execute('cleanupJobsWorkflow', {
+      await stack.client.workflow.execute(cleanupJobsWorkflow, {
         taskQueue: stack.taskQueue,
         workflowId: cleanup,
         args: [{ max_age_hours: 1000 }],
@@ -171,7 +180,7 @@ export const SCENARIOS: ReplayScenario[] = [
         file,
         Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, values: [i, 1] })).join('\n'),
       );
-      const input = {
+      const input: ImportInput = {
         dataset: 'replayed-can',
         file,
         name: 'upload.jsonl',
@@ -183,7 +192,7 @@ export const SCENARIOS: ReplayScenario[] = [
         chunk_rows: 5,
         chunks_per_run: 2,
       };
-      await stack.client.workflow.execute('importWorkflow', {
+      await stack.client.workflow.execute(importWorkflow, {
         taskQueue: stack.taskQueue,
         workflowId: id,
         args: [input],

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { isLoopback, loadConfig } from '../../core/config.js';
+import { checkServing, isLoopback, loadConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'vf-cfg-'));
@@ -38,7 +38,9 @@ describe('configuration', () => {
     );
     assert.throws(
       () => loadConfig({ VECFLOW_UPLOAD_LIMIT: 'lots' }, tmp()),
-      (e: unknown) => e instanceof ConfigError && /VECFLOW_UPLOAD_LIMIT: not a size/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /VECFLOW_UPLOAD_LIMIT="lots": set it to a size such as 500mb or 10gb/.test(e.message),
     );
     assert.equal(loadConfig({ VECFLOW_UPLOAD_LIMIT: '500mb' }, tmp()).env.VECFLOW_UPLOAD_LIMIT, '500mb');
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }, tmp()), /LOG_LEVEL/);
@@ -81,6 +83,55 @@ describe('configuration', () => {
     writeFileSync(file, '{ nope');
     assert.throws(() => loadConfig({ VECFLOW_CONFIG: file }, dir), /not valid JSON/);
     assert.throws(() => loadConfig({ VECFLOW_CONFIG: path.join(dir, 'absent.json') }, dir), /missing file/);
+  });
+
+  it('says which variable is wrong and what to set it to, one line for all mistakes', () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, tmp());
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.message;
+      }
+      assert.fail(`accepted ${JSON.stringify(env)}`);
+    };
+    assert.equal(
+      message({ PORT: 'eighty' }),
+      'PORT="eighty": set it to a port number from 0 to 65535, or unset it for the default',
+    );
+    assert.equal(
+      message({ PORT: '70000' }),
+      'PORT="70000": set it to a port number from 0 to 65535, or unset it for the default',
+    );
+    assert.match(
+      message({ VECFLOW_PG_POOL_SIZE: '0' }),
+      /^VECFLOW_PG_POOL_SIZE="0": set it to a whole number of 1 or more/,
+    );
+    assert.match(
+      message({ VECFLOW_JOB_RETENTION_HOURS: '-1' }),
+      /^VECFLOW_JOB_RETENTION_HOURS="-1": set it to a number of hours, 0 or more/,
+    );
+    assert.match(
+      message({ LOG_LEVEL: 'loud' }),
+      /^LOG_LEVEL="loud": set it to one of fatal, error, warn, info, debug, trace, silent/,
+    );
+    assert.match(message({ LOG_FORMAT: 'xml' }), /^LOG_FORMAT="xml": set it to pretty or json/);
+    const two = message({ PORT: 'x', LOG_LEVEL: 'y' });
+    assert.match(two, /^PORT="x": .*; LOG_LEVEL="y": /);
+    assert.ok(!two.includes('\n'), 'one line');
+  });
+
+  it('refuses to serve beyond loopback without API keys, naming the variables and the fix', () => {
+    assert.throws(
+      () => checkServing(loadConfig({ VECFLOW_HOST: '0.0.0.0' }, tmp())),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /^VECFLOW_HOST=0\.0\.0\.0: refusing to listen on 0\.0\.0\.0 without API keys — set VECFLOW_API_KEYS=/.test(
+          e.message,
+        ),
+    );
+    checkServing(loadConfig({ VECFLOW_HOST: '0.0.0.0', VECFLOW_API_KEYS: 'k' }, tmp()));
+    checkServing(loadConfig({}, tmp()));
   });
 
   it('knows loopback addresses', () => {

@@ -9,14 +9,15 @@ import {
   FORMAT_VERSION,
   sumDigests,
 } from '../../core/backup.js';
-import { stateQuery } from '../defs.js';
+import { backupStateQuery } from '../defs.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
+import { JOB_ACTIVITY_RETRY } from '../retry.js';
 
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '2 hours',
   // Pages heartbeat every few seconds; a dead worker is noticed within this.
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+  retry: JOB_ACTIVITY_RETRY,
 });
 
 export interface BackupInput {
@@ -66,7 +67,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState> {
     state.progress = state.rows_total ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total)) : 0;
     state.updated_at = new Date().toISOString();
   };
-  setHandler(stateQuery, () => state);
+  setHandler(backupStateQuery, () => state);
   labelJob('backup', input.collections?.join(',') || '*', 'processing');
   try {
     state.collections = await act.planBackup({ collections: input.collections });

@@ -2,20 +2,16 @@ import { ApplicationFailure, CancellationScope, proxyActivities, setHandler, wor
 import type * as activities from '../../activities/index.js';
 import type { RestoreCollection } from '../../activities/backup/restore.js';
 import type { BackupLocation } from '../../core/backup.js';
-import { stateQuery } from '../defs.js';
+import { restoreStateQuery } from '../defs.js';
 import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
+import { JOB_ACTIVITY_RETRY } from '../retry.js';
 
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '4 hours',
   // Pages heartbeat every few seconds; a dead worker is noticed within this.
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'],
-  },
+  retry: JOB_ACTIVITY_RETRY,
 });
 
 export interface RestoreInput {
@@ -68,7 +64,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
     created_at: input.created_at,
     updated_at: input.created_at,
   };
-  setHandler(stateQuery, () => state);
+  setHandler(restoreStateQuery, () => state);
   labelJob('restore', input.collections?.join(',') || '*', 'processing');
   let scratch: string | null = null;
   try {

@@ -2,7 +2,8 @@ import { executeChild, proxyActivities, setHandler, workflowInfo } from '@tempor
 import type * as activities from '../../activities/index.js';
 import type { RetentionPolicy } from '../../activities/backup/verify.js';
 import { type BackupLocation, backupStamp } from '../../core/backup.js';
-import { stateQuery } from '../defs.js';
+import { type ScheduledBackupState, scheduledBackupStateQuery } from '../defs.js';
+import { scheduledBackupChildId } from '../ids.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 import { backupWorkflow } from './backup.js';
 
@@ -25,8 +26,8 @@ export async function scheduledBackupWorkflow(
 ): Promise<{ backup: string; deleted: string[] }> {
   const now = new Date();
   const stamp = backupStamp(now);
-  const state = { stamp, status: 'processing', deleted: [] as string[] };
-  setHandler(stateQuery, () => state);
+  const state: ScheduledBackupState = { stamp, status: 'processing', deleted: [] };
+  setHandler(scheduledBackupStateQuery, () => state);
   labelJob('scheduled-backup', input.collections?.join(',') || '*', 'processing');
   const location: BackupLocation = {
     ...(input.base.dir !== undefined
@@ -42,7 +43,7 @@ export async function scheduledBackupWorkflow(
       : {}),
   };
   await executeChild(backupWorkflow, {
-    workflowId: `${workflowInfo().workflowId}/backup-${stamp}`,
+    workflowId: scheduledBackupChildId(workflowInfo().workflowId, stamp),
     args: [
       {
         location,

@@ -2,7 +2,7 @@ import { ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@
 import type * as activities from '../../activities/index.js';
 import type { VerifyReport } from '../../activities/backup/verify.js';
 import type { BackupLocation } from '../../core/backup.js';
-import { stateQuery } from '../defs.js';
+import { type VerifyState, verifyStateQuery } from '../defs.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 
 const { verifyBackup } = proxyActivities<activities.Activities>({
@@ -12,12 +12,12 @@ const { verifyBackup } = proxyActivities<activities.Activities>({
 
 /** Checks a backup's files against its manifest without restoring anything; fails when they differ. */
 export async function verifyBackupWorkflow(input: { from: BackupLocation; created_at: string }): Promise<VerifyReport> {
-  let state: { status: string; report: VerifyReport | null; created_at: string } = {
+  let state: VerifyState = {
     status: 'processing',
     report: null,
     created_at: input.created_at,
   };
-  setHandler(stateQuery, () => state);
+  setHandler(verifyStateQuery, () => state);
   labelJob('verify', '*', 'processing');
   const report = await verifyBackup({ id: workflowInfo().workflowId, from: input.from });
   state = { ...state, status: report.ok ? 'done' : 'failed', report };

@@ -2,20 +2,16 @@ import { ApplicationFailure, isCancellation, proxyActivities, setHandler, workfl
 import type * as activities from '../../activities/index.js';
 import type { ExportCursor } from '../../activities/datasets/export.js';
 import type { ExportFormat } from '../../datafiles/export-formats.js';
-import { stateQuery } from '../defs.js';
+import { exportStateQuery } from '../defs.js';
 import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
+import { JOB_ACTIVITY_RETRY } from '../retry.js';
 import { percent } from './import.js';
 
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '4 hours',
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'],
-  },
+  retry: JOB_ACTIVITY_RETRY,
 });
 const bestEffort = proxyActivities<activities.Activities>({
   startToCloseTimeout: '1 minute',
@@ -72,7 +68,7 @@ export async function exportWorkflow(input: ExportInput): Promise<ExportState> {
     limit: input.limit,
     error: null,
   };
-  setHandler(stateQuery, () => state);
+  setHandler(exportStateQuery, () => state);
   labelJob('export', input.dataset, 'running');
   try {
     const { ref, total } = await act.prepareExport({

@@ -12,20 +12,16 @@ import type { RowFailure } from '../../activities/datasets/import-chunk.js';
 import type { PreparedImport } from '../../activities/datasets/prepare-import.js';
 import type { Cursor } from '../../datafiles/readers.js';
 import type { SourceFormat } from '../../datafiles/sources.js';
-import { stateQuery } from '../defs.js';
+import { importStateQuery } from '../defs.js';
 import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
+import { JOB_ACTIVITY_RETRY } from '../retry.js';
 
 const act = proxyActivities<activities.Activities>({
   startToCloseTimeout: '2 hours',
   // Chunks heartbeat after every batch and every 5 s; a dead worker is noticed within this.
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1s',
-    maximumInterval: '30s',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['ValidationError', 'ConflictError', 'NotFoundError'],
-  },
+  retry: JOB_ACTIVITY_RETRY,
 });
 const bestEffort = proxyActivities<activities.Activities>({
   startToCloseTimeout: '1 minute',
@@ -111,7 +107,7 @@ export async function importWorkflow(input: ImportInput): Promise<ImportState> {
     skip_existing: input.skip_existing,
     error: null,
   };
-  setHandler(stateQuery, () => state);
+  setHandler(importStateQuery, () => state);
   labelJob('import', input.dataset, 'running');
   let deadLetters = input.resume?.deadLetters ?? [];
   let bytes = input.resume?.prepared.bytes ?? 0;

@@ -9,7 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
-import { acquireLockSignal, lockGrantedSignal, lockRefusedSignal, releaseLockSignal, stateQuery } from '../defs.js';
+import { acquireLockSignal, lockGrantedSignal, lockRefusedSignal, lockStateQuery, releaseLockSignal } from '../defs.js';
 
 const { awaitWorkflowClose } = proxyActivities<activities.Activities>({
   startToCloseTimeout: '30 days',
@@ -33,7 +33,7 @@ export async function reindexLockWorkflow(input: LockInput): Promise<void> {
   let holder: string | null = input.holder ?? null;
   const queue: string[] = [...(input.queue ?? [])];
   const outbox: { to: string; granted: boolean }[] = [];
-  setHandler(stateQuery, () => ({ collection: input.collection, holder, queue }));
+  setHandler(lockStateQuery, () => ({ collection: input.collection, holder, queue }));
   if (holder) outbox.push({ to: holder, granted: true });
 
   setHandler(acquireLockSignal, ({ taskId, wait }) => {

@@ -12,8 +12,15 @@ import {
 import type * as activities from '../../activities/index.js';
 import { MAX_FAILURES_KEPT } from '../../activities/reindex/types.js';
 import { splitIdSpace } from '../../core/id-space.js';
-import { REINDEX_DEFAULTS, defaultShardCount, lockWorkflowId, shardWorkflowId } from '../../core/reindex.js';
-import { lockGrantedSignal, lockRefusedSignal, releaseLockSignal, shardProgressSignal, stateQuery } from '../defs.js';
+import { REINDEX_DEFAULTS, defaultShardCount } from '../../core/reindex.js';
+import { reindexLockWorkflowId, reindexShardWorkflowId } from '../ids.js';
+import {
+  lockGrantedSignal,
+  lockRefusedSignal,
+  releaseLockSignal,
+  shardProgressSignal,
+  reindexStateQuery,
+} from '../defs.js';
 import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 import { type ReindexInput, type ReindexState, newReindexState } from './state.js';
@@ -50,7 +57,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
           : 0;
     state.updated_at = new Date().toISOString();
   };
-  setHandler(stateQuery, () => state);
+  setHandler(reindexStateQuery, () => state);
   setHandler(shardProgressSignal, ({ shard, copied, failed }) => {
     shardCounts.set(shard, copied + failed);
     recount();
@@ -84,7 +91,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
     state.mode = mode;
     const startedNs = (BigInt(Date.now()) * 1_000_000n).toString();
     const ranges = splitIdSpace(input.shards ?? defaultShardCount(total));
-    state.children = ranges.map((_, i) => shardWorkflowId(taskId, i));
+    state.children = ranges.map((_, i) => reindexShardWorkflowId(taskId, i));
     state.phase = 'copying';
     let next = 0;
     const runShards = async () => {
@@ -117,6 +124,10 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
     await Promise.all(
       Array.from({ length: Math.min(ranges.length, input.max_parallel ?? REINDEX_DEFAULTS.max_parallel) }, runShards),
     );
+    // Writes during the copy add and remove items: once every shard is through, the total is
+    // what they went through, not the estimate taken before.
+    state.total = state.count;
+    recount();
 
     const threshold = input.failure_threshold ?? REINDEX_DEFAULTS.failure_threshold;
     if (exceeds(state.failed_count, state.total, threshold)) {
@@ -158,7 +169,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
     throw err;
   } finally {
     await CancellationScope.nonCancellable(() =>
-      getExternalWorkflowHandle(lockWorkflowId(input.collection))
+      getExternalWorkflowHandle(reindexLockWorkflowId(input.collection))
         .signal(releaseLockSignal, { taskId })
         .catch(() => undefined),
     );

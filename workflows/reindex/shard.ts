@@ -7,7 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
 import { MAX_FAILURES_KEPT, type ReindexFailure, type ShardScope } from '../../activities/reindex/types.js';
-import { shardProgressSignal, stateQuery } from '../defs.js';
+import { type ShardState, shardProgressSignal, shardStateQuery } from '../defs.js';
 
 const { copyShardPages, reconcileShard } = proxyActivities<activities.Activities>({
   startToCloseTimeout: '2 hours',
@@ -41,14 +41,14 @@ const PAGES_PER_ACTIVITY = 10;
 
 /** One shard of a reindex: copy its id range page by page, then reconcile it with the source. */
 export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResult> {
-  const state = {
+  const state: Omit<ShardState, 'shard' | 'range'> = {
     copied: input.copied ?? 0,
     failed: input.failed ?? 0,
     failures: input.failures ?? [],
     cursor: input.cursor ?? null,
     phase: 'copying',
   };
-  setHandler(stateQuery, () => ({ shard: input.shard, range: input.range, ...state }));
+  setHandler(shardStateQuery, () => ({ shard: input.shard, range: input.range, ...state }));
   const scope: ShardScope = {
     collection: input.collection,
     source: input.source,

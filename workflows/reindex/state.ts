@@ -30,6 +30,7 @@ export interface ReindexState {
   failed_items: ReindexFailure[];
   failed_count: number;
   count: number;
+  /** The source's size when copying began; once every shard is done, the items they went through. */
   total: number;
   progress: number;
   removed: number;

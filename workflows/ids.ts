@@ -1,0 +1,29 @@
+// The task queue and the workflow/schedule ids that more than one place builds (API, CLI, worker,
+// activities, workflow code), defined once. Job workflows whose id is a business id (task_id,
+// job id) take it as given. Workflow-safe: no Node imports.
+
+/** The task queue the worker polls and jobs start on, unless VECFLOW_TASK_QUEUE names another. */
+export const DEFAULT_TASK_QUEUE = 'vecflow';
+
+/** Provisioning of one (collection, model): asking twice joins the same run. */
+export const provisionWorkflowId = (collection: string, model: string) => `provision-${collection}-${model}`;
+
+/** The per-collection reindex lock; at most one reindex holds it. */
+export const reindexLockWorkflowId = (collection: string) => `reindex-lock-${collection}`;
+
+/** Shard `shard` of reindex `taskId` (a child workflow). */
+export const reindexShardWorkflowId = (taskId: string, shard: number) => `${taskId}/shard-${shard}`;
+
+/** One Vald call: a request, a multi request or a stream chunk (`op` is insert, upsert, …). */
+export const valdWorkflowId = (op: string, unique: string) => `vald-${op}-${unique}`;
+
+/** The hourly job-retention schedule of a task queue, and the workflow id its runs take. */
+export const cleanupScheduleId = (queue: string) => `vecflow-cleanup-jobs-${queue}`;
+export const scheduledCleanupWorkflowId = (queue: string) => `cleanup-jobs-${queue}`;
+
+/** A cleanup run on request (`POST /admin/cleanup-jobs`). */
+export const cleanupWorkflowId = (unique: string) => `cleanup-jobs-${unique}`;
+
+/** The runs of backup schedule `scheduleId`, and the backup child of the run `runWorkflowId`. */
+export const scheduledBackupWorkflowId = (scheduleId: string) => `scheduled-${scheduleId}`;
+export const scheduledBackupChildId = (runWorkflowId: string, stamp: string) => `${runWorkflowId}/backup-${stamp}`;

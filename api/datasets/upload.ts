@@ -57,7 +57,11 @@ export async function receiveUpload(req: Request, dir: string, maxBytes: number)
     upload = current;
     stream.on('data', (chunk: Buffer) => (current.bytes += chunk.length));
     stream.on('limit', () => (tooLarge = true));
-    writes.push(pipeline(stream, createWriteStream(current.file)));
+    const write = pipeline(stream, createWriteStream(current.file));
+    // Awaited below; a request cut short fails it at the same moment as the parser, and that
+    // second rejection must not go unhandled (it would take the whole API process down).
+    write.catch(() => undefined);
+    writes.push(write);
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -68,6 +72,7 @@ export async function receiveUpload(req: Request, dir: string, maxBytes: number)
     });
     await Promise.all(writes);
   } catch (err) {
+    await Promise.allSettled(writes); // the file is closed before it is removed
     await rm(dir, { recursive: true, force: true });
     throw err;
   }

@@ -142,6 +142,22 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     assert.equal(readdirSync(path.join(stack.config.dataDir, 'jobs', 'import')).length, before);
   });
 
+  it('an upload cut short (no closing boundary) is a 400 that leaves no file and no unhandled rejection', async () => {
+    const before = readdirSync(path.join(stack.config.dataDir, 'jobs', 'import')).length;
+    const body =
+      '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"id":"a","values":[1,2]}\n';
+    const res = await fetch(`${stack.apiUrl}/api/v1/datasets/errs/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=XYZ' },
+      body,
+    });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as Json).detail, /invalid multipart request: Unexpected end of form/);
+    await new Promise((r) => setTimeout(r, 200)); // a stray rejection would surface (and fail the run) by now
+    assert.equal((await stack.api('/health')).status, 200);
+    assert.equal(readdirSync(path.join(stack.config.dataDir, 'jobs', 'import')).length, before);
+  });
+
   it('exposes job counters, durations, rows and bytes on /metrics/prometheus and a summary on /stats', async () => {
     const exp = await exportAndDownload(stack, 'errs', { format: 'csv' });
     jobs.push(exp.job.job_id);

@@ -58,10 +58,12 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
   return process.stdout.isTTY ? 'pretty' : 'json';
 }
 
+/** A process's logger; `destination` (stdout by default) is for tests. */
 export function createLogger(
   name: string,
   level = process.env.LOG_LEVEL || 'info',
   format: LogFormat = logFormat(),
+  destination?: NodeJS.WritableStream,
 ): Logger {
   const options: pino.LoggerOptions = {
     name,
@@ -80,11 +82,12 @@ export function createLogger(
       },
     },
   };
-  if (format === 'json') return pino(options);
+  if (format === 'json') return destination ? pino(options, destination) : pino(options);
   return pino(
     options,
     pretty({
-      colorize: Boolean(process.stdout.isTTY),
+      destination,
+      colorize: !destination && Boolean(process.stdout.isTTY),
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname',
       singleLine: true,

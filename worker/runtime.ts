@@ -11,7 +11,16 @@ const LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERR
 
 export function temporalLogger(log: Logger): TemporalLogger {
   const emit = (level: LogLevel, message: string, meta: LogMetadata = {}) => {
-    const { error, sdkComponent, ...fields } = meta as LogMetadata & { error?: unknown; sdkComponent?: string };
+    // (taskToken: an opaque base64 blob that tells a reader nothing.)
+    const {
+      error,
+      sdkComponent,
+      taskToken: _token,
+      ...fields
+    } = meta as LogMetadata & {
+      error?: unknown;
+      sdkComponent?: string;
+    };
     const line: Record<string, unknown> = { ...fields, ...(sdkComponent ? { component: sdkComponent } : {}) };
     if (error instanceof Error) {
       if (level === 'ERROR') line.err = error;

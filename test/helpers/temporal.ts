@@ -1,7 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createLogger } from '../../core/logger.js';
 import { startTemporalDev } from '../../devstack/temporal-dev.js';
 import { buildWorkflowBundle } from '../../worker/bundle.js';
+import { installTemporalRuntime } from '../../worker/runtime.js';
 import { provided } from './servers.js';
 
 // Temporal for tests: the dev server the run's globalSetup started, or (outside vitest: the
@@ -32,10 +34,10 @@ export function workflowBundle(): Promise<{ codePath: string } | { code: string 
   return bundle;
 }
 
-/** The SDK's own logs at WARN; once per process (vitest may run several files in one). */
+/** The SDK's own logs through vecflow's logger, at WARN; once per process (vitest may run several files in one). */
 export function installTestRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    installTemporalRuntime(createLogger('test', 'warn', 'pretty'));
   } catch {
     // already installed in this process
   }

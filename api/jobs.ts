@@ -7,6 +7,7 @@ import {
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { COLLECTION, KIND, STATUS } from '../core/search-attributes.js';
 import type { QueryDefinition } from '@temporalio/common';
+import type { ApiDeps } from './deps.js';
 
 // What every job route shares: idempotent starts with the business id as workflow id, the
 // mapping of Temporal's execution status to ours, and listing through Temporal visibility.
@@ -24,18 +25,19 @@ export type JobWorkflow<I> = (input: I) => Promise<unknown>;
  * call started it: a second request with the same id never runs anything twice.
  */
 export async function startOnce<I>(
-  client: Client,
+  deps: Pick<ApiDeps, 'temporal' | 'config'>,
   workflow: JobWorkflow<I>,
-  options: { workflowId: string; taskQueue: string; input: I; kind: string; collection: string; token: string },
+  options: { workflowId: string; input: I; kind: string; collection: string; token?: string },
 ): Promise<boolean> {
+  const token = options.token ?? newJobId();
   try {
-    const handle = await client.workflow.start(workflow, {
+    const handle = await deps.temporal.workflow.start(workflow, {
       workflowId: options.workflowId,
-      taskQueue: options.taskQueue,
+      taskQueue: deps.config.env.VECFLOW_TASK_QUEUE,
       args: [options.input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { token: options.token },
+      memo: { token },
       typedSearchAttributes: [
         { key: KIND, value: options.kind },
         { key: COLLECTION, value: options.collection },
@@ -44,7 +46,7 @@ export async function startOnce<I>(
     });
     // With USE_EXISTING a concurrent twin's run comes back: the memo says whose it is.
     const desc = await handle.describe();
-    return desc.memo?.token === options.token;
+    return desc.memo?.token === token;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
     throw err;
@@ -169,6 +171,18 @@ export async function queryState<S>(client: Client, workflowId: string, query: Q
 }
 
 export const NO_WORKER = 'progress unavailable: no worker answered the state query (is a worker running?)';
+
+/** A task's answer when no worker answers its state query: what Temporal's own record says. */
+export function noWorkerAnswer(desc: WorkflowExecutionDescription, id: string): Record<string, unknown> {
+  return {
+    id,
+    task_id: id,
+    status: jobStatus(desc, 'processing'),
+    created_at: desc.startTime.toISOString(),
+    updated_at: (desc.closeTime ?? desc.startTime).toISOString(),
+    detail: NO_WORKER,
+  };
+}
 
 /** Cancels a running job; a closed one cannot be. */
 export async function cancelJob(client: Client, desc: WorkflowExecutionDescription): Promise<void> {

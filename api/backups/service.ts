@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { BackupLocation } from '../../core/backup.js';
 import { NotFoundError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
+import type { BackupInput } from '../../workflows/backup/backup.js';
+import type { RestoreInput } from '../../workflows/backup/restore.js';
 import type { ScheduledBackupInput } from '../../workflows/backup/scheduled.js';
 import { backupStateQuery, restoreStateQuery, verifyStateQuery } from '../../workflows/defs.js';
 import { rootMessage } from '../../workflows/failures.js';
@@ -14,7 +16,7 @@ import {
   verifyBackupWorkflow,
 } from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
-import { type JobWorkflow, NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
+import { NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
 import type { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from './schemas.js';
 
 // Backup, restore, verify and backup schedules over Temporal. Directories in requests are
@@ -26,25 +28,11 @@ const JOBS = {
   verify: { workflow: verifyBackupWorkflow, state: verifyStateQuery },
 } as const;
 
+/** The collections a job covers, as its VecflowCollection search attribute: `*` for all. */
+const scope = (body: { collections?: string[] }) => body.collections?.join(',') || '*';
+
 export class BackupService {
   constructor(private readonly deps: ApiDeps) {}
-
-  private async start<I>(
-    kind: BackupKind,
-    workflow: JobWorkflow<I>,
-    id: string,
-    input: I,
-    collections?: string[],
-  ): Promise<void> {
-    await startOnce(this.deps.temporal, workflow, {
-      workflowId: id,
-      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      input,
-      kind,
-      collection: collections?.join(',') || '*',
-      token: newJobId(),
-    });
-  }
 
   async backup(body: z.infer<typeof BackupBody>): Promise<Record<string, unknown>> {
     const id = body.backup_id ?? newJobId();
@@ -52,39 +40,29 @@ export class BackupService {
       ...(body.output_dir ? { dir: body.output_dir } : {}),
       ...(body.s3 ? { s3: body.s3 } : {}),
     };
-    await this.start(
-      'backup',
-      backupWorkflow,
-      id,
-      {
-        location,
-        collections: body.collections,
-        batch_size: body.batch_size,
-        created_at: new Date().toISOString(),
-        vecflow_version: VERSION,
-      },
-      body.collections,
-    );
+    const input: BackupInput = {
+      location,
+      collections: body.collections,
+      batch_size: body.batch_size,
+      created_at: new Date().toISOString(),
+      vecflow_version: VERSION,
+    };
+    await startOnce(this.deps, backupWorkflow, { workflowId: id, input, kind: 'backup', collection: scope(body) });
     return this.get('backup', id);
   }
 
   async restore(body: z.infer<typeof RestoreBody>): Promise<Record<string, unknown>> {
     const id = body.restore_id ?? newJobId();
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
-    await this.start(
-      'restore',
-      restoreWorkflow,
-      id,
-      {
-        from,
-        collections: body.collections,
-        dry_run: body.dry_run,
-        clear_existing: body.clear_existing,
-        model: body.model,
-        created_at: new Date().toISOString(),
-      },
-      body.collections,
-    );
+    const input: RestoreInput = {
+      from,
+      collections: body.collections,
+      dry_run: body.dry_run,
+      clear_existing: body.clear_existing,
+      model: body.model,
+      created_at: new Date().toISOString(),
+    };
+    await startOnce(this.deps, restoreWorkflow, { workflowId: id, input, kind: 'restore', collection: scope(body) });
     return this.get('restore', id);
   }
 
@@ -92,7 +70,8 @@ export class BackupService {
   async verify(body: z.infer<typeof VerifyBody>): Promise<{ finished: boolean; job: Record<string, unknown> }> {
     const id = body.verify_id ?? newJobId();
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
-    await this.start('verify', verifyBackupWorkflow, id, { from, created_at: new Date().toISOString() });
+    const input = { from, created_at: new Date().toISOString() };
+    await startOnce(this.deps, verifyBackupWorkflow, { workflowId: id, input, kind: 'verify', collection: '*' });
     const handle = this.deps.temporal.workflow.getHandle(id);
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([

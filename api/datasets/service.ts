@@ -40,23 +40,6 @@ export class DatasetService {
     this.uploadLimit = bytes.parse(deps.config.env.VECFLOW_UPLOAD_LIMIT)!; // validated with the config
   }
 
-  private async start<I extends ImportInput | ExportInput>(
-    kind: JobKind,
-    workflow: JobWorkflow<I>,
-    id: string,
-    dataset: string,
-    input: I,
-  ): Promise<void> {
-    await startOnce(this.deps.temporal, workflow, {
-      workflowId: id,
-      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      input,
-      kind,
-      collection: dataset,
-      token: newJobId(),
-    });
-  }
-
   /** Receives the upload, then starts the import job on it. */
   async startImport(req: Request, datasetId: string): Promise<Record<string, unknown>> {
     const dataset = assertName('collection', datasetId);
@@ -103,7 +86,7 @@ export class DatasetService {
       max_errors: this.deps.config.env.VECFLOW_IMPORT_MAX_ERRORS,
       started_at: new Date().toISOString(),
     };
-    await this.start('import', importWorkflow, id, dataset, input);
+    await startOnce(this.deps, importWorkflow, { workflowId: id, input, kind: 'import', collection: dataset });
     return this.getImport(id);
   }
 
@@ -176,7 +159,12 @@ export class DatasetService {
       retry_of: id,
       index_name: original.format === 'jsonl' ? 'line' : 'row',
     };
-    await this.start('import', importWorkflow, retryId, original.dataset_id, input);
+    await startOnce(this.deps, importWorkflow, {
+      workflowId: retryId,
+      input,
+      kind: 'import',
+      collection: original.dataset_id,
+    });
     return this.getImport(retryId);
   }
 
@@ -196,13 +184,14 @@ export class DatasetService {
     const [entry] = await (await this.deps.store.get()).catalog(dataset);
     if (!entry?.blue) throw new NotFoundError(`dataset ${dataset} does not exist`);
     const id = newJobId();
-    await this.start('export', exportWorkflow, id, dataset, {
+    const input: ExportInput = {
       dataset,
       format: body.format,
       limit: body.limit ?? null,
       filters: filters ?? null,
       started_at: new Date().toISOString(),
-    });
+    };
+    await startOnce(this.deps, exportWorkflow, { workflowId: id, input, kind: 'export', collection: dataset });
     return this.getExport(id);
   }
 

@@ -5,7 +5,7 @@ import { reindexWorkflow } from '../../workflows/index.js';
 import type { ReindexInput } from '../../workflows/reindex/state.js';
 import type { ApiDeps } from '../deps.js';
 import {
-  NO_WORKER,
+  noWorkerAnswer,
   WrongJobTypeError,
   cancelJob,
   describeJob,
@@ -45,29 +45,14 @@ export class ReindexService {
     }
     const { task_id: _t, id: _i, ...rest } = body;
     const input: ReindexInput = { ...rest, created_at: new Date().toISOString() };
-    await startOnce(this.deps.temporal, reindexWorkflow, {
-      workflowId: id,
-      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      input,
-      kind: 'reindex',
-      collection,
-      token: newJobId(),
-    });
+    await startOnce(this.deps, reindexWorkflow, { workflowId: id, input, kind: 'reindex', collection });
     return this.get(id);
   }
 
   async get(id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, reindexWorkflow);
     const state = await queryState(this.deps.temporal, id, reindexStateQuery);
-    if (!state)
-      return {
-        id,
-        task_id: id,
-        status: jobStatus(desc, 'processing'),
-        created_at: desc.startTime.toISOString(),
-        updated_at: (desc.closeTime ?? desc.startTime).toISOString(),
-        detail: NO_WORKER,
-      };
+    if (!state) return noWorkerAnswer(desc, id);
     return { id, ...state, status: jobStatus(desc, state.status) };
   }
 

@@ -7,6 +7,7 @@ import type { TaskInput, TaskKind } from '../../workflows/task-loop.js';
 import type { ApiDeps } from '../deps.js';
 import {
   NO_WORKER,
+  noWorkerAnswer,
   WrongJobTypeError,
   cancelJob,
   closedStatus,
@@ -58,9 +59,8 @@ export class EmbeddingTaskService {
       created_at,
       max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS,
     };
-    const started = await startOnce(this.deps.temporal, TASK_WORKFLOWS[kind], {
+    const started = await startOnce(this.deps, TASK_WORKFLOWS[kind], {
       workflowId: id,
-      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
       input,
       kind,
       collection,
@@ -73,15 +73,7 @@ export class EmbeddingTaskService {
   async get(kind: TaskKind, id: string): Promise<Record<string, unknown>> {
     const desc = await describeJob(this.deps.temporal, id, TASK_WORKFLOWS[kind]);
     const state = await queryState(this.deps.temporal, id, taskStateQuery);
-    if (!state)
-      return {
-        id,
-        task_id: id,
-        status: jobStatus(desc, 'processing'),
-        created_at: desc.startTime.toISOString(),
-        updated_at: (desc.closeTime ?? desc.startTime).toISOString(),
-        detail: NO_WORKER,
-      };
+    if (!state) return noWorkerAnswer(desc, id);
     const status = jobStatus(desc, state.status);
     const base = {
       id,

@@ -79,7 +79,13 @@ export async function startTemporalDev(options: TemporalDevOptions = {}): Promis
 }
 
 async function startWithTestingDownload(port: number, uiPort: number | null, dbFile?: string): Promise<TemporalDev> {
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  // A development dependency: present after `npm ci`, absent from production installs.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing').catch((err: Error) => {
+    throw new Error(
+      `no Temporal CLI, and @temporalio/testing (its fallback) is not installed: set TEMPORAL_ADDRESS or TEMPORAL_CLI_PATH`,
+      { cause: err },
+    );
+  });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       ip: '127.0.0.1',

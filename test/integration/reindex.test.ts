@@ -284,9 +284,22 @@ describe('reindex between embedding models', () => {
     const bar = await cli(['--source', 'hash-256', '--dest', 'hash-256b', '--collection', 'categories']);
     assert.equal(bar.code, 0);
     assert.match(bar.stderr, /done/);
-    const bad = await cli(['--source', 'nope', '--dest', 'hash-256', '--collection', 'categories', '--json']);
+    // The API's own checks, before anything starts: no workflow is left behind.
+    const bad = await cli([
+      '--source',
+      'nope',
+      '--dest',
+      'hash-256',
+      '--collection',
+      'categories',
+      '--task-id',
+      'cli-bad',
+      '--json',
+    ]);
     assert.equal(bad.code, 1);
-    assert.equal(JSON.parse(bad.stdout).status, 'failed');
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /^vecflow: collection categories has no model nope$/m);
+    await assert.rejects(stack.client.workflow.getHandle('cli-bad').describe(), /not found/i);
   });
 
   it('switches blue by hand and lists every blue', async () => {

@@ -1,7 +1,7 @@
 import { itemText, textSettings } from '../core/items.js';
 import { StagingArea } from '../core/staging.js';
 import type { Point } from '../core/types.js';
-import { type Location, type ValdOp, type ValdRequest, type ValdResult, status } from '../core/vald.js';
+import { type Location, type ValdOp, type ValdRequest, type ValdResult, status, unpackVector } from '../core/vald.js';
 import type { WriteMode } from '../stores/port.js';
 import type { ActivityContext } from './context.js';
 import {
@@ -17,6 +17,14 @@ import {
 // Vald semantics on the shared write path. Every decision that depends on what is stored is
 // made by the store atomically (write modes, conditional deletes), so concurrent writes to one
 // id resolve as "newest timestamp wins".
+export interface ValdTimestampUpdate {
+  collection: string;
+  id: string;
+  /** int64 nanoseconds, decimal. */
+  timestamp: string;
+  force: boolean;
+}
+
 export interface ValdWriteInput {
   collection: string;
   op: ValdOp;
@@ -39,15 +47,17 @@ function rounds(requests: ValdRequest[]): number[][] {
   return out;
 }
 
+const locationOf = (targets: WriteTargets, id: string): { location: Location } => ({
+  location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] },
+});
+
 async function applyRound(
   ctx: ActivityContext,
   targets: WriteTargets,
   op: ValdOp,
   reqs: ValdRequest[],
 ): Promise<ValdResult[]> {
-  const location = (id: string): { location: Location } => ({
-    location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] },
-  });
+  const location = (id: string) => locationOf(targets, id);
   const existing = new Map(
     (
       await ctx.store.get(
@@ -94,7 +104,7 @@ async function applyRound(
   const byMode = new Map<WriteMode, number[]>();
   for (const [i, r] of reqs.entries()) {
     const stored = existing.get(r.id);
-    const vector = Float32Array.from(r.vector!);
+    const vector = unpackVector(r.vector!);
     const ts = BigInt(r.timestamp);
     let mode: WriteMode;
     if (op === 'insert') mode = r.skipStrictExistCheck ? 'newer' : 'absent';
@@ -118,7 +128,7 @@ async function applyRound(
     const writes: TargetWrite[] = idx.map((i) => {
       const r = reqs[i];
       const payload = existing.get(r.id)?.payload ?? {};
-      const point: Point = { id: r.id, vector: Float32Array.from(r.vector!), payload, timestamp: BigInt(r.timestamp) };
+      const point: Point = { id: r.id, vector: unpackVector(r.vector!), payload, timestamp: BigInt(r.timestamp) };
       return { point, text: itemText(payload, cfg) || undefined };
     });
     const outcome = await writeToTargets(ctx, targets, writes, mode);
@@ -168,9 +178,40 @@ export function valdActivities(ctx: ActivityContext) {
       const conditions = input.conditions.map((c) => ({ operator: c.operator, timestamp: BigInt(c.timestamp) }));
       const removed = await ctx.store.deleteByTimestamp(refOf(targets, targets.blue), conditions);
       await deleteFromMirrors(ctx, targets, removed);
-      return removed.map((id) => ({
-        location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] },
-      }));
+      return removed.map((id) => locationOf(targets, id));
+    },
+
+    /**
+     * Vald UpdateTimestamp: the stored vector keeps its values and takes `timestamp`; NOT_FOUND
+     * when absent, ABORTED when it already holds a timestamp as new, unless `force`.
+     */
+    async updateValdTimestamp(input: ValdTimestampUpdate): Promise<ValdResult> {
+      const targets = await resolveWriteTargets(ctx, input.collection);
+      const [stored] = await ctx.store.get(refOf(targets, targets.blue), [input.id]);
+      if (!stored) return status('NOT_FOUND', `${input.id} does not exist`);
+      const ts = BigInt(input.timestamp);
+      const aborted = status('ABORTED', `${input.id} holds timestamp ${stored.timestamp}, not older than ${ts}`);
+      if (!input.force && ts <= stored.timestamp) return aborted;
+      const text = itemText(stored.payload, textSettings(ctx.config, targets.collection)) || undefined;
+      const outcome = await writeToTargets(
+        ctx,
+        targets,
+        [{ point: { ...stored, timestamp: ts }, text }],
+        input.force ? 'overwrite' : 'newer',
+      );
+      return outcome.written.includes(input.id) ? locationOf(targets, input.id) : aborted;
+    },
+
+    /** Vald Flush: removes every vector of the collection, from blue and every reindex destination. */
+    async flushValdCollection(input: { collection: string }): Promise<{ removed: number }> {
+      const targets = await resolveWriteTargets(ctx, input.collection);
+      const all = { op: 'and' as const, items: [] };
+      let removed = 0;
+      for (const model of [targets.blue, ...targets.extra]) {
+        const n = await ctx.store.deleteByFilter(refOf(targets, model), all);
+        if (model === targets.blue) removed = n;
+      }
+      return { removed };
     },
   };
 }

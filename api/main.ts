@@ -5,6 +5,7 @@ import { lazyClient, temporalAddress } from '../core/temporal.js';
 import { openStore, storeTarget } from '../stores/index.js';
 import { LazyStore } from '../stores/lazy.js';
 import { createApp } from './app.js';
+import { startGrpcServer } from './grpc/server.js';
 
 // The API process: a thin layer that starts and queries workflows and reads the store.
 // The whole configuration is checked before anything starts (a mistake exits 2, never restarted).
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
   const address = temporalAddress(config.env);
   const temporal = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
   const store = new LazyStore(() => openStore(storeTarget(config), config.env.VECFLOW_PG_POOL_SIZE));
-  const app = createApp({ config, store, temporal, log });
+  const deps = { config, store, temporal, log };
+  const app = createApp(deps);
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.env.PORT, host, () => resolve(s)).on('error', reject);
@@ -33,12 +35,15 @@ async function main(): Promise<void> {
     { url: `http://${host}:${typeof addr === 'object' && addr ? addr.port : config.env.PORT}` },
     'api listening',
   );
+  const grpc = config.env.VECFLOW_GRPC_PORT ? await startGrpcServer(deps, host, config.env.VECFLOW_GRPC_PORT) : null;
+  if (grpc) log.info({ address: `${host}:${grpc.port}` }, 'Vald gRPC API listening');
 
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     const release = async () => {
+      await grpc?.stop();
       await store.close().catch(() => undefined);
       await temporal.connection.close().catch(() => undefined);
       process.exit(0);

@@ -19,6 +19,12 @@ const positive = (def: number) => z.preprocess(unset, wholeNumber('a whole numbe
 
 export const EnvSchema = z.object({
   PORT: port(8000),
+  /** Vald's gRPC API (vald.v1.*) on this port, beside HTTP; 0 turns it off. Vald's own default. */
+  VECFLOW_GRPC_PORT: port(8081),
+  /** The collection Vald calls address unless their metadata `vecflow-collection` names another. */
+  VECFLOW_VALD_COLLECTION: optional
+    .default('items')
+    .refine((v) => new RegExp(NAME_PATTERN).test(v), 'a collection name (1-63 of A-Z a-z 0-9 _ . -)'),
   VECFLOW_HOST: optional.default('127.0.0.1'),
   VECFLOW_DATA_DIR: optional.default('.data'),
   VECFLOW_CONFIG: optional,

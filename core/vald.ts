@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.js';
+import { assertPointId } from './point-id.js';
 
 // Vald's request/response vocabulary, mirrored in JSON: pure types and functions.
 export const CODES = {
@@ -37,24 +38,39 @@ export interface Status {
   code: number;
   status: CodeName;
   message: string;
+  /** For INVALID_ARGUMENT: the request field at fault (gRPC sends it as a BadRequest field violation). */
+  field?: string;
 }
 export type ValdResult = { location: Location } | { status: Status };
 
-/** A validated request: vectors as plain arrays (JSON-safe), timestamps as decimal strings. */
+/**
+ * A validated request, JSON-safe for workflow history and staging: the vector as the base64 of
+ * its float32 values (bit-exact, -0 included, which a JSON number array would lose), timestamps
+ * as decimal strings.
+ */
 export interface ValdRequest {
   id: string;
-  vector?: number[];
+  vector?: string;
   timestamp: string;
   /** Explicitly given by the caller (a remove then spares newer points). */
   timestampGiven: boolean;
   skipStrictExistCheck: boolean;
 }
 
+/** float32 values as base64 (little-endian), and back. */
+export function packVector(values: ArrayLike<number>): string {
+  return Buffer.from(Float32Array.from(values).buffer).toString('base64');
+}
+export function unpackVector(packed: string): Float32Array {
+  const bytes = Buffer.from(packed, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
 export const MIN_DIM = 2;
 export const MAX_DIM = 65_536;
 
-export function status(name: CodeName, message: string): { status: Status } {
-  return { status: { code: CODES[name], status: name, message } };
+export function status(name: CodeName, message: string, field?: string): { status: Status } {
+  return { status: { code: CODES[name], status: name, message, ...(field ? { field } : {}) } };
 }
 
 /** int64 nanoseconds from a JSON number or string; null when absent or zero (Vald: "use now"). */
@@ -86,14 +102,11 @@ export function parseRequest(op: ValdOp, raw: unknown, now: bigint, dimension: n
   const given = parseTimestamp(config.timestamp, 'config.timestamp');
   const skip = config.skip_strict_exist_check === true;
   if (op === 'remove') {
-    const id = obj(body.id).id;
-    if (typeof id !== 'string' || id.length === 0)
-      throw new ValidationError('id.id must be a non-empty string', { field: 'id.id' });
+    const id = assertPointId(obj(body.id).id, 'id.id');
     return { id, timestamp: String(given ?? now), timestampGiven: given !== null, skipStrictExistCheck: skip };
   }
   const vec = obj(body.vector);
-  if (typeof vec.id !== 'string' || vec.id.length === 0)
-    throw new ValidationError('vector.id must be a non-empty string', { field: 'vector.id' });
+  assertPointId(vec.id, 'vector.id');
   const values = vec.vector;
   if (!Array.isArray(values))
     throw new ValidationError('vector.vector must be an array of numbers', { field: 'vector.vector' });
@@ -113,8 +126,8 @@ export function parseRequest(op: ValdOp, raw: unknown, now: bigint, dimension: n
   }
   const ts = given ?? parseTimestamp(vec.timestamp, 'vector.timestamp');
   return {
-    id: vec.id,
-    vector: values as number[],
+    id: vec.id as string,
+    vector: packVector(values as number[]),
     timestamp: String(ts ?? now),
     timestampGiven: ts !== null,
     skipStrictExistCheck: skip,

@@ -107,6 +107,10 @@ export async function runSupervisor(): Promise<void> {
   say(
     `API         http://${host}:${config.env.PORT}  (health: /health, readiness: /ready, OpenAPI: /api/v1/openapi.json)`,
   );
+  if (config.env.VECFLOW_GRPC_PORT)
+    say(
+      `Vald gRPC   ${host}:${config.env.VECFLOW_GRPC_PORT}  (vald.v1 Insert/Upsert/Update/Remove/Object/Search/Flush)`,
+    );
   say(`Temporal    ${env.TEMPORAL_ADDRESS} namespace ${config.env.TEMPORAL_NAMESPACE}`);
   if (temporal?.uiUrl) say(`Temporal UI ${temporal.uiUrl}`);
   say(`Store       ${describeTarget(storeTarget(config))}`);

@@ -67,3 +67,42 @@ export async function resolveTool(tool: ToolSpec, log: (msg: string) => void = c
   if (!executable(installed)) throw new Error(`${tool.pip} installed, but ${installed} is missing`);
   return installed;
 }
+
+/** A Python library installed into the .tools venv (for tests and scripts that use Python clients). */
+export interface PythonLibSpec {
+  /** The distribution's name, as importlib.metadata knows it. */
+  dist: string;
+  version: string;
+}
+
+export const VALD_PYTHON: PythonLibSpec = { dist: 'vald-client-python', version: '1.8.0' };
+
+/** .tools/bin/python with `lib` installed at its pinned version (installing it when missing). */
+export async function resolvePythonLib(
+  lib: PythonLibSpec,
+  log: (msg: string) => void = console.error,
+): Promise<string> {
+  const python = path.join(TOOLS_DIR, 'bin', 'python');
+  const has = async () =>
+    executable(python) &&
+    (
+      await run(python, ['-c', `import importlib.metadata as m; print(m.version(${JSON.stringify(lib.dist)}))`]).catch(
+        () => ({ stdout: '' }),
+      )
+    ).stdout.trim() === lib.version;
+  if (await has()) return python;
+  const pip = `${lib.dist}==${lib.version}`;
+  log(`installing ${pip} into ${TOOLS_DIR} (python3 -m venv + pip)`);
+  try {
+    if (!existsSync(path.join(TOOLS_DIR, 'bin', 'pip'))) await run('python3', ['-m', 'venv', TOOLS_DIR]);
+    await run(path.join(TOOLS_DIR, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', pip], {
+      maxBuffer: 16 << 20,
+    });
+  } catch (err) {
+    throw new Error(`could not install ${pip}: ${(err as Error).message.split('\n').slice(0, 5).join(' ')}`, {
+      cause: err,
+    });
+  }
+  if (!(await has())) throw new Error(`${pip} installed, but ${python} does not import it`);
+  return python;
+}

@@ -55,6 +55,12 @@ export interface ScanPage {
   next: string | null;
 }
 
+export interface SearchOptions {
+  k: number;
+  filter?: FilterNode;
+  exact?: boolean;
+}
+
 export interface SearchHit {
   id: string;
   score: number;
@@ -89,7 +95,8 @@ export interface VectorStore {
   count(ref: CollectionRef, filter?: FilterNode): Promise<number>;
   /** Pages through points in internal-id order. */
   scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage>;
-  search(ref: CollectionRef, vector: Float32Array, options: { k: number; filter?: FilterNode }): Promise<SearchHit[]>;
+  /** Nearest neighbours; `exact` asks an approximate index (Qdrant's HNSW) for an exact search. */
+  search(ref: CollectionRef, vector: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
 
   close(): Promise<void>;
 }

@@ -2,7 +2,12 @@
 export { provisionCollectionWorkflow } from './provision-collection.js';
 export { upsertionTaskWorkflow } from './upsertion-task.js';
 export { deletionTaskWorkflow } from './deletion-task.js';
-export { valdWriteWorkflow, valdRemoveByTimestampWorkflow } from './vald-write.js';
+export {
+  valdWriteWorkflow,
+  valdRemoveByTimestampWorkflow,
+  valdUpdateTimestampWorkflow,
+  valdFlushWorkflow,
+} from './vald-write.js';
 export { reindexWorkflow } from './reindex/reindex.js';
 export { reindexShardWorkflow } from './reindex/shard.js';
 export { reindexLockWorkflow } from './reindex/lock.js';

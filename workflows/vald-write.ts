@@ -1,15 +1,16 @@
 import { proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import type { ValdWriteInput } from '../activities/vald.js';
+import type { ValdTimestampUpdate, ValdWriteInput } from '../activities/vald.js';
 import type { TsOperator, ValdResult } from '../core/vald.js';
 import { type ValdWriteState, valdWriteStateQuery } from './defs.js';
 import { labelJob, setJobStatus } from './job-attributes.js';
 
 const retry = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 };
-const { applyValdRequests, removeValdByTimestamp } = proxyActivities<activities.Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry,
-});
+const { applyValdRequests, removeValdByTimestamp, updateValdTimestamp, flushValdCollection } =
+  proxyActivities<activities.Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry,
+  });
 // Inline requests are small and quick: run them as a local activity, in the same workflow task,
 // so a synchronous Vald call costs one task round trip instead of three.
 const local = proxyLocalActivities<activities.Activities>({ startToCloseTimeout: '30 seconds', retry });
@@ -41,4 +42,20 @@ export async function valdRemoveByTimestampWorkflow(input: {
   const results = await removeValdByTimestamp(input);
   setJobStatus('done');
   return results;
+}
+
+/** Vald UpdateTimestamp of one vector. */
+export async function valdUpdateTimestampWorkflow(input: ValdTimestampUpdate): Promise<ValdResult> {
+  labelJob('vald-update-timestamp', input.collection, 'processing');
+  const result = await updateValdTimestamp(input);
+  setJobStatus('done');
+  return result;
+}
+
+/** Vald Flush: every vector of the collection removed. */
+export async function valdFlushWorkflow(input: { collection: string }): Promise<{ removed: number }> {
+  labelJob('vald-flush', input.collection, 'processing');
+  const result = await flushValdCollection(input);
+  setJobStatus('done');
+  return result;
 }

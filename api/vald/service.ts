@@ -3,10 +3,16 @@ import type { ValdWriteInput } from '../../activities/vald.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { StagingArea } from '../../core/staging.js';
 import type { TsOperator, ValdOp, ValdRequest, ValdResult } from '../../core/vald.js';
-import { parseRequest, status } from '../../core/vald.js';
+import { parseRequest, parseTimestamp, status } from '../../core/vald.js';
+import { assertPointId } from '../../core/point-id.js';
 import { nowNs } from '../../core/time.js';
 import { valdWorkflowId } from '../../workflows/ids.js';
-import { valdRemoveByTimestampWorkflow, valdWriteWorkflow } from '../../workflows/index.js';
+import {
+  valdFlushWorkflow,
+  valdRemoveByTimestampWorkflow,
+  valdUpdateTimestampWorkflow,
+  valdWriteWorkflow,
+} from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
 
 // Runs Vald requests as workflows and waits for their results. Requests are validated here
@@ -40,7 +46,7 @@ export class ValdService {
         valid.push({ index, req: parseRequest(op, raw, now + BigInt(index), dimension) });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
-        results[index] = status('INVALID_ARGUMENT', err.message);
+        results[index] = status('INVALID_ARGUMENT', err.message, (err.details as { field?: string })?.field);
       }
     });
     if (valid.length) {
@@ -55,7 +61,7 @@ export class ValdService {
   }
 
   private async run(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
-    const size = requests.reduce((n, r) => n + (r.vector?.length ?? 0) * 12 + r.id.length + 64, 0);
+    const size = requests.reduce((n, r) => n + (r.vector?.length ?? 0) + r.id.length + 64, 0);
     const staged =
       size > INLINE_LIMIT ? await this.staging.stage('vald', requests, 1000, { collection, op }) : undefined;
     const input: ValdWriteInput = staged ? { collection, op, staged } : { collection, op, requests };
@@ -80,6 +86,39 @@ export class ValdService {
       workflowId: valdWorkflowId('remove-by-timestamp', randomUUID()),
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
       args: [{ collection, conditions }],
+    });
+  }
+
+  /** Vald UpdateTimestamp; the request's id and timestamp are checked here (INVALID_ARGUMENT). */
+  async updateTimestamp(
+    collection: string,
+    raw: { id?: unknown; timestamp?: unknown; force?: unknown },
+  ): Promise<ValdResult> {
+    await this.dimension(collection);
+    let id: string;
+    let timestamp: bigint | null;
+    try {
+      id = assertPointId(raw.id, 'id');
+      timestamp = parseTimestamp(raw.timestamp, 'timestamp');
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return status('INVALID_ARGUMENT', err.message, (err.details as { field?: string })?.field);
+    }
+    if (timestamp === null) return status('INVALID_ARGUMENT', 'timestamp must be a positive int64', 'timestamp');
+    return this.deps.temporal.workflow.execute(valdUpdateTimestampWorkflow, {
+      workflowId: valdWorkflowId('update-timestamp', randomUUID()),
+      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+      args: [{ collection, id, timestamp: timestamp.toString(), force: raw.force === true }],
+    });
+  }
+
+  /** Vald Flush: removes every vector of the collection; returns how many blue held. */
+  async flush(collection: string): Promise<{ removed: number }> {
+    await this.dimension(collection);
+    return this.deps.temporal.workflow.execute(valdFlushWorkflow, {
+      workflowId: valdWorkflowId('flush', randomUUID()),
+      taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+      args: [{ collection }],
     });
   }
 }

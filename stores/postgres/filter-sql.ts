@@ -16,6 +16,8 @@ export function filterToSql(node: FilterNode, params: SqlParams, column = 'paylo
   switch (node.op) {
     case 'and':
     case 'or':
+      // An empty AND holds for every point (an empty OR for none), as in the reference evaluator.
+      if (node.items.length === 0) return node.op === 'and' ? 'TRUE' : 'FALSE';
       return `(${node.items.map((n) => filterToSql(n, params, column)).join(node.op === 'and' ? ' AND ' : ' OR ')})`;
     case 'not':
       return `(NOT ${filterToSql(node.item, params, column)})`;

@@ -7,6 +7,7 @@ import type {
   ScanOptions,
   ScanPage,
   SearchHit,
+  SearchOptions,
   TimestampCondition,
   UpsertResult,
   VectorStore,
@@ -191,7 +192,7 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
   async search(
     ref: CollectionRef,
     vector: Float32Array,
-    options: { k: number; filter?: FilterNode },
+    options: SearchOptions, // pgvector without an index searches exactly either way
   ): Promise<SearchHit[]> {
     const { table, spec } = await this.catalogBackend.resolve(ref);
     if (vector.length !== spec.dimension) {

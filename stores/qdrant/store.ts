@@ -8,6 +8,7 @@ import type {
   ScanOptions,
   ScanPage,
   SearchHit,
+  SearchOptions,
   TimestampCondition,
   UpsertResult,
   VectorStore,
@@ -169,11 +170,7 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
     };
   }
 
-  async search(
-    ref: CollectionRef,
-    vector: Float32Array,
-    options: { k: number; filter?: FilterNode },
-  ): Promise<SearchHit[]> {
+  async search(ref: CollectionRef, vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {
     const spec = await this.catalogBackend.require(ref);
     if (vector.length !== spec.dimension) {
       throw new ValidationError(`query vector has ${vector.length} dimensions, expected ${spec.dimension}`, {
@@ -184,6 +181,7 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
       query: Array.from(vector),
       limit: options.k,
       filter: options.filter ? toQdrantFilter(options.filter) : undefined,
+      params: options.exact ? { exact: true } : undefined,
       with_payload: true,
     });
     return res.points.map((p) => {

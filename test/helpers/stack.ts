@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
+import { startGrpcServer } from '../../api/grpc/server.js';
 import { type AppConfig, loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { ensureSearchAttributes } from '../../core/temporal.js';
@@ -20,6 +21,8 @@ export interface TestStack {
   client: Client;
   taskQueue: string;
   apiUrl: string;
+  /** host:port of the Vald gRPC API, when the stack was started with `grpc`. */
+  grpcAddress: string | null;
   /** Environment for a worker process of this stack's own (same store, Temporal, queue, data dir). */
   workerEnv: Record<string, string>;
   /** Raw SQL on the embedded store, for tests that need to reach behind the adapter. */
@@ -38,7 +41,7 @@ export interface TestStack {
  */
 export async function startStack(
   env: Record<string, string> = {},
-  options: { inProcessWorker?: boolean; persistentStore?: boolean } = {},
+  options: { inProcessWorker?: boolean; persistentStore?: boolean; grpc?: boolean } = {},
 ): Promise<TestStack> {
   const taskQueue = uniqueQueue('test');
   const pglite = await startTestPglite({ persistent: options.persistentStore });
@@ -67,7 +70,10 @@ export async function startStack(
   const stopWorker = worker ? runInBackground(worker) : async () => undefined;
 
   const apiStore = new LazyStore(() => pglite.openStore(4));
-  const app = createApp({ config, store: apiStore, temporal: temporal.client, log });
+  const deps = { config, store: apiStore, temporal: temporal.client, log };
+  const app = createApp(deps);
+  // The Vald gRPC API, as the API process serves it, on a port of its own.
+  const grpc = options.grpc ? await startGrpcServer(deps, '127.0.0.1', 0) : null;
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -92,6 +98,7 @@ export async function startStack(
     client: temporal.client,
     taskQueue,
     apiUrl,
+    grpcAddress: grpc ? `127.0.0.1:${grpc.port}` : null,
     async sql(text, params = []) {
       pool ??= new pg.Pool({
         host: pglite.embedded.socketDir,
@@ -119,6 +126,7 @@ export async function startStack(
       return { status: res.status, body, headers: res.headers };
     },
     async stop() {
+      await grpc?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await stopWorker();

@@ -138,7 +138,7 @@ describe('API safety when things are missing', () => {
   it('refuses to listen beyond loopback without API keys', async () => {
     const { spawnSync } = await import('node:child_process');
     const { ROOT } = await import('../../devstack/tools.js');
-    const env = { ...process.env, VECFLOW_HOST: '0.0.0.0', PORT: '0', VECFLOW_API_KEYS: '' };
+    const env = { ...process.env, VECFLOW_HOST: '0.0.0.0', PORT: '0', VECFLOW_GRPC_PORT: '0', VECFLOW_API_KEYS: '' };
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
       cwd: ROOT,
       env,

@@ -92,6 +92,7 @@ describe('the production build', () => {
       VECFLOW_TASK_QUEUE: `prod-${process.pid}-${Date.now().toString(36)}`,
       VECFLOW_DATA_DIR: path.join(app, 'data'),
       PORT: String(port),
+      VECFLOW_GRPC_PORT: String(await freePort()),
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
     };

@@ -24,12 +24,18 @@ async function launch(
   viaShell: boolean,
   extraEnv: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, temporalPort, uiPort, grpcPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
     VECFLOW_TEMPORAL_PORT: String(temporalPort),
     VECFLOW_TEMPORAL_UI_PORT: String(uiPort),
+    VECFLOW_GRPC_PORT: String(grpcPort),
     VECFLOW_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     ...extraEnv,

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { JobFiles } from '../../core/job-files.js';
+import { packVector } from '../../core/vald.js';
 import { exportAndDownload, importAndWait, waitForDatasetJob } from '../helpers/datasets.js';
 import type { TestStack } from '../helpers/stack.js';
 import { REINDEX, startReindex } from '../helpers/reindex.js';
@@ -73,7 +74,13 @@ export const SCENARIOS: ReplayScenario[] = [
             collection: 'items',
             op: 'insert',
             requests: [
-              { id: 'v-1', vector: vec(1), timestamp: '100', timestampGiven: true, skipStrictExistCheck: false },
+              {
+                id: 'v-1',
+                vector: packVector(vec(1)),
+                timestamp: '100',
+                timestampGiven: true,
+                skipStrictExistCheck: false,
+              },
             ],
           },
         ],

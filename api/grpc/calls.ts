@@ -1,0 +1,134 @@
+import * as grpc from '@grpc/grpc-js';
+import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call.js';
+import type { Logger } from '../../core/logger.js';
+import { assertName } from '../../core/names.js';
+import { GrpcError, toGrpcError } from './errors.js';
+
+// How vecflow's gRPC handlers are shaped: unary calls as async functions, bidirectional streams
+// answered one message per request in request order, with flow control both ways.
+export interface CallContext {
+  collection: string;
+  /** Aborted when the client cancels (or its deadline passes). */
+  signal: AbortSignal;
+}
+
+/** The Vald collection a call addresses: metadata `vecflow-collection`, else the configured one. */
+export function callContext(call: ServerSurfaceCall, defaultCollection: string): CallContext {
+  const given = call.metadata.get('vecflow-collection')[0];
+  const collection = given === undefined ? defaultCollection : assertName('collection', String(given));
+  const abort = new AbortController();
+  call.once('cancelled', () => abort.abort());
+  return { collection, signal: abort.signal };
+}
+
+function reportable(err: unknown, log: Logger): GrpcError {
+  const out = toGrpcError(err);
+  if (out.code === grpc.status.INTERNAL) log.error({ err }, 'gRPC call failed');
+  return out;
+}
+
+export function unary<Req, Res>(
+  log: Logger,
+  defaultCollection: string,
+  fn: (req: Req, ctx: CallContext) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const run = async () => fn(call.request, callContext(call, defaultCollection));
+    run().then(
+      (res) => callback(null, res),
+      (err) => callback(reportable(err, log)),
+    );
+  };
+}
+
+export function serverStream<Req, Res>(
+  log: Logger,
+  defaultCollection: string,
+  fn: (req: Req, ctx: CallContext, send: (res: Res) => Promise<void>) => Promise<void>,
+): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const run = async () => {
+      const ctx = callContext(call, defaultCollection);
+      await fn(call.request, ctx, (res) => write(call, res));
+      call.end();
+    };
+    run().catch((err) => call.emit('error', reportable(err, log)));
+  };
+}
+
+/** Writes one message, waiting for the client to read when its window is full. */
+async function write<Res>(
+  call: grpc.ServerWritableStream<unknown, Res> | grpc.ServerDuplexStream<unknown, Res>,
+  res: Res,
+) {
+  if (call.cancelled) return;
+  if (!call.write(res)) await new Promise<void>((resolve) => call.once('drain', resolve));
+}
+
+export interface BidiOptions {
+  /** Requests answered together (one store round trip for writes). */
+  chunk: number;
+  /** How long a partial chunk waits for more requests. */
+  lingerMs: number;
+  /** Chunks in flight at once; beyond, reading pauses (the client's sends wait). */
+  inFlight: number;
+}
+
+/**
+ * A bidirectional stream: requests are taken in chunks, each chunk answered by `fn` with one
+ * answer per request; answers go out in request order. A client faster than the store waits:
+ * reading pauses while `inFlight` chunks are being answered, and writing waits for its window.
+ */
+export function bidiStream<Req, Res>(
+  log: Logger,
+  defaultCollection: string,
+  options: BidiOptions,
+  fn: (chunk: Req[], ctx: CallContext) => Promise<Res[]>,
+): grpc.handleBidiStreamingCall<Req, Res> {
+  return (call) => {
+    let ctx: CallContext;
+    try {
+      ctx = callContext(call, defaultCollection);
+    } catch (err) {
+      call.emit('error', reportable(err, log));
+      return;
+    }
+    let pending: Req[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let inFlight = 0;
+    let written: Promise<void> = Promise.resolve();
+    const flush = () => {
+      clearTimeout(timer);
+      if (pending.length === 0) return;
+      const chunk = pending;
+      pending = [];
+      inFlight++;
+      if (inFlight >= options.inFlight) call.pause();
+      const answers = fn(chunk, ctx).catch((err) => {
+        throw reportable(err, log);
+      });
+      // Answers are written in chunk order, whatever order the chunks finish in.
+      written = written.then(async () => {
+        const out = await answers;
+        for (const res of out) await write(call, res);
+        inFlight--;
+        if (inFlight < options.inFlight && !call.cancelled) call.resume();
+      });
+      written.catch(() => undefined);
+    };
+    call.on('data', (req: Req) => {
+      pending.push(req);
+      if (pending.length >= options.chunk) flush();
+      else if (pending.length === 1) timer = setTimeout(flush, options.lingerMs);
+    });
+    call.on('end', () => {
+      flush();
+      written.then(
+        () => call.end(),
+        (err: unknown) => call.emit('error', err instanceof GrpcError ? err : reportable(err, log)),
+      );
+    });
+    call.on('error', () => clearTimeout(timer));
+    call.on('cancelled', () => clearTimeout(timer));
+  };
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
+
+// Vald's gRPC API as Vald publishes it: the FileDescriptorSet of vald-client-python (dumped by
+// `npm run vald:descriptors`, committed as vald-v1.protoset). The server, reflection and the
+// error details (google.rpc.Status in the grpc-status-details-bin trailer) all come from it, so
+// what vecflow speaks is Vald's wire format, not a look-alike.
+export const VALD_DESCRIPTORS_PATH = fileURLToPath(new URL('./vald-v1.protoset', import.meta.url));
+
+/** Field names as in Vald's protos (skip_strict_exist_check), int64 as decimal strings. */
+const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+export const VALD_SERVICES = ['Insert', 'Upsert', 'Update', 'Remove', 'Object', 'Search', 'Flush'] as const;
+export type ValdServiceName = (typeof VALD_SERVICES)[number];
+
+export interface ValdProto {
+  /** For gRPC reflection. */
+  definition: protoLoader.PackageDefinition;
+  service(name: ValdServiceName): grpc.ServiceDefinition;
+  /** A google.rpc.Status with `details` (Any) of Vald's error detail types, encoded. */
+  encodeStatus(code: number, message: string, details: { type: string; value: Record<string, unknown> }[]): Buffer;
+  /** One message of a type the descriptors define (e.g. rpc.v1.ErrorInfo), encoded. */
+  encodeDetail(type: string, value: Record<string, unknown>): Buffer;
+}
+
+let loaded: ValdProto | null = null;
+
+export function valdProto(): ValdProto {
+  if (loaded) return loaded;
+  const bytes = readFileSync(VALD_DESCRIPTORS_PATH);
+  const definition = protoLoader.loadFileDescriptorSetFromBuffer(bytes, LOADER_OPTIONS);
+  const root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor(
+    (descriptor as unknown as { FileDescriptorSet: { decode(b: Uint8Array): unknown } }).FileDescriptorSet.decode(
+      bytes,
+    ),
+  );
+  const Status = root.lookupType('google.rpc.Status');
+  const encodeDetail = (type: string, value: Record<string, unknown>) =>
+    Buffer.from(root.lookupType(type).encode(value).finish());
+  loaded = {
+    definition,
+    service: (name) => definition[`vald.v1.${name}`] as grpc.ServiceDefinition,
+    encodeDetail,
+    encodeStatus(code, message, details) {
+      const any = details.map((d) => ({
+        typeUrl: `type.googleapis.com/${d.type}`,
+        value: encodeDetail(d.type, d.value),
+      }));
+      return Buffer.from(Status.encode({ code, message, details: any }).finish());
+    },
+  };
+  return loaded;
+}

@@ -6,7 +6,7 @@ import { PREBUILT_BUNDLE_PATH, writeWorkflowBundle } from '../worker/bundle.js';
 // `npm run build`, after tsc (run as dist/devstack/build-assets.js): what a compiled build needs
 // besides JavaScript — the workflow bundle (a compiled worker loads it instead of bundling at
 // every start) and the data files the code reads next to itself.
-const ASSETS = ['api/grpc/vald-v1.protoset'];
+const ASSETS = ['api/grpc/grpc-api.protoset'];
 
 await writeWorkflowBundle(PREBUILT_BUNDLE_PATH);
 console.log(`workflow bundle: ${PREBUILT_BUNDLE_PATH}`);

@@ -75,34 +75,46 @@ export interface PythonLibSpec {
   version: string;
 }
 
-export const VALD_PYTHON: PythonLibSpec = { dist: 'vald-client-python', version: '1.8.0' };
+/** Vald's Python client, and the standard gRPC health and reflection clients the tests use. */
+export const VALD_PYTHON: PythonLibSpec[] = [
+  { dist: 'vald-client-python', version: '1.8.0' },
+  { dist: 'grpcio-health-checking', version: '1.85.1' },
+  { dist: 'grpcio-reflection', version: '1.85.1' },
+];
 
-/** .tools/bin/python with `lib` installed at its pinned version (installing it when missing). */
+/** .tools/bin/python with `libs` installed at their pinned versions (installing what is missing). */
 export async function resolvePythonLib(
-  lib: PythonLibSpec,
+  libs: PythonLibSpec[],
   log: (msg: string) => void = console.error,
 ): Promise<string> {
   const python = path.join(TOOLS_DIR, 'bin', 'python');
-  const has = async () =>
-    executable(python) &&
-    (
-      await run(python, ['-c', `import importlib.metadata as m; print(m.version(${JSON.stringify(lib.dist)}))`]).catch(
-        () => ({ stdout: '' }),
-      )
-    ).stdout.trim() === lib.version;
-  if (await has()) return python;
-  const pip = `${lib.dist}==${lib.version}`;
-  log(`installing ${pip} into ${TOOLS_DIR} (python3 -m venv + pip)`);
+  const check = `import importlib.metadata as m, json, sys; print(json.dumps({d: (m.version(d) if d in {x.metadata['Name'].lower() for x in m.distributions()} else None) for d in sys.argv[1:]}))`;
+  const missing = async () => {
+    if (!executable(python)) return libs;
+    const out = await run(python, ['-c', check, ...libs.map((l) => l.dist.toLowerCase())]).catch(() => ({
+      stdout: '{}',
+    }));
+    const have = JSON.parse(out.stdout || '{}') as Record<string, string | null>;
+    return libs.filter((l) => have[l.dist.toLowerCase()] !== l.version);
+  };
+  const todo = await missing();
+  if (todo.length === 0) return python;
+  const pips = todo.map((l) => `${l.dist}==${l.version}`);
+  log(`installing ${pips.join(' ')} into ${TOOLS_DIR} (python3 -m venv + pip)`);
   try {
     if (!existsSync(path.join(TOOLS_DIR, 'bin', 'pip'))) await run('python3', ['-m', 'venv', TOOLS_DIR]);
-    await run(path.join(TOOLS_DIR, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', pip], {
+    await run(path.join(TOOLS_DIR, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', ...pips], {
       maxBuffer: 16 << 20,
     });
   } catch (err) {
-    throw new Error(`could not install ${pip}: ${(err as Error).message.split('\n').slice(0, 5).join(' ')}`, {
-      cause: err,
-    });
+    throw new Error(
+      `could not install ${pips.join(' ')}: ${(err as Error).message.split('\n').slice(0, 5).join(' ')}`,
+      {
+        cause: err,
+      },
+    );
   }
-  if (!(await has())) throw new Error(`${pip} installed, but ${python} does not import it`);
+  const still = await missing();
+  if (still.length) throw new Error(`installed, but ${python} lacks ${still.map((l) => l.dist).join(', ')}`);
   return python;
 }

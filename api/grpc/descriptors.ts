@@ -5,11 +5,12 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 
-// Vald's gRPC API as Vald publishes it: the FileDescriptorSet of vald-client-python (dumped by
-// `npm run vald:descriptors`, committed as vald-v1.protoset). The server, reflection and the
+// Vald's gRPC API as Vald publishes it: the FileDescriptorSet of vald-client-python, plus
+// grpc.health.v1 from grpcio-health-checking (dumped by `npm run vald:descriptors`, committed as
+// grpc-api.protoset). The server, reflection and the
 // error details (google.rpc.Status in the grpc-status-details-bin trailer) all come from it, so
 // what vecflow speaks is Vald's wire format, not a look-alike.
-export const VALD_DESCRIPTORS_PATH = fileURLToPath(new URL('./vald-v1.protoset', import.meta.url));
+export const VALD_DESCRIPTORS_PATH = fileURLToPath(new URL('./grpc-api.protoset', import.meta.url));
 
 /** Field names as in Vald's protos (skip_strict_exist_check), int64 as decimal strings. */
 const LOADER_OPTIONS: protoLoader.Options = {
@@ -24,8 +25,9 @@ export const VALD_SERVICES = ['Insert', 'Upsert', 'Update', 'Remove', 'Object', 
 export type ValdServiceName = (typeof VALD_SERVICES)[number];
 
 export interface ValdProto {
-  /** For gRPC reflection. */
   definition: protoLoader.PackageDefinition;
+  /** Each file of the set as Vald published it (serialized FileDescriptorProto), for reflection. */
+  files: Buffer[];
   service(name: ValdServiceName): grpc.ServiceDefinition;
   /** A google.rpc.Status with `details` (Any) of Vald's error detail types, encoded. */
   encodeStatus(code: number, message: string, details: { type: string; value: Record<string, unknown> }[]): Buffer;
@@ -39,16 +41,18 @@ export function valdProto(): ValdProto {
   if (loaded) return loaded;
   const bytes = readFileSync(VALD_DESCRIPTORS_PATH);
   const definition = protoLoader.loadFileDescriptorSetFromBuffer(bytes, LOADER_OPTIONS);
-  const root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor(
-    (descriptor as unknown as { FileDescriptorSet: { decode(b: Uint8Array): unknown } }).FileDescriptorSet.decode(
-      bytes,
-    ),
-  );
+  const ext = descriptor as unknown as {
+    FileDescriptorSet: { decode(b: Uint8Array): { file: unknown[] } };
+    FileDescriptorProto: { encode(f: unknown): { finish(): Uint8Array } };
+  };
+  const set = ext.FileDescriptorSet.decode(bytes);
+  const root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor(set);
   const Status = root.lookupType('google.rpc.Status');
   const encodeDetail = (type: string, value: Record<string, unknown>) =>
     Buffer.from(root.lookupType(type).encode(value).finish());
   loaded = {
     definition,
+    files: set.file.map((f) => Buffer.from(ext.FileDescriptorProto.encode(f).finish())),
     service: (name) => definition[`vald.v1.${name}`] as grpc.ServiceDefinition,
     encodeDetail,
     encodeStatus(code, message, details) {

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import bytes from 'bytes';
+import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { keyChecker } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
@@ -61,7 +62,11 @@ export function createGrpcServer(deps: ApiDeps): grpc.Server {
     '': 'SERVING',
     ...Object.fromEntries(VALD_SERVICES.map((s) => [`vald.v1.${s}`, 'SERVING'])),
   }).addToServer(server);
-  new ReflectionService(proto.definition).addToServer(server);
+  // Reflection describes everything served from the published files themselves (Vald's and
+  // grpc.health.v1's), not the per-package files proto-loader would regenerate from them.
+  new ReflectionService({
+    served: { fileDescriptorProtos: proto.files },
+  } as unknown as protoLoader.PackageDefinition).addToServer(server);
   return server;
 }
 

@@ -5,7 +5,7 @@ import { VALD_DESCRIPTORS_PATH } from '../../api/grpc/descriptors.js';
 import { ROOT, VALD_PYTHON, resolvePythonLib } from '../tools.js';
 
 // `npm run vald:descriptors [OUT]`: dumps Vald's gRPC descriptors from vald-client-python (installed
-// into .tools/ at its pinned version) into api/grpc/vald-v1.protoset, which is committed: the API
+// into .tools/ at its pinned version) into api/grpc/grpc-api.protoset, which is committed: the API
 // loads it at start, and the production image has no Python.
 export async function dumpValdDescriptors(out: string): Promise<string> {
   const python = await resolvePythonLib(VALD_PYTHON);

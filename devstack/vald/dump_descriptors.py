@@ -1,7 +1,9 @@
-"""Writes the FileDescriptorSet of Vald's gRPC API, as vald-client-python publishes it.
+"""Writes the FileDescriptorSet of what vecflow serves on gRPC, from the published Python packages.
 
-vecflow's gRPC server loads this set (@grpc/proto-loader), so it speaks Vald's own wire format;
-the same descriptors serve gRPC reflection. Usage: dump_descriptors.py OUT_FILE
+Vald's API as vald-client-python publishes it, and standard health checking as
+grpcio-health-checking does. vecflow's gRPC server loads this set (@grpc/proto-loader), so it
+speaks Vald's own wire format; the same descriptors serve gRPC reflection, file for file.
+Usage: dump_descriptors.py OUT_FILE
 """
 
 import importlib
@@ -19,6 +21,7 @@ MODULES = [
     "vald.v1.vald.search_pb2",
     "vald.v1.vald.flush_pb2",
     "vald.v1.rpc.errdetails.error_details_pb2",
+    "grpc_health.v1.health_pb2",
 ]
 
 

@@ -11,6 +11,8 @@ declare module 'vitest' {
     pgliteSocketDir: string;
     /** The workflow bundle, built once for the run. */
     workflowBundlePath: string;
+    /** A python with vald-client-python, grpcio-health-checking and grpcio-reflection. */
+    python: string;
   }
 }
 

@@ -113,6 +113,120 @@ describe('Vald gRPC API (vald-client-node)', () => {
     assert.equal(ok.res?.getUuid(), 'g-rm');
     assert.equal(codeOf(await call(vald.remove.remove, vald.remove, removeRequest('g-rm'))), 5);
   });
+
+  it('MultiInsert applies every valid request; a failure is one status naming each failed request', async () => {
+    const all = new payload.Insert.MultiRequest();
+    all.setRequestsList([insertRequest('m-1', vec(11)), insertRequest('m-2', vec(12))]);
+    const ok = await call(vald.insert.multiInsert, vald.insert, all);
+    assert.deepEqual(
+      ok.res!.getLocationsList().map((l) => l.getUuid()),
+      ['m-1', 'm-2'],
+    );
+    const mixed = new payload.Insert.MultiRequest();
+    mixed.setRequestsList([insertRequest('m-3', vec(13)), insertRequest('m-1', vec(11)), insertRequest('m-4', [1, 2])]);
+    const r = await call(vald.insert.multiInsert, vald.insert, mixed);
+    assert.equal(codeOf(r), 6, r.err?.message);
+    assert.match(
+      r.err!.details,
+      /^2 of 3 requests failed .*requests\[1\]: ALREADY_EXISTS.*requests\[2\]: INVALID_ARGUMENT/,
+    );
+    const details = statusDetails(r.err!).details;
+    assert.deepEqual((details[0] as { metadata: Record<string, string> }).metadata, {
+      'requests[1]': 'ALREADY_EXISTS',
+      'requests[2]': 'INVALID_ARGUMENT',
+    });
+    assert.deepEqual(
+      (details[1] as { fieldViolations: { field: string }[] }).fieldViolations.map((v) => v.field),
+      ['requests[2].vector.vector'],
+    );
+    const id = new payload.Object.ID();
+    id.setId('m-3');
+    assert.equal(codeOf(await call(vald.object.exists, vald.object, id)), 0, 'the valid request was applied');
+  });
+
+  it('StreamInsert of 10,000 requests, bad ones mixed in: one answer each, in order; the stream goes on', async () => {
+    const N = 10_000;
+    const stream = vald.insert.streamInsert();
+    const answers: { uuid?: string; code?: number }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (m: InstanceType<typeof payload.Object.StreamLocation>) =>
+        answers.push(m.hasLocation() ? { uuid: m.getLocation()!.getUuid() } : { code: m.getStatus()!.getCode() }),
+      );
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    for (let i = 0; i < N; i++) {
+      const bad = i % 97 === 5;
+      const req = insertRequest(`st-${i}`, bad ? [1, 2, 3] : vec(i));
+      if (!stream.write(req)) await new Promise((r) => stream.once('drain', r));
+    }
+    stream.end();
+    await done;
+    assert.equal(answers.length, N);
+    for (let i = 0; i < N; i++) {
+      if (i % 97 === 5) assert.deepEqual(answers[i], { code: 3 }, `answer ${i}`);
+      else assert.deepEqual(answers[i], { uuid: `st-${i}` }, `answer ${i}`);
+    }
+    const stored = await stack.store.get(
+      { collection: 'items', model: 'hash-384' },
+      Array.from({ length: N }, (_, i) => `st-${i}`),
+      false,
+    );
+    assert.equal(stored.length, N - Math.ceil((N - 5) / 97));
+  });
+
+  it('lets the newest timestamp win between concurrent writers', async () => {
+    const order = Array.from({ length: 20 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+    await Promise.all(
+      order.map((ts) => call(vald.upsert.upsert, vald.upsert, upsertRequest('race', vec(ts), { timestamp: ts }))),
+    );
+    const got = await call(vald.object.getObject, vald.object, vectorRequest('race'));
+    assert.deepEqual(got.res!.getVectorList(), vec(20));
+    const [p] = await stack.store.get({ collection: 'items', model: 'hash-384' }, ['race']);
+    assert.equal(p.timestamp, 20n);
+  });
+
+  it('answers DEADLINE_EXCEEDED past a client deadline and CANCELLED to a cancel; a write is whole or absent', async () => {
+    const late = await call(vald.insert.insert, vald.insert, insertRequest('dl-1', vec(21)), { deadlineMs: 1 });
+    assert.equal(codeOf(late), 4);
+    const stream = vald.insert.streamInsert();
+    let seen = 0;
+    const ended = new Promise<number>((resolve) => {
+      stream.on('data', () => {
+        if (++seen === 50) stream.cancel();
+      });
+      stream.on('error', (err: { code: number }) => resolve(err.code));
+    });
+    for (let i = 0; i < 2000; i++) stream.write(insertRequest(`cx-${i}`, vec(i)));
+    assert.equal(await ended, 1, 'CANCELLED');
+    // Whatever was written is whole: every stored vector is the one sent.
+    const ids = ['dl-1', ...Array.from({ length: 2000 }, (_, i) => `cx-${i}`)];
+    await new Promise((r) => setTimeout(r, 1000)); // writes in flight when the client left end on the server
+    for (const p of await stack.store.get({ collection: 'items', model: 'hash-384' }, ids))
+      assert.deepEqual(Array.from(p.vector), p.id === 'dl-1' ? vec(21) : vec(Number(p.id.slice(3))), p.id);
+    const after = await call(vald.insert.insert, vald.insert, insertRequest('after-cancel', vec(1)));
+    assert.equal(codeOf(after), 0, 'the server goes on');
+  });
+
+  it('addresses the collection named in metadata vecflow-collection', async () => {
+    const made = await stack.api('/api/v1/internal/collections', {
+      body: { collection: 'other', embedding_model_id: 'hash-256', deploy_as_blue: true },
+    });
+    assert.equal(made.status, 200);
+    const v256 = vec(1).slice(0, 256);
+    const ok = await call(vald.insert.insert, vald.insert, insertRequest('o-1', v256), {
+      metadata: { 'vecflow-collection': 'other' },
+    });
+    assert.equal(ok.res?.getName(), 'other__hash-256', ok.err?.message);
+    const missing = await call(vald.insert.insert, vald.insert, insertRequest('o-1', v256), {
+      metadata: { 'vecflow-collection': 'nowhere' },
+    });
+    assert.equal(codeOf(missing), 5);
+    const bad = await call(vald.insert.insert, vald.insert, insertRequest('o-1', v256), {
+      metadata: { 'vecflow-collection': 'a/b' },
+    });
+    assert.equal(codeOf(bad), 3);
+  });
 });
 
 function vectorRequest(id: string) {

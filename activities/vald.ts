@@ -1,22 +1,12 @@
 import { itemText, textSettings } from '../core/items.js';
 import { StagingArea } from '../core/staging.js';
-import type { Point } from '../core/types.js';
-import { type Location, type ValdOp, type ValdRequest, type ValdResult, status, unpackVector } from '../core/vald.js';
-import type { WriteMode } from '../stores/port.js';
+import { type ValdOp, type ValdRequest, type ValdResult, status } from '../core/vald.js';
 import type { ActivityContext } from './context.js';
-import {
-  type TargetWrite,
-  type WriteTargets,
-  deleteFromMirrors,
-  deleteFromTargets,
-  refOf,
-  resolveWriteTargets,
-  writeToTargets,
-} from './write-path.js';
+import { applyVald, locationOf } from './vald-apply.js';
+import { deleteFromMirrors, refOf, resolveWriteTargets, writeToTargets } from './write-path.js';
 
-// Vald semantics on the shared write path. Every decision that depends on what is stored is
-// made by the store atomically (write modes, conditional deletes), so concurrent writes to one
-// id resolve as "newest timestamp wins".
+// The Vald activities: batches of requests (Multi, Stream chunks), RemoveByTimestamp,
+// UpdateTimestamp and Flush, on the shared write path (the semantics are in vald-apply.ts).
 export interface ValdTimestampUpdate {
   collection: string;
   id: string;
@@ -33,137 +23,13 @@ export interface ValdWriteInput {
   staged?: { dir: string; batches: number; items: number };
 }
 
-const sameVector = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/** Splits requests into rounds in which each id appears once; a later repeat sees the earlier one's effect. */
-function rounds(requests: ValdRequest[]): number[][] {
-  const seen = new Map<string, number>();
-  const out: number[][] = [];
-  requests.forEach((r, i) => {
-    const k = seen.get(r.id) ?? 0;
-    seen.set(r.id, k + 1);
-    (out[k] ??= []).push(i);
-  });
-  return out;
-}
-
-const locationOf = (targets: WriteTargets, id: string): { location: Location } => ({
-  location: { name: `${targets.collection}__${targets.blue.model}`, uuid: id, ips: [] },
-});
-
-async function applyRound(
-  ctx: ActivityContext,
-  targets: WriteTargets,
-  op: ValdOp,
-  reqs: ValdRequest[],
-): Promise<ValdResult[]> {
-  const location = (id: string) => locationOf(targets, id);
-  const existing = new Map(
-    (
-      await ctx.store.get(
-        refOf(targets, targets.blue),
-        reqs.map((r) => r.id),
-      )
-    ).map((p) => [p.id, p]),
-  );
-  const results: ValdResult[] = new Array(reqs.length);
-  const cfg = textSettings(ctx.config, targets.collection);
-
-  if (op === 'remove') {
-    for (const [i, r] of reqs.entries()) {
-      if (!existing.has(r.id)) results[i] = status('NOT_FOUND', `${r.id} does not exist`);
-    }
-    // One conditional delete per distinct timestamp (usually one for the whole round).
-    const groups = new Map<string, number[]>();
-    reqs.forEach(
-      (r, i) =>
-        existing.has(r.id) &&
-        groups.set(r.timestampGiven ? r.timestamp : '', [
-          ...(groups.get(r.timestampGiven ? r.timestamp : '') ?? []),
-          i,
-        ]),
-    );
-    for (const [ts, idx] of groups) {
-      const deleted = new Set(
-        await deleteFromTargets(
-          ctx,
-          targets,
-          idx.map((i) => reqs[i].id),
-          ts ? BigInt(ts) : undefined,
-        ),
-      );
-      for (const i of idx) {
-        results[i] = deleted.has(reqs[i].id)
-          ? location(reqs[i].id)
-          : status('ABORTED', `${reqs[i].id} holds a write newer than timestamp ${ts}`);
-      }
-    }
-    return results;
-  }
-
-  const byMode = new Map<WriteMode, number[]>();
-  for (const [i, r] of reqs.entries()) {
-    const stored = existing.get(r.id);
-    const vector = unpackVector(r.vector!);
-    const ts = BigInt(r.timestamp);
-    let mode: WriteMode;
-    if (op === 'insert') mode = r.skipStrictExistCheck ? 'newer' : 'absent';
-    else if (op === 'update' && !stored) {
-      results[i] = status('NOT_FOUND', `${r.id} does not exist`);
-      continue;
-    } else mode = op === 'update' ? 'update' : 'newer';
-    if (
-      stored &&
-      op !== 'insert' &&
-      !r.skipStrictExistCheck &&
-      sameVector(stored.vector, vector) &&
-      ts <= stored.timestamp
-    ) {
-      results[i] = status('ALREADY_EXISTS', `${r.id} already holds this vector`);
-      continue;
-    }
-    byMode.set(mode, [...(byMode.get(mode) ?? []), i]);
-  }
-  for (const [mode, idx] of byMode) {
-    const writes: TargetWrite[] = idx.map((i) => {
-      const r = reqs[i];
-      const payload = existing.get(r.id)?.payload ?? {};
-      const point: Point = { id: r.id, vector: unpackVector(r.vector!), payload, timestamp: BigInt(r.timestamp) };
-      return { point, text: itemText(payload, cfg) || undefined };
-    });
-    const outcome = await writeToTargets(ctx, targets, writes, mode);
-    const written = new Set(outcome.written);
-    for (const i of idx) {
-      const r = reqs[i];
-      if (written.has(r.id)) results[i] = location(r.id);
-      else if (mode === 'absent') results[i] = status('ALREADY_EXISTS', `${r.id} already exists`);
-      else
-        results[i] = status(
-          'ABORTED',
-          `${r.id} holds a newer write than timestamp ${r.timestamp}; this one is ignored`,
-        );
-    }
-  }
-  return results;
-}
-
 export function valdActivities(ctx: ActivityContext) {
   const staging = new StagingArea(ctx.config.dataDir);
   return {
     /** Applies insert/update/upsert/remove requests; results are index-aligned with the requests. */
     async applyValdRequests(input: ValdWriteInput): Promise<ValdResult[] | null> {
       const requests = input.staged ? await staging.readAll<ValdRequest>(input.staged) : (input.requests ?? []);
-      const targets = await resolveWriteTargets(ctx, input.collection);
-      const results: ValdResult[] = new Array(requests.length);
-      for (const round of rounds(requests)) {
-        const out = await applyRound(
-          ctx,
-          targets,
-          input.op,
-          round.map((i) => requests[i]),
-        );
-        round.forEach((i, k) => (results[i] = out[k]));
-      }
+      const results = await applyVald(ctx, input.collection, input.op, requests);
       if (!input.staged) return results;
       await staging.writeResult(input.staged, 0, results);
       return null;

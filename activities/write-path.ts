@@ -3,6 +3,9 @@ import type { CollectionRef, Point } from '../core/types.js';
 import type { CatalogModel, WriteMode } from '../stores/port.js';
 import type { ActivityContext } from './context.js';
 
+/** What the write path needs: the worker's activities and the API's direct Vald writes alike. */
+export type WriteContext = Pick<ActivityContext, 'config' | 'store' | 'embedders'>;
+
 // The one write path. Every write — task batches, Vald requests, imports — resolves its targets
 // here: the collection's blue physical collection plus every destination a running reindex has
 // registered, so nothing written during a reindex is missed by the new model.
@@ -13,7 +16,7 @@ export interface WriteTargets {
   extra: CatalogModel[];
 }
 
-export async function resolveWriteTargets(ctx: ActivityContext, collection: string): Promise<WriteTargets> {
+export async function resolveWriteTargets(ctx: WriteContext, collection: string): Promise<WriteTargets> {
   const [entry] = await ctx.store.catalog(collection);
   if (!entry) throw new NotFoundError(`collection ${collection} does not exist`);
   const blue = entry.models.find((m) => m.model === entry.blue);
@@ -45,7 +48,7 @@ export interface WriteOutcome {
  * its destination (or a blue switch) while this write was under way still gets it — anything
  * written before the registration is visible to the reindex's own scan.
  */
-async function mirrorTargets(ctx: ActivityContext, written: WriteTargets): Promise<CatalogModel[]> {
+async function mirrorTargets(ctx: WriteContext, written: WriteTargets): Promise<CatalogModel[]> {
   const latest = await resolveWriteTargets(ctx, written.collection);
   const all = new Map([...written.extra, latest.blue, ...latest.extra].map((m) => [m.model, m]));
   all.delete(written.blue.model);
@@ -54,7 +57,7 @@ async function mirrorTargets(ctx: ActivityContext, written: WriteTargets): Promi
 
 /** Writes to blue with `mode`, then mirrors what blue accepted into every other target. */
 export async function writeToTargets(
-  ctx: ActivityContext,
+  ctx: WriteContext,
   targets: WriteTargets,
   writes: TargetWrite[],
   mode: WriteMode,
@@ -82,7 +85,7 @@ export async function writeToTargets(
 
 /** Deletes from every target; returns the ids that existed in blue. */
 export async function deleteFromTargets(
-  ctx: ActivityContext,
+  ctx: WriteContext,
   targets: WriteTargets,
   ids: string[],
   notNewerThan?: bigint,
@@ -94,7 +97,7 @@ export async function deleteFromTargets(
 
 /** Repeats a delete already done in blue on every other target. */
 export async function deleteFromMirrors(
-  ctx: ActivityContext,
+  ctx: WriteContext,
   targets: WriteTargets,
   ids: string[],
   notNewerThan?: bigint,

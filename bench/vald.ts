@@ -1,64 +1,132 @@
-import { startStack } from '../test/helpers/stack.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort } from '../devstack/ports.js';
+import { ROOT } from '../devstack/tools.js';
+import { waitUntil } from '../test/helpers/processes.js';
+import { call, insertRequest, payload, valdClients } from '../test/helpers/vald-node.js';
 
-// `npm run bench:vald`: Vald-API latency and throughput on the embedded stack (real Temporal dev
-// server, PGlite, worker and API in one process). Prints figures; asserts nothing.
+// `npm run bench:vald`: Vald writes on the embedded stack as `npm start` runs it (supervisor,
+// Temporal dev server, worker owning PGlite, API with HTTP and gRPC), measured by Vald's own Node
+// client and plain HTTP; next to them, the store's raw conditional-write rate over the same
+// socket. Prints figures; asserts nothing.
 const DIM = Number(process.env.BENCH_DIM ?? 384);
-const SINGLE = Number(process.env.BENCH_SINGLE ?? 300);
-const MULTI_BATCH = Number(process.env.BENCH_MULTI_BATCH ?? 500);
-const MULTI_TOTAL = Number(process.env.BENCH_MULTI_TOTAL ?? 10_000);
+const SINGLE = Number(process.env.BENCH_SINGLE ?? 1000);
+const BULK = Number(process.env.BENCH_BULK ?? 20_000);
+const MULTI_BATCH = Number(process.env.BENCH_MULTI_BATCH ?? 1000);
 
-const vec = (i: number) => Array.from({ length: DIM }, (_, j) => Math.sin(i * 31 + j));
+const vec = (i: number) => Array.from({ length: DIM }, (_, j) => Math.fround(Math.sin(i * 31 + j)));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const latency = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `p50 ${ms(pct(s, 50))}, p99 ${ms(pct(s, 99))}`;
+};
 
-const stack = await startStack({ LOG_LEVEL: 'error' });
+const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-vald-'));
+const [port, grpcPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PORT: String(port),
+  VECFLOW_GRPC_PORT: String(grpcPort),
+  VECFLOW_TEMPORAL_PORT: String(temporalPort),
+  VECFLOW_TEMPORAL_UI_PORT: String(uiPort),
+  VECFLOW_DATA_DIR: dir,
+  LOG_LEVEL: 'warn',
+  LOG_FORMAT: 'json',
+};
+delete env.TEMPORAL_ADDRESS;
+const stack: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
+  cwd: ROOT,
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const url = `http://127.0.0.1:${port}`;
 try {
-  const post = (op: string, body: unknown) =>
-    fetch(`${stack.apiUrl}/api/v1/vald/${op}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  for (let i = 0; i < 20; i++) await post('insert', { vector: { id: `warm-${i}`, vector: vec(i) } });
+  await waitUntil(async () => (await fetch(`${url}/ready`).catch(() => null))?.status === 200, 120_000, 'the stack');
+  const vald = valdClients(`127.0.0.1:${grpcPort}`);
+  // Warm up: the first calls also start the worker's workflow cache and the connections.
+  for (let i = 0; i < 20; i++) await call(vald.insert.insert, vald.insert, insertRequest(`warm-${i}`, vec(i)));
 
-  const latencies: number[] = [];
+  // Baseline: the store's own conditional write, one row at a time, over the socket the API uses.
+  const pool = new pg.Pool({ host: path.join(dir, 'run'), port: 5432, user: 'postgres', database: 'postgres', max: 1 });
+  await pool.query(`CREATE TABLE bench_raw (pid text PRIMARY KEY, vector vector(${DIM}), ts bigint)`);
+  const raw: number[] = [];
   for (let i = 0; i < SINGLE; i++) {
     const t = performance.now();
-    const res = await post('insert', { vector: { id: `single-${i}`, vector: vec(i) } });
-    if (res.status !== 200) throw new Error(`insert answered ${res.status}`);
-    await res.arrayBuffer();
-    latencies.push(performance.now() - t);
+    await pool.query(
+      'INSERT INTO bench_raw AS t VALUES ($1, $2, $3) ON CONFLICT (pid) DO UPDATE SET vector = EXCLUDED.vector, ts = EXCLUDED.ts WHERE t.ts < EXCLUDED.ts',
+      [`r-${i}`, `[${vec(i).join(',')}]`, i],
+    );
+    raw.push(performance.now() - t);
   }
-  latencies.sort((a, b) => a - b);
+  const rawRate = SINGLE / (raw.reduce((a, b) => a + b, 0) / 1000);
   console.log(
-    `single insert (${DIM}-d, ${SINGLE} sequential): p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`,
+    `store, raw conditional write over the socket (${DIM}-d, ${SINGLE} sequential): ${latency(raw)}, ${Math.round(rawRate)} rows/s`,
   );
+  await pool.query('DROP TABLE bench_raw');
+  await pool.end();
+
+  const grpcSingle: number[] = [];
+  for (let i = 0; i < SINGLE; i++) {
+    const t = performance.now();
+    const r = await call(vald.insert.insert, vald.insert, insertRequest(`g-${i}`, vec(i)));
+    if (r.err) throw r.err;
+    grpcSingle.push(performance.now() - t);
+  }
+  console.log(`gRPC Insert (${DIM}-d, ${SINGLE} sequential): ${latency(grpcSingle)}`);
+
+  const restSingle: number[] = [];
+  for (let i = 0; i < SINGLE; i++) {
+    const t = performance.now();
+    const res = await fetch(`${url}/api/v1/vald/insert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vector: { id: `h-${i}`, vector: vec(i) } }),
+    });
+    if (res.status !== 200) throw new Error(`REST insert answered ${res.status}`);
+    await res.arrayBuffer();
+    restSingle.push(performance.now() - t);
+  }
+  console.log(`REST insert (${DIM}-d, ${SINGLE} sequential): ${latency(restSingle)}`);
 
   let t = performance.now();
-  for (let start = 0; start < MULTI_TOTAL; start += MULTI_BATCH) {
-    const requests = Array.from({ length: Math.min(MULTI_BATCH, MULTI_TOTAL - start) }, (_, k) => ({
-      vector: { id: `multi-${start + k}`, vector: vec(start + k) },
-    }));
-    const res = await post('multi-insert', { requests });
-    if (res.status !== 200) throw new Error(`multi-insert answered ${res.status}`);
-    await res.arrayBuffer();
+  for (let start = 0; start < BULK; start += MULTI_BATCH) {
+    const req = new payload.Insert.MultiRequest();
+    req.setRequestsList(
+      Array.from({ length: Math.min(MULTI_BATCH, BULK - start) }, (_, k) =>
+        insertRequest(`m-${start + k}`, vec(start + k)),
+      ),
+    );
+    const r = await call(vald.insert.multiInsert, vald.insert, req);
+    if (r.err) throw r.err;
   }
-  let secs = (performance.now() - t) / 1000;
   console.log(
-    `multi insert (${DIM}-d, ${MULTI_TOTAL} in requests of ${MULTI_BATCH}): ${Math.round(MULTI_TOTAL / secs)} vectors/s`,
+    `gRPC MultiInsert (${DIM}-d, ${BULK} in requests of ${MULTI_BATCH}): ${Math.round(BULK / ((performance.now() - t) / 1000))} vectors/s`,
   );
 
   t = performance.now();
-  const body = Array.from({ length: MULTI_TOTAL }, (_, i) =>
-    JSON.stringify({ vector: { id: `stream-${i}`, vector: vec(i) } }),
-  ).join('\n');
-  const res = await fetch(`${stack.apiUrl}/api/v1/vald/stream-insert`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body,
+  const stream = vald.insert.streamInsert();
+  let answered = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', () => answered++);
+    stream.on('end', resolve);
+    stream.on('error', reject);
   });
-  const lines = (await res.text()).trim().split('\n').length;
-  secs = (performance.now() - t) / 1000;
-  console.log(`stream insert (${DIM}-d, ${lines} lines): ${Math.round(lines / secs)} vectors/s`);
+  for (let i = 0; i < BULK; i++) {
+    if (!stream.write(insertRequest(`s-${i}`, vec(i)))) await new Promise((r) => stream.once('drain', r));
+  }
+  stream.end();
+  await done;
+  console.log(
+    `gRPC StreamInsert (${DIM}-d, ${answered} requests): ${Math.round(answered / ((performance.now() - t) / 1000))} vectors/s`,
+  );
+  vald.close();
 } finally {
-  await stack.stop();
+  const exited = new Promise((r) => stack.once('exit', r));
+  stack.kill('SIGTERM');
+  await exited;
+  await rm(dir, { recursive: true, force: true });
 }

@@ -131,8 +131,10 @@ export async function applyVald(
   collection: string,
   op: ValdOp,
   requests: ValdRequest[],
+  /** The collection's targets when the caller has just read them. */
+  known?: WriteTargets,
 ): Promise<ValdResult[]> {
-  const targets = await resolveWriteTargets(ctx, collection);
+  const targets = known ?? (await resolveWriteTargets(ctx, collection));
   const results: ValdResult[] = new Array(requests.length);
   for (const round of rounds(requests)) {
     const out = await applyRound(

@@ -6,6 +6,7 @@ import { openStore, storeTarget } from '../stores/index.js';
 import { LazyStore } from '../stores/lazy.js';
 import { createApp } from './app.js';
 import { startGrpcServer } from './grpc/server.js';
+import { closeValdJournal } from './vald/journal.js';
 
 // The API process: a thin layer that starts and queries workflows and reads the store.
 // The whole configuration is checked before anything starts (a mistake exits 2, never restarted).
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     stopping = true;
     const release = async () => {
       await grpc?.stop();
+      await closeValdJournal(deps).catch(() => undefined); // the last single writes' record
       await store.close().catch(() => undefined);
       await temporal.connection.close().catch(() => undefined);
       process.exit(0);

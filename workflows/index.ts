@@ -7,6 +7,7 @@ export {
   valdRemoveByTimestampWorkflow,
   valdUpdateTimestampWorkflow,
   valdFlushWorkflow,
+  valdWriteRecordWorkflow,
 } from './vald-write.js';
 export { reindexWorkflow } from './reindex/reindex.js';
 export { reindexShardWorkflow } from './reindex/shard.js';

@@ -59,3 +59,16 @@ export async function valdFlushWorkflow(input: { collection: string }): Promise<
   setJobStatus('done');
   return result;
 }
+
+/**
+ * The record of single Vald writes the API applied straight to the store: their list is this
+ * run's input (what was written, when, with what answer). Nothing to do but be recorded.
+ */
+export async function valdWriteRecordWorkflow(input: {
+  journal: string;
+  entries: { op: string; collection: string; id: string; timestamp: string; result: string }[];
+}): Promise<{ writes: number }> {
+  const collections = [...new Set(input.entries.map((e) => e.collection))].sort();
+  labelJob('vald-writes', collections.join(','), 'done');
+  return { writes: input.entries.length };
+}

@@ -13,31 +13,60 @@ import {
   valdUpdateTimestampWorkflow,
   valdWriteWorkflow,
 } from '../../workflows/index.js';
+import { applyVald } from '../../activities/vald-apply.js';
+import { type WriteContext, type WriteTargets, resolveWriteTargets } from '../../activities/write-path.js';
+import { EmbedderRegistry } from '../../embedders/index.js';
 import type { ApiDeps } from '../deps.js';
+import { valdJournal } from './journal.js';
 
-// Runs Vald requests as workflows and waits for their results. Requests are validated here
-// (INVALID_ARGUMENT never costs a workflow); large batches travel staged, not through history.
+// Vald requests, validated here (INVALID_ARGUMENT never costs a workflow). A single write is
+// applied by the API straight to the store — on the same write path, mirrors included — and
+// recorded in Temporal in batches through the journal (journal.ts): milliseconds instead of a
+// workflow round trip. Multi requests and stream chunks run as workflows whose activities take
+// the worker's bulk path; large ones travel staged, not through history.
 const INLINE_LIMIT = 256 * 1024;
+/** How long a collection's blue and write targets are taken as known before the catalog is read
+ * again. A write re-reads the targets after it lands (write-path.ts), so a reindex registering
+ * meanwhile still gets it. */
+const CATALOG_TTL_MS = 1_000;
 
 export class ValdService {
   private readonly staging: StagingArea;
+  private readonly embedders: EmbedderRegistry;
+  private readonly known = new Map<string, { at: number; targets: WriteTargets }>();
 
   constructor(private readonly deps: ApiDeps) {
     this.staging = new StagingArea(deps.config.dataDir);
+    this.embedders = new EmbedderRegistry(deps.config.models);
+  }
+
+  private async context(): Promise<WriteContext> {
+    return { config: this.deps.config, store: await this.deps.store.get(), embedders: this.embedders };
+  }
+
+  /** The collection's blue and write targets (read at most every CATALOG_TTL_MS); NotFound when unknown. */
+  private async targets(collection: string): Promise<WriteTargets> {
+    const hit = this.known.get(collection);
+    if (hit && Date.now() - hit.at < CATALOG_TTL_MS) return hit.targets;
+    const targets = await resolveWriteTargets(await this.context(), collection).catch((err: unknown) => {
+      throw err instanceof NotFoundError
+        ? new NotFoundError(`collection ${collection} does not exist or has no blue model`)
+        : err;
+    });
+    this.known.set(collection, { at: Date.now(), targets });
+    return targets;
   }
 
   /** The collection's blue dimension; NotFound for an unknown collection. */
   async dimension(collection: string): Promise<{ dimension: number; model: string }> {
-    const store = await this.deps.store.get();
-    const [entry] = await store.catalog(collection);
-    const blue = entry?.models.find((m) => m.model === entry.blue);
-    if (!blue) throw new NotFoundError(`collection ${collection} does not exist or has no blue model`);
+    const { blue } = await this.targets(collection);
     return { dimension: blue.dimension, model: blue.model };
   }
 
   /** Validates and applies a list of raw requests; returns one result per request, in order. */
   async apply(collection: string, op: ValdOp, raws: unknown[]): Promise<ValdResult[]> {
-    const { dimension } = await this.dimension(collection);
+    const targets = await this.targets(collection);
+    const { dimension } = targets.blue;
     const now = nowNs();
     const results: (ValdResult | undefined)[] = new Array(raws.length);
     const valid: { index: number; req: ValdRequest }[] = [];
@@ -50,14 +79,31 @@ export class ValdService {
       }
     });
     if (valid.length) {
-      const out = await this.run(
-        collection,
-        op,
-        valid.map((v) => v.req),
-      );
+      const requests = valid.map((v) => v.req);
+      const out =
+        raws.length === 1 ? await this.applyDirect(targets, op, requests) : await this.run(collection, op, requests);
       valid.forEach((v, k) => (results[v.index] = out[k]));
     }
     return results as ValdResult[];
+  }
+
+  /** A single write: straight to the store, then into the journal before it is answered. */
+  private async applyDirect(targets: WriteTargets, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
+    const results = await applyVald(await this.context(), targets.collection, op, requests, targets);
+    const journal = await valdJournal(this.deps);
+    journal.record(
+      requests.map((r, i) => {
+        const res = results[i];
+        return {
+          op,
+          collection: targets.collection,
+          id: r.id,
+          timestamp: r.timestamp,
+          result: 'location' in res ? 'OK' : res.status.status,
+        };
+      }),
+    );
+    return results;
   }
 
   private async run(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {

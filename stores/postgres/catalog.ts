@@ -124,10 +124,13 @@ export class PostgresCatalog {
   }
 
   async list(collection?: string): Promise<CatalogEntry[]> {
+    // One collection is read on every write (its write targets): a plain equality keeps that
+    // query on the primary key (the `$1 IS NULL OR …` form costs about twice as much).
+    const select = `SELECT c.*, b.model AS blue FROM vecflow_catalog c LEFT JOIN vecflow_blue b ON b.collection = c.collection`;
+    const order = 'ORDER BY c.collection, c.created_at, c.model';
     const rows = await this.db.query<CatalogRow>(
-      `SELECT c.*, b.model AS blue FROM vecflow_catalog c LEFT JOIN vecflow_blue b ON b.collection = c.collection
-       WHERE $1::text IS NULL OR c.collection = $1 ORDER BY c.collection, c.created_at, c.model`,
-      [collection ?? null],
+      collection === undefined ? `${select} ${order}` : `${select} WHERE c.collection = $1 ${order}`,
+      collection === undefined ? [] : [collection],
     );
     const entries = new Map<string, CatalogEntry>();
     for (const row of rows) {

@@ -79,20 +79,25 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
       const writtenIds = new Set(await this.run(ref, () => this.bulk!.upsert(table, rows, mode)));
       return { written: [...writtenIds], skipped: rows.filter((p) => !writtenIds.has(p.id)).map((p) => p.id) };
     }
-    const rowsSql = 'unnest($1::uuid[], $2::text[], $3::vector[], $4::jsonb[], $5::bigint[])';
+    // One point (a single Vald or task write) as plain VALUES: cheaper to plan than unnest.
+    const single = rows.length === 1 && mode !== 'update';
+    const rowsSql = single
+      ? '(VALUES ($1::uuid, $2::text, $3::vector, $4::jsonb, $5::bigint))'
+      : 'unnest($1::uuid[], $2::text[], $3::vector[], $4::jsonb[], $5::bigint[])';
     const sql =
       mode === 'update'
         ? `UPDATE ${quoteIdent(table)} AS t SET vector = v.vector, payload = v.payload, ts = v.ts
            FROM ${rowsSql} AS v(pid, id, vector, payload, ts) WHERE t.pid = v.pid AND t.ts < v.ts RETURNING t.id`
-        : `INSERT INTO ${quoteIdent(table)} AS t (pid, id, vector, payload, ts) SELECT * FROM ${rowsSql} ${CONFLICT[mode]} RETURNING id`;
+        : `INSERT INTO ${quoteIdent(table)} AS t (pid, id, vector, payload, ts) SELECT * FROM ${rowsSql} AS v ${CONFLICT[mode]} RETURNING id`;
+    const columns = [
+      rows.map((p) => internalId(p.id)),
+      rows.map((p) => p.id),
+      rows.map((p) => vectorLiteral(p.vector)),
+      rows.map(payloadJson),
+      rows.map((p) => p.timestamp.toString()),
+    ];
     const written = await this.run(ref, () =>
-      this.db.query<{ id: string }>(sql, [
-        rows.map((p) => internalId(p.id)),
-        rows.map((p) => p.id),
-        rows.map((p) => vectorLiteral(p.vector)),
-        rows.map(payloadJson),
-        rows.map((p) => p.timestamp.toString()),
-      ]),
+      this.db.query<{ id: string }>(sql, single ? columns.map((c) => c[0]) : columns),
     );
     const writtenIds = new Set(written.map((r) => r.id));
     return { written: [...writtenIds], skipped: rows.filter((p) => !writtenIds.has(p.id)).map((p) => p.id) };

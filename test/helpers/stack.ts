@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
 import { startGrpcServer } from '../../api/grpc/server.js';
+import { closeValdJournal } from '../../api/vald/journal.js';
 import { type AppConfig, loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { ensureSearchAttributes } from '../../core/temporal.js';
@@ -127,6 +128,7 @@ export async function startStack(
     },
     async stop() {
       await grpc?.stop();
+      await closeValdJournal(deps);
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await stopWorker();

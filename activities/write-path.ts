@@ -1,4 +1,5 @@
 import { NotFoundError } from '../core/errors.js';
+import { WRITE_TARGETS_TTL_MS } from '../core/reindex.js';
 import type { CollectionRef, Point } from '../core/types.js';
 import type { CatalogModel, WriteMode } from '../stores/port.js';
 import type { ActivityContext } from './context.js';
@@ -9,19 +10,27 @@ export type WriteContext = Pick<ActivityContext, 'config' | 'store' | 'embedders
 // The one write path. Every write — task batches, Vald requests, imports — resolves its targets
 // here: the collection's blue physical collection plus every destination a running reindex has
 // registered, so nothing written during a reindex is missed by the new model.
+//
+// Targets are a lease (WRITE_TARGETS_TTL_MS): a write may use targets read at most that long
+// before it lands; one that lands later reads them again before mirroring. A reindex waits twice
+// the lease after registering its destination before it reads the source (prepareReindex), so a
+// write made with targets from before the registration is in the source by then.
 export interface WriteTargets {
   collection: string;
   blue: CatalogModel;
   /** Reindex destinations: written after blue, with vectors from their own model. */
   extra: CatalogModel[];
+  /** When they were read (Date.now()). */
+  readAt: number;
 }
 
 export async function resolveWriteTargets(ctx: WriteContext, collection: string): Promise<WriteTargets> {
+  const readAt = Date.now();
   const [entry] = await ctx.store.catalog(collection);
   if (!entry) throw new NotFoundError(`collection ${collection} does not exist`);
   const blue = entry.models.find((m) => m.model === entry.blue);
   if (!blue) throw new NotFoundError(`collection ${collection} has no blue model`);
-  return { collection, blue, extra: entry.models.filter((m) => m.writeTarget && m.model !== blue.model) };
+  return { collection, blue, extra: entry.models.filter((m) => m.writeTarget && m.model !== blue.model), readAt };
 }
 
 export const refOf = (t: WriteTargets, m: CatalogModel): CollectionRef => ({
@@ -44,11 +53,12 @@ export interface WriteOutcome {
 }
 
 /**
- * The targets besides the one just written, read again after that write: a reindex registering
- * its destination (or a blue switch) while this write was under way still gets it — anything
- * written before the registration is visible to the reindex's own scan.
+ * The targets besides the one just written. Still within their lease, the ones the write was
+ * made with; past it, read again: a reindex registering its destination (or a blue switch) while
+ * this write was under way still gets it.
  */
 async function mirrorTargets(ctx: WriteContext, written: WriteTargets): Promise<CatalogModel[]> {
+  if (Date.now() - written.readAt < WRITE_TARGETS_TTL_MS) return written.extra;
   const latest = await resolveWriteTargets(ctx, written.collection);
   const all = new Map([...written.extra, latest.blue, ...latest.extra].map((m) => [m.model, m]));
   all.delete(written.blue.model);

@@ -6,14 +6,13 @@ import { type ValdWriteState, valdWriteStateQuery } from './defs.js';
 import { labelJob, setJobStatus } from './job-attributes.js';
 
 const retry = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 };
-const { applyValdRequests, removeValdByTimestamp, updateValdTimestamp, flushValdCollection } =
-  proxyActivities<activities.Activities>({
-    startToCloseTimeout: '2 minutes',
-    retry,
-  });
-// Inline requests are small and quick: run them as a local activity, in the same workflow task,
-// so a synchronous Vald call costs one task round trip instead of three.
-const local = proxyLocalActivities<activities.Activities>({ startToCloseTimeout: '30 seconds', retry });
+const { removeValdByTimestamp, updateValdTimestamp, flushValdCollection } = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry,
+});
+// A batch of writes is quick (the worker's bulk path: thousands of vectors per second), so it
+// runs as a local activity, in the same workflow task: one task round trip instead of three.
+const local = proxyLocalActivities<activities.Activities>({ startToCloseTimeout: '2 minutes', retry });
 
 /**
  * One Vald write request (or a multi request, or a chunk of a stream). Results come back
@@ -28,7 +27,7 @@ export async function valdWriteWorkflow(input: ValdWriteInput): Promise<ValdResu
     requests: input.staged?.items ?? input.requests?.length,
   }));
   labelJob(`vald-${input.op}`, input.collection, status);
-  const results = input.staged ? await applyValdRequests(input) : await local.applyValdRequests(input);
+  const results = await local.applyValdRequests(input);
   status = 'done';
   setJobStatus(status);
   return results;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -74,14 +75,25 @@ export function backupActivities(ctx: ActivityContext) {
       // A part finished by a worker that died before reporting it is taken as it is, not
       // rewritten — only by the same backup job (another run into this directory writes anew).
       const job = activity.info.workflowExecution?.workflowId ?? '';
+      // The part is written under a hidden name, its result recorded beside it, and only then
+      // renamed into place: a part that is there always has its result, so a worker that dies
+      // between the two steps leaves either nothing visible or a part that is reused.
+      const file = path.join(input.dir, name);
+      const partial = path.join(input.dir, `.${name}.partial`);
       const sidecar = path.join(input.dir, `.${name}.result.json`);
       const done = await readFile(sidecar, 'utf8').then(
         (t) => JSON.parse(t) as PartResult & { from: string | null; job?: string },
         () => null,
       );
       if (done && done.from === input.cursor && done.job === job) {
-        const { from: _from, job: _job, ...result } = done;
-        return result;
+        const placed = await rename(partial, file).then(
+          () => true,
+          () => existsSync(file),
+        );
+        if (placed) {
+          const { from: _from, job: _job, ...result } = done;
+          return result;
+        }
       }
       const digest = new Digest();
       let next: string | null = input.cursor;
@@ -98,7 +110,7 @@ export function backupActivities(ctx: ActivityContext) {
           yield page.points;
         } while (next !== null);
       }
-      const written = await writeParquet(path.join(input.dir, name), pages(), {
+      const written = await writeParquet(partial, pages(), {
         vecflow_collection: input.spec.collection,
         vecflow_model: input.spec.model,
         vecflow_dimension: String(input.spec.dimension),
@@ -121,6 +133,7 @@ export function backupActivities(ctx: ActivityContext) {
       };
       await writeFile(`${sidecar}.tmp`, JSON.stringify({ ...result, from: input.cursor, job }));
       await rename(`${sidecar}.tmp`, sidecar);
+      await rename(partial, file);
       return result;
     },
 
@@ -131,7 +144,8 @@ export function backupActivities(ctx: ActivityContext) {
       await rename(`${file}.tmp`, file);
       // The per-part results were only there to resume; the manifest now holds them.
       for (const n of await readdir(input.dir))
-        if (n.startsWith('.') && n.endsWith('.result.json')) await rm(path.join(input.dir, n), { force: true });
+        if (n.startsWith('.') && (n.endsWith('.result.json') || n.endsWith('.partial')))
+          await rm(path.join(input.dir, n), { force: true });
     },
 
     /** Uploads files to S3 (the manifest is uploaded in a call of its own, after the rest). */

@@ -1,4 +1,5 @@
 import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { WRITE_TARGET_GRACE_MS } from '../../core/reindex.js';
 import type { CollectionRef } from '../../core/types.js';
 import type { ActivityContext } from '../context.js';
 import { copyShardPages } from './copy.js';
@@ -42,6 +43,8 @@ export function reindexActivities(ctx: ActivityContext) {
       const dest = { collection: input.collection, model: input.dest };
       await ctx.store.ensureCollection({ ...dest, dimension: model.dimension, distance: model.distance });
       await ctx.store.setWriteTarget(dest, true);
+      // Writes made with targets read before this registration land within the lease.
+      await new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS));
       return { total: await ctx.store.count({ collection: input.collection, model: input.source }), mode };
     },
 

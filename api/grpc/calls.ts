@@ -76,8 +76,10 @@ export interface BidiOptions {
 
 /**
  * A bidirectional stream: requests are taken in chunks, each chunk answered by `fn` with one
- * answer per request; answers go out in request order. A client faster than the store waits:
- * reading pauses while `inFlight` chunks are being answered, and writing waits for its window.
+ * answer per request; answers go out in request order. Chunks grow while earlier ones are being
+ * answered (a partial chunk waits `lingerMs`, and longer while `inFlight` chunks are out), so a
+ * fast client gets big, cheap chunks. A client faster than the store waits: reading pauses when a
+ * full chunk waits for a free slot, and writing waits for the client's window.
  */
 export function bidiStream<Req, Res>(
   log: Logger,
@@ -93,17 +95,17 @@ export function bidiStream<Req, Res>(
       call.emit('error', reportable(err, log));
       return;
     }
-    let pending: Req[] = [];
+    const pending: Req[] = [];
     let timer: NodeJS.Timeout | undefined;
     let inFlight = 0;
+    let ended = false;
     let written: Promise<void> = Promise.resolve();
-    const flush = () => {
+    const dispatch = () => {
       clearTimeout(timer);
-      if (pending.length === 0) return;
-      const chunk = pending;
-      pending = [];
+      timer = undefined;
+      if (pending.length === 0 || (inFlight >= options.inFlight && !ended)) return;
+      const chunk = pending.splice(0, options.chunk);
       inFlight++;
-      if (inFlight >= options.inFlight) call.pause();
       const answers = fn(chunk, ctx).catch((err) => {
         throw reportable(err, log);
       });
@@ -112,17 +114,24 @@ export function bidiStream<Req, Res>(
         const out = await answers;
         for (const res of out) await write(call, res);
         inFlight--;
-        if (inFlight < options.inFlight && !call.cancelled) call.resume();
+        if (!call.cancelled) {
+          call.resume();
+          dispatch();
+        }
       });
       written.catch(() => undefined);
+      if (pending.length >= options.chunk) dispatch();
     };
     call.on('data', (req: Req) => {
       pending.push(req);
-      if (pending.length >= options.chunk) flush();
-      else if (pending.length === 1) timer = setTimeout(flush, options.lingerMs);
+      if (pending.length >= options.chunk) {
+        if (inFlight < options.inFlight) dispatch();
+        else call.pause();
+      } else if (!timer) timer = setTimeout(dispatch, options.lingerMs);
     });
     call.on('end', () => {
-      flush();
+      ended = true;
+      while (pending.length) dispatch();
       written.then(
         () => call.end(),
         (err: unknown) => call.emit('error', err instanceof GrpcError ? err : reportable(err, log)),

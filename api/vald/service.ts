@@ -16,6 +16,7 @@ import {
 import { applyVald } from '../../activities/vald-apply.js';
 import { type WriteContext, type WriteTargets, resolveWriteTargets } from '../../activities/write-path.js';
 import { EmbedderRegistry } from '../../embedders/index.js';
+import { WRITE_TARGETS_TTL_MS } from '../../core/reindex.js';
 import type { ApiDeps } from '../deps.js';
 import { valdJournal } from './journal.js';
 
@@ -25,15 +26,14 @@ import { valdJournal } from './journal.js';
 // workflow round trip. Multi requests and stream chunks run as workflows whose activities take
 // the worker's bulk path; large ones travel staged, not through history.
 const INLINE_LIMIT = 256 * 1024;
-/** How long a collection's blue and write targets are taken as known before the catalog is read
- * again. A write re-reads the targets after it lands (write-path.ts), so a reindex registering
- * meanwhile still gets it. */
-const CATALOG_TTL_MS = 1_000;
+/** A large Multi runs as workflows of this many requests, this many at once. */
+const BATCH_CHUNK = 1000;
+const BATCH_LANES = 3;
 
 export class ValdService {
   private readonly staging: StagingArea;
   private readonly embedders: EmbedderRegistry;
-  private readonly known = new Map<string, { at: number; targets: WriteTargets }>();
+  private readonly known = new Map<string, WriteTargets>();
 
   constructor(private readonly deps: ApiDeps) {
     this.staging = new StagingArea(deps.config.dataDir);
@@ -47,13 +47,14 @@ export class ValdService {
   /** The collection's blue and write targets (read at most every CATALOG_TTL_MS); NotFound when unknown. */
   private async targets(collection: string): Promise<WriteTargets> {
     const hit = this.known.get(collection);
-    if (hit && Date.now() - hit.at < CATALOG_TTL_MS) return hit.targets;
+    // Within the write-target lease (write-path.ts): a reindex waits it out before it reads.
+    if (hit && Date.now() - hit.readAt < WRITE_TARGETS_TTL_MS / 2) return hit;
     const targets = await resolveWriteTargets(await this.context(), collection).catch((err: unknown) => {
       throw err instanceof NotFoundError
         ? new NotFoundError(`collection ${collection} does not exist or has no blue model`)
         : err;
     });
-    this.known.set(collection, { at: Date.now(), targets });
+    this.known.set(collection, targets);
     return targets;
   }
 
@@ -106,7 +107,29 @@ export class ValdService {
     return results;
   }
 
+  /**
+   * A batch as workflows: a large one in chunks, several at once, when no id repeats (a repeated
+   * id must see its earlier request's effect, so such a batch stays one workflow).
+   */
   private async run(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
+    if (requests.length <= BATCH_CHUNK || new Set(requests.map((r) => r.id)).size < requests.length)
+      return this.runOne(collection, op, requests);
+    const chunks = Array.from({ length: Math.ceil(requests.length / BATCH_CHUNK) }, (_, i) =>
+      requests.slice(i * BATCH_CHUNK, (i + 1) * BATCH_CHUNK),
+    );
+    const results: ValdResult[][] = new Array(chunks.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) {
+        const i = next++;
+        results[i] = await this.runOne(collection, op, chunks[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCH_LANES, chunks.length) }, lane));
+    return results.flat();
+  }
+
+  private async runOne(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
     const size = requests.reduce((n, r) => n + (r.vector?.length ?? 0) + r.id.length + 64, 0);
     const staged =
       size > INLINE_LIMIT ? await this.staging.stage('vald', requests, 1000, { collection, op }) : undefined;

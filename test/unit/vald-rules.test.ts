@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { ValidationError } from '../../core/errors.js';
-import { CODES, HTTP_STATUS, MAX_DIM, MIN_DIM, parseRequest, parseTimestamp, status } from '../../core/vald.js';
+import {
+  CODES,
+  HTTP_STATUS,
+  MAX_DIM,
+  MIN_DIM,
+  packVector,
+  parseRequest,
+  parseTimestamp,
+  status,
+  unpackVector,
+} from '../../core/vald.js';
 
 // Vald's request rules (seeds 001 Upsert API and 003 Insert API), as pure functions.
 const NOW = 1_700_000_000_000_000_000n;
@@ -21,7 +31,7 @@ describe('Vald request rules', () => {
   it('accepts a write, stamping it now unless the config gives a timestamp', () => {
     assert.deepEqual(write([0.1, 0.2, 0.3]), {
       id: 'v-1',
-      vector: [0.1, 0.2, 0.3],
+      vector: packVector([0.1, 0.2, 0.3]),
       timestamp: String(NOW),
       timestampGiven: false,
       skipStrictExistCheck: false,
@@ -72,6 +82,16 @@ describe('Vald request rules', () => {
       fieldOf(() => write([1, 2, 3], { timestamp: '-5' })),
       'config.timestamp',
     );
+  });
+
+  it('carries vectors bit-exact as float32 base64: -0, subnormals, the largest float', () => {
+    const values = [-0, Math.fround(1e-45), Math.fround(3.4028234663852886e38), Math.fround(0.1)];
+    const back = unpackVector(packVector(values));
+    assert.equal(
+      Buffer.from(back.buffer).toString('hex'),
+      Buffer.from(Float32Array.from(values).buffer).toString('hex'),
+    );
+    assert.ok(Object.is(back[0], -0));
   });
 
   it('validates removes by id', () => {

@@ -6,7 +6,7 @@ import { openStore, storeTarget } from '../stores/index.js';
 import { LazyStore } from '../stores/lazy.js';
 import { createApp } from './app.js';
 import { startGrpcServer } from './grpc/server.js';
-import { closeValdJournal } from './vald/journal.js';
+import { closeValdJournal, valdJournal } from './vald/journal.js';
 
 // The API process: a thin layer that starts and queries workflows and reads the store.
 // The whole configuration is checked before anything starts (a mistake exits 2, never restarted).
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     'api listening',
   );
   const grpc = config.env.VECFLOW_GRPC_PORT ? await startGrpcServer(deps, host, config.env.VECFLOW_GRPC_PORT) : null;
+  // The record of single Vald writes: journals a killed API left behind go to Temporal now.
+  void valdJournal(deps).catch((err: Error) => log.warn({ error: err.message }, 'Vald journal recovery failed'));
   if (grpc) log.info({ address: `${host}:${grpc.port}` }, 'Vald gRPC API listening');
 
   let stopping = false;

@@ -100,10 +100,13 @@ export function bidiStream<Req, Res>(
     let inFlight = 0;
     let ended = false;
     let written: Promise<void> = Promise.resolve();
+    // A full chunk goes as soon as a slot is free; a partial one only when nothing else is out
+    // (after lingerMs) or at the end: each chunk costs a workflow, whatever its size.
     const dispatch = () => {
       clearTimeout(timer);
       timer = undefined;
-      if (pending.length === 0 || (inFlight >= options.inFlight && !ended)) return;
+      if (pending.length === 0) return;
+      if (!ended && (inFlight >= options.inFlight || (pending.length < options.chunk && inFlight > 0))) return;
       const chunk = pending.splice(0, options.chunk);
       inFlight++;
       const answers = fn(chunk, ctx).catch((err) => {

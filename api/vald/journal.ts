@@ -32,19 +32,29 @@ export class ValdJournal {
   private readonly dir: string;
   private file: { name: string; fd: number; entries: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ApiDeps) {
     this.dir = path.join(deps.config.dataDir, 'vald-journal');
   }
 
-  /** Sends the journals of writers that are gone (call once at start). */
+  /** Sends the journals of writers that are gone: now, and every ORPHANED_AFTER_MS. */
   async recover(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    for (const name of await readdir(this.dir)) {
+    await this.sweep();
+    this.sweeper = setInterval(() => void this.sweep(), ORPHANED_AFTER_MS);
+    this.sweeper.unref();
+  }
+
+  private async sweep(): Promise<void> {
+    for (const name of await readdir(this.dir).catch(() => [])) {
       const full = path.join(this.dir, name);
       const s = await stat(full).catch(() => null);
-      if (s && Date.now() - s.mtimeMs > ORPHANED_AFTER_MS) await this.send(full);
+      if (s && Date.now() - s.mtimeMs > ORPHANED_AFTER_MS && full !== this.file?.name)
+        await this.send(full).catch((err: Error) =>
+          this.deps.log.warn({ journal: full, error: err.message }, 'Vald write record not sent yet; retried later'),
+        );
     }
   }
 
@@ -59,6 +69,12 @@ export class ValdJournal {
     this.file.entries += entries.length;
     if (this.file.entries >= MAX_ENTRIES) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /** Stops sweeping for orphans and sends what the journal holds (shutdown). */
+  close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    return this.flush();
   }
 
   /** Closes the current journal and sends it (the next write starts a new one). */
@@ -127,5 +143,5 @@ export function valdJournal(deps: ApiDeps): Promise<ValdJournal> {
 export async function closeValdJournal(deps: ApiDeps): Promise<void> {
   const j = journals.get(deps);
   journals.delete(deps);
-  if (j) await (await j).flush();
+  if (j) await (await j).close();
 }

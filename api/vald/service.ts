@@ -27,8 +27,8 @@ import { valdJournal } from './journal.js';
 // the worker's bulk path; large ones travel staged, not through history.
 const INLINE_LIMIT = 256 * 1024;
 /** A large Multi runs as workflows of this many requests, this many at once. */
-const BATCH_CHUNK = 1000;
-const BATCH_LANES = 3;
+const BATCH_CHUNK = 2000;
+const BATCH_LANES = 2;
 
 export class ValdService {
   private readonly staging: StagingArea;

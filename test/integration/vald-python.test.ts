@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -84,6 +84,26 @@ describe('Vald gRPC API (vald-client-python)', () => {
     assert.ok(listed.ids.includes('py-ts') && listed.ids.includes('py-s0'));
     const flushed = await checks(stack.grpcAddress!, 'flush');
     assert.deepEqual(flushed, { stored: 0, exists_after: 'NOT_FOUND', listed_after: 0 });
+  });
+
+  it("runs the README's Python example as written", async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const block =
+      /<!-- vald-python-example:start -->\s*```python\n([\s\S]*?)```\s*<!-- vald-python-example:end -->/.exec(readme);
+    assert.ok(block, 'the README has the example');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-example-'));
+    try {
+      await writeFile(path.join(dir, 'example.py'), block[1]);
+      const { stdout } = await run((await provided('python'))!, [path.join(dir, 'example.py')], {
+        env: { ...process.env, VALD_ADDRESS: stack.grpcAddress! },
+      });
+      const lines = stdout.trim().split('\n');
+      assert.equal(lines[0], 'inserted doc-1 into items__hash-384');
+      assert.match(lines[1], /^found doc-1 0(\.0)?$/, 'the vector itself is nearest, at distance 0');
+      assert.equal(lines.at(-1), 'stored doc-1 384 values');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers standard health checks and server reflection', async () => {

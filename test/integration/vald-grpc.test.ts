@@ -142,6 +142,13 @@ describe('Vald gRPC API (vald-client-node)', () => {
     const id = new payload.Object.ID();
     id.setId('m-3');
     assert.equal(codeOf(await call(vald.object.exists, vald.object, id)), 0, 'the valid request was applied');
+    // Each Multi is a workflow of its own, labelled as every job is.
+    const runs: string[] = [];
+    for await (const wf of stack.client.workflow.list({
+      query: `VecflowKind = 'vald-insert' AND VecflowCollection = 'items' AND TaskQueue = '${stack.taskQueue}'`,
+    }))
+      runs.push(wf.workflowId);
+    assert.ok(runs.length >= 2, `Multi runs in Temporal: ${runs}`);
   });
 
   it('StreamInsert of 10,000 requests, bad ones mixed in: one answer each, in order; the stream goes on', async () => {

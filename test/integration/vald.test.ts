@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { bytesOf } from '../helpers/data.js';
 import { startStack, type TestStack } from '../helpers/stack.js';
+import { WRITE_TARGET_GRACE_MS } from '../../core/reindex.js';
 
 // Vald semantics through the API, on a real Temporal dev server and the embedded store.
 const items = { collection: 'items', model: 'hash-384' };
@@ -229,6 +230,8 @@ describe('Vald-semantics API', () => {
     const dest = { collection: 'items', model: 'hash-256' };
     await stack.store.ensureCollection({ ...dest, dimension: 256, distance: 'cosine' });
     await stack.store.setWriteTarget(dest, true);
+    // As a reindex does: a registration reaches every writer within the write-target lease.
+    await new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS));
     try {
       const t = await stack.api('/api/v1/embeddings/upsertion-tasks/run', {
         body: { items: [{ object_id: 'routed', payload: { title: 'routed to both' } }] },

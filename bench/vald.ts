@@ -1,11 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from '../devstack/ports.js';
-import { ROOT } from '../devstack/tools.js';
-import { waitUntil } from '../test/helpers/processes.js';
+import { npmStart } from '../test/helpers/npm-start.js';
 import { call, insertRequest, payload, valdClients } from '../test/helpers/vald-node.js';
 
 // `npm run bench:vald`: Vald writes on the embedded stack as `npm start` runs it (supervisor,
@@ -26,27 +23,11 @@ const latency = (xs: number[]) => {
 };
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-vald-'));
-const [port, grpcPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  PORT: String(port),
-  VECFLOW_GRPC_PORT: String(grpcPort),
-  VECFLOW_TEMPORAL_PORT: String(temporalPort),
-  VECFLOW_TEMPORAL_UI_PORT: String(uiPort),
-  VECFLOW_DATA_DIR: dir,
-  LOG_LEVEL: 'warn',
-  LOG_FORMAT: 'json',
-};
-delete env.TEMPORAL_ADDRESS;
-const stack: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
-  cwd: ROOT,
-  env,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const url = `http://127.0.0.1:${port}`;
+const stack = await npmStart(dir, { LOG_FORMAT: 'json' });
+const { url } = stack;
 try {
-  await waitUntil(async () => (await fetch(`${url}/ready`).catch(() => null))?.status === 200, 120_000, 'the stack');
-  const vald = valdClients(`127.0.0.1:${grpcPort}`);
+  await stack.ready();
+  const vald = valdClients(stack.grpcAddress);
   // Warm up: the first calls also start the worker's workflow cache and the connections.
   for (let i = 0; i < 20; i++) await call(vald.insert.insert, vald.insert, insertRequest(`warm-${i}`, vec(i)));
 
@@ -133,8 +114,6 @@ try {
   );
   vald.close();
 } finally {
-  const exited = new Promise((r) => stack.once('exit', r));
-  stack.kill('SIGTERM');
-  await exited;
+  await stack.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { freePort } from '../../devstack/ports.js';
-import { ROOT } from '../../devstack/tools.js';
+import { npmStart } from '../helpers/npm-start.js';
 import { alive, descendants, waitUntil } from '../helpers/processes.js';
 
 // `npm start` end to end: the supervisor brings up Temporal, the embedded store, the worker and
@@ -20,59 +18,15 @@ const SECRETS = {
   QDRANT_API_KEY: 'qdrant-never-logged-9a0b',
 };
 
-async function launch(
-  viaShell: boolean,
-  extraEnv: Record<string, string> = {},
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const [port, temporalPort, uiPort, grpcPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    VECFLOW_TEMPORAL_PORT: String(temporalPort),
-    VECFLOW_TEMPORAL_UI_PORT: String(uiPort),
-    VECFLOW_GRPC_PORT: String(grpcPort),
-    VECFLOW_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    ...extraEnv,
-  };
-  delete env.TEMPORAL_ADDRESS;
-  const cmd = `${process.execPath} --import tsx cli/main.ts start`;
-  // Through a shell that stays alive (as `npm start` runs it), or directly.
-  const child = viaShell
-    ? spawn('sh', ['-c', `${cmd}; true`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  return { child, url: `http://127.0.0.1:${port}`, output: () => out };
-}
-
-async function ready(url: string, output: () => string): Promise<void> {
-  await waitUntil(
-    async () => {
-      const res = await fetch(`${url}/ready`).catch(() => null);
-      return res?.status === 200;
-    },
-    90_000,
-    `/ready to answer 200; output so far:\n${output()}`,
-  );
-}
+const launch = (viaShell: boolean, extraEnv: Record<string, string> = {}) => npmStart(dataDir, extraEnv, { viaShell });
 
 describe('npm start (supervised embedded stack)', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('becomes ready, serves requests and stops every child on SIGTERM; its log is readable and keeps secrets', async () => {
-    const { child, url, output } = await launch(false, { ...SECRETS, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
-    await ready(url, output);
+    const stack = await launch(false, { ...SECRETS, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
+    const { child, url, output } = stack;
+    await stack.ready(90_000);
     assert.match(output(), /Temporal UI http:\/\/127\.0\.0\.1:\d+/);
     assert.match(output(), /API\s+http:\/\/127\.0\.0\.1:\d+/);
     const auth = { authorization: `ApiKey ${SECRETS.VECFLOW_API_KEYS}` };
@@ -129,8 +83,9 @@ describe('npm start (supervised embedded stack)', () => {
   });
 
   it('keeps its state across restarts and stops when its parent shell dies', async () => {
-    const { child, url, output } = await launch(true);
-    await ready(url, output);
+    const stack = await launch(true);
+    const { child, url } = stack;
+    await stack.ready(90_000);
     const catalog = (await (await fetch(`${url}/api/v1/collections`)).json()) as {
       collections: { collection: string; blue: string }[];
     };

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { freePort } from '../../devstack/ports.js';
-import { ROOT } from '../../devstack/tools.js';
+import { type NpmStart, npmStart } from '../helpers/npm-start.js';
 import { descendants, waitUntil } from '../helpers/processes.js';
 import { type ValdClients, call, insertRequest, payload, valdClients } from '../helpers/vald-node.js';
 
@@ -18,52 +16,24 @@ const vec = (seed: number) => Array.from({ length: 384 }, (_, j) => Math.fround(
 
 describe('single Vald writes survive a killed worker or API', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vf-durable-'));
-  let supervisor: ChildProcess;
+  let stack: NpmStart;
   let vald: ValdClients;
   let temporal: Client;
-  let url: string;
   beforeAll(async () => {
-    const [port, grpcPort, temporalPort, uiPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      VECFLOW_GRPC_PORT: String(grpcPort),
-      VECFLOW_TEMPORAL_PORT: String(temporalPort),
-      VECFLOW_TEMPORAL_UI_PORT: String(uiPort),
-      VECFLOW_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-    };
-    delete env.TEMPORAL_ADDRESS;
-    supervisor = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    url = `http://127.0.0.1:${port}`;
-    await ready();
-    vald = valdClients(`127.0.0.1:${grpcPort}`);
-    temporal = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${temporalPort}` }) });
+    stack = await npmStart(dataDir);
+    await stack.ready();
+    vald = valdClients(stack.grpcAddress);
+    temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
   });
   afterAll(async () => {
     vald?.close();
     await temporal?.connection.close();
-    if (supervisor) {
-      const exited = new Promise((r) => supervisor.once('exit', r));
-      supervisor.kill('SIGTERM');
-      await exited;
-    }
+    await stack?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const ready = () =>
-    waitUntil(async () => (await fetch(`${url}/ready`).catch(() => null))?.status === 200, 120_000, 'the stack');
   const child = (entry: string) =>
-    descendants(supervisor.pid!).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry))!;
+    descendants(stack.child.pid!).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry))!;
   const exists = async (id: string) => {
     const req = new payload.Object.ID();
     req.setId(id);
@@ -79,7 +49,7 @@ describe('single Vald writes survive a killed worker or API', () => {
     process.kill(victim, 'SIGKILL'); // right after the answer
     assert.equal(last.err, undefined, last.err?.message);
     await waitUntil(() => child(entry) !== undefined && child(entry) !== victim, 60_000, `${entry} restarted`);
-    await ready();
+    await stack.ready();
     await waitUntil(() => exists(`${prefix}-last`).catch(() => false), 60_000, 'the gRPC API answering again');
     for (const id of [...Array.from({ length: 20 }, (_, i) => `${prefix}-${i}`), `${prefix}-last`])
       assert.ok(await exists(id), `${id} is in the store`);

@@ -1,6 +1,6 @@
 import { itemText, textSettings } from '../core/items.js';
 import type { Point } from '../core/types.js';
-import { type Location, type ValdOp, type ValdRequest, type ValdResult, status, unpackVector } from '../core/vald.js';
+import { type Location, type ValdOp, type ValdRequest, type ValdResult, status } from '../core/vald.js';
 import type { WriteMode } from '../stores/port.js';
 import {
   type TargetWrite,
@@ -63,7 +63,7 @@ async function applyRound(
       op !== 'insert' &&
       !r.skipStrictExistCheck &&
       BigInt(r.timestamp) <= stored.timestamp &&
-      sameVector(stored.vector, unpackVector(r.vector!))
+      sameVector(stored.vector, r.vector!)
     ) {
       results[i] = status('ALREADY_EXISTS', `${r.id} already holds this vector`);
       continue;
@@ -75,7 +75,7 @@ async function applyRound(
     const writes: TargetWrite[] = idx.map((i) => {
       const r = reqs[i];
       const payload = existing.get(r.id)?.payload ?? {};
-      const point: Point = { id: r.id, vector: unpackVector(r.vector!), payload, timestamp: BigInt(r.timestamp) };
+      const point: Point = { id: r.id, vector: r.vector!, payload, timestamp: BigInt(r.timestamp) };
       return { point, text: itemText(payload, cfg) || undefined };
     });
     const outcome = await writeToTargets(ctx, targets, writes, mode);

@@ -1,6 +1,7 @@
 import { itemText, textSettings } from '../core/items.js';
 import { StagingArea } from '../core/staging.js';
-import { type ValdOp, type ValdRequest, type ValdResult, status } from '../core/vald.js';
+import { readValdRequests } from '../core/vald-staging.js';
+import { type ValdOp, type ValdRequestWire, type ValdResult, fromWire, status } from '../core/vald.js';
 import type { ActivityContext } from './context.js';
 import { applyVald, locationOf } from './vald-apply.js';
 import { deleteFromMirrors, refOf, resolveWriteTargets, writeToTargets } from './write-path.js';
@@ -18,7 +19,7 @@ export interface ValdTimestampUpdate {
 export interface ValdWriteInput {
   collection: string;
   op: ValdOp;
-  requests?: ValdRequest[];
+  requests?: ValdRequestWire[];
   /** Staged requests (large multi and stream chunks); results are then staged beside them. */
   staged?: { dir: string; batches: number; items: number };
 }
@@ -28,7 +29,9 @@ export function valdActivities(ctx: ActivityContext) {
   return {
     /** Applies insert/update/upsert/remove requests; results are index-aligned with the requests. */
     async applyValdRequests(input: ValdWriteInput): Promise<ValdResult[] | null> {
-      const requests = input.staged ? await staging.readAll<ValdRequest>(input.staged) : (input.requests ?? []);
+      const requests = input.staged
+        ? await readValdRequests(staging, input.staged)
+        : (input.requests ?? []).map(fromWire);
       const results = await applyVald(ctx, input.collection, input.op, requests);
       if (!input.staged) return results;
       await staging.writeResult(input.staged, 0, results);

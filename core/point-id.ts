@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
 
 // Every adapter stores a point under UUIDv5(caller id): Qdrant only accepts UUIDs or integers,
@@ -19,6 +19,17 @@ export function assertPointId(id: unknown, field = 'id'): string {
   return id;
 }
 
+const NAMESPACE_BYTES = Buffer.from(VECFLOW_NAMESPACE.replace(/-/g, ''), 'hex');
+
+/** UUIDv5 (RFC 9562 §5.5) of the id, as its 16 bytes; node:crypto's SHA-1 directly (the hot path of bulk writes). */
+export function internalIdBytes(id: string): Buffer {
+  const bytes = createHash('sha1').update(NAMESPACE_BYTES).update(id, 'utf8').digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return bytes;
+}
+
 export function internalId(id: string): string {
-  return uuidv5(id, VECFLOW_NAMESPACE);
+  const hex = internalIdBytes(id).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -41,6 +41,18 @@ export class StagingArea {
     return { dir, batches, items: items.length };
   }
 
+  /** Writes named files (e.g. a binary body beside its index) and returns the reference. */
+  async stageFiles(kind: string, files: Record<string, string | Uint8Array>, items: number): Promise<StagedRef> {
+    const dir = `${kind}/${randomUUID()}`;
+    await mkdir(this.resolve(dir), { recursive: true });
+    for (const [name, data] of Object.entries(files)) await writeFile(this.resolve(dir, name), data);
+    return { dir, batches: 1, items };
+  }
+
+  async readStagedFile(ref: Pick<StagedRef, 'dir'>, name: string): Promise<Buffer> {
+    return readFile(this.resolve(ref.dir, name));
+  }
+
   async readBatch<T>(ref: StagedRef, batch: number): Promise<T[]> {
     return JSON.parse(await readFile(this.resolve(ref.dir, batchFile(batch)), 'utf8')) as T[];
   }

@@ -43,23 +43,32 @@ export interface Status {
 }
 export type ValdResult = { location: Location } | { status: Status };
 
-/**
- * A validated request, JSON-safe for workflow history and staging: the vector as the base64 of
- * its float32 values (bit-exact, -0 included, which a JSON number array would lose), timestamps
- * as decimal strings.
- */
+/** A validated request; timestamps as decimal strings. */
 export interface ValdRequest {
   id: string;
-  vector?: string;
+  vector?: Float32Array;
   timestamp: string;
   /** Explicitly given by the caller (a remove then spares newer points). */
   timestampGiven: boolean;
   skipStrictExistCheck: boolean;
 }
 
+/**
+ * A request as it travels through workflow history: the vector as the base64 of its float32
+ * values (bit-exact, -0 included, which a JSON number array would lose).
+ */
+export type ValdRequestWire = Omit<ValdRequest, 'vector'> & { vector?: string };
+
+export const toWire = (r: ValdRequest): ValdRequestWire => ({ ...r, vector: r.vector && packVector(r.vector) });
+export const fromWire = (r: ValdRequestWire): ValdRequest => ({
+  ...r,
+  vector: r.vector ? unpackVector(r.vector) : undefined,
+});
+
 /** float32 values as base64 (little-endian), and back. */
 export function packVector(values: ArrayLike<number>): string {
-  return Buffer.from(Float32Array.from(values).buffer).toString('base64');
+  const floats = values instanceof Float32Array ? values : Float32Array.from(values);
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
 }
 export function unpackVector(packed: string): Float32Array {
   const bytes = Buffer.from(packed, 'base64');
@@ -96,6 +105,14 @@ const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.
  * Validates one Vald request (`{vector: {id, vector}, config}` for writes, `{id: {id}, config}`
  * for remove) and throws ValidationError (INVALID_ARGUMENT) naming the field.
  */
+function firstNonFinite(values: ArrayLike<unknown>): number {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return i;
+  }
+  return -1;
+}
+
 export function parseRequest(op: ValdOp, raw: unknown, now: bigint, dimension: number): ValdRequest {
   const body = obj(raw);
   const config = obj(body.config);
@@ -107,8 +124,9 @@ export function parseRequest(op: ValdOp, raw: unknown, now: bigint, dimension: n
   }
   const vec = obj(body.vector);
   assertPointId(vec.id, 'vector.id');
+  // A JSON number array (REST) or the float32 values as decoded from the wire (gRPC).
   const values = vec.vector;
-  if (!Array.isArray(values))
+  if (!Array.isArray(values) && !(values instanceof Float32Array))
     throw new ValidationError('vector.vector must be an array of numbers', { field: 'vector.vector' });
   if (values.length < MIN_DIM || values.length > MAX_DIM) {
     throw new ValidationError(
@@ -116,7 +134,7 @@ export function parseRequest(op: ValdOp, raw: unknown, now: bigint, dimension: n
       { field: 'vector.vector' },
     );
   }
-  const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  const bad = firstNonFinite(values);
   if (bad >= 0)
     throw new ValidationError(`vector.vector[${bad}] is not a finite number`, { field: `vector.vector[${bad}]` });
   if (values.length !== dimension) {
@@ -124,10 +142,16 @@ export function parseRequest(op: ValdOp, raw: unknown, now: bigint, dimension: n
       field: 'vector.vector',
     });
   }
+  const floats = values instanceof Float32Array ? values : Float32Array.from(values as number[]);
+  const overflow = floats === values ? -1 : firstNonFinite(floats);
+  if (overflow >= 0)
+    throw new ValidationError(`vector.vector[${overflow}] is outside the float32 range`, {
+      field: `vector.vector[${overflow}]`,
+    });
   const ts = given ?? parseTimestamp(vec.timestamp, 'vector.timestamp');
   return {
     id: vec.id as string,
-    vector: packVector(values as number[]),
+    vector: floats,
     timestamp: String(ts ?? now),
     timestampGiven: ts !== null,
     skipStrictExistCheck: skip,

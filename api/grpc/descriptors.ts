@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
+import { installVectorDecoder, withFloat32Vectors } from './vector-decoding.js';
 
 // Vald's gRPC API as Vald publishes it: the FileDescriptorSet of vald-client-python, plus
 // grpc.health.v1 from grpcio-health-checking (dumped by `npm run vald:descriptors`, committed as
@@ -13,7 +14,7 @@ import descriptor from 'protobufjs/ext/descriptor/index.js';
 export const VALD_DESCRIPTORS_PATH = fileURLToPath(new URL('./grpc-api.protoset', import.meta.url));
 
 /** Field names as in Vald's protos (skip_strict_exist_check), int64 as decimal strings. */
-const LOADER_OPTIONS: protoLoader.Options = {
+export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
   longs: String,
   enums: String,
@@ -46,14 +47,26 @@ export function valdProto(): ValdProto {
     FileDescriptorProto: { encode(f: unknown): { finish(): Uint8Array } };
   };
   const set = ext.FileDescriptorSet.decode(bytes);
-  const root = (protobuf.Root as unknown as { fromDescriptor(set: unknown): protobuf.Root }).fromDescriptor(set);
+  const fromDescriptor = (
+    protobuf.Root as unknown as {
+      fromDescriptor(set: unknown, options?: { keepCase?: boolean }): protobuf.Root;
+    }
+  ).fromDescriptor;
+  const root = fromDescriptor(set);
+  // A root of its own for decoding write requests, with float32 vectors (vector-decoding.ts),
+  // and Vald's field names as proto-loader gives them (keepCase).
+  const requestRoot = fromDescriptor(set, { keepCase: true });
+  const fastVectors = installVectorDecoder(requestRoot);
   const Status = root.lookupType('google.rpc.Status');
   const encodeDetail = (type: string, value: Record<string, unknown>) =>
     Buffer.from(root.lookupType(type).encode(value).finish());
   loaded = {
     definition,
     files: set.file.map((f) => Buffer.from(ext.FileDescriptorProto.encode(f).finish())),
-    service: (name) => definition[`vald.v1.${name}`] as grpc.ServiceDefinition,
+    service(name) {
+      const service = definition[`vald.v1.${name}`] as grpc.ServiceDefinition;
+      return fastVectors ? withFloat32Vectors(service, `vald.v1.${name}`, requestRoot) : service;
+    },
     encodeDetail,
     encodeStatus(code, message, details) {
       const any = details.map((d) => ({

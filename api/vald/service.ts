@@ -3,7 +3,8 @@ import type { ValdWriteInput } from '../../activities/vald.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { StagingArea } from '../../core/staging.js';
 import type { TsOperator, ValdOp, ValdRequest, ValdResult } from '../../core/vald.js';
-import { parseRequest, parseTimestamp, status } from '../../core/vald.js';
+import { parseRequest, parseTimestamp, status, toWire } from '../../core/vald.js';
+import { stageValdRequests } from '../../core/vald-staging.js';
 import { assertPointId } from '../../core/point-id.js';
 import { nowNs } from '../../core/time.js';
 import { valdWorkflowId } from '../../workflows/ids.js';
@@ -130,10 +131,11 @@ export class ValdService {
   }
 
   private async runOne(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
-    const size = requests.reduce((n, r) => n + (r.vector?.length ?? 0) + r.id.length + 64, 0);
-    const staged =
-      size > INLINE_LIMIT ? await this.staging.stage('vald', requests, 1000, { collection, op }) : undefined;
-    const input: ValdWriteInput = staged ? { collection, op, staged } : { collection, op, requests };
+    const size = requests.reduce((n, r) => n + (r.vector?.length ?? 0) * 4 + r.id.length + 64, 0);
+    const staged = size > INLINE_LIMIT ? await stageValdRequests(this.staging, requests) : undefined;
+    const input: ValdWriteInput = staged
+      ? { collection, op, staged }
+      : { collection, op, requests: requests.map(toWire) };
     try {
       const results = await this.deps.temporal.workflow.execute(valdWriteWorkflow, {
         workflowId: valdWorkflowId(op, randomUUID()),

@@ -15,11 +15,19 @@ export function vectorLiteral(vector: Float32Array): string {
   return out + ']';
 }
 
-export function decodeVectorSend(buf: Buffer): Float32Array {
-  const dim = buf.readUInt16BE(0);
-  const out = new Float32Array(dim);
-  for (let i = 0; i < dim; i++) out[i] = buf.readFloatBE(4 + i * 4);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** big-endian float4s (pgvector's binary form) as a Float32Array: one copy, one native swap. */
+export function floatsFromBigEndian(bytes: Buffer): Float32Array {
+  const out = new Float32Array(bytes.length / 4);
+  const view = Buffer.from(out.buffer);
+  bytes.copy(view);
+  if (LITTLE_ENDIAN) view.swap32();
   return out;
+}
+
+export function decodeVectorSend(buf: Buffer): Float32Array {
+  return floatsFromBigEndian(buf.subarray(4, 4 + buf.readUInt16BE(0) * 4));
 }
 
 export function payloadJson(point: Point): string {

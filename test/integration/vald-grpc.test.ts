@@ -180,6 +180,14 @@ describe('Vald gRPC API (vald-client-node)', () => {
       false,
     );
     assert.equal(stored.length, N - Math.ceil((N - 5) / 97));
+    // Chunks this large travel staged (binary, not through history): the vectors arrive bit-exact.
+    const sample = Array.from({ length: 50 }, (_, k) => k * 199).filter((i) => i % 97 !== 5);
+    const withVectors = await stack.store.get(
+      { collection: 'items', model: 'hash-384' },
+      sample.map((i) => `st-${i}`),
+    );
+    assert.equal(withVectors.length, sample.length);
+    withVectors.forEach((p, k) => assert.deepEqual(p.vector, Float32Array.from(vec(sample[k])), p.id));
   });
 
   it('lets the newest timestamp win between concurrent writers', async () => {

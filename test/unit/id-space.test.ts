@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { bigIntToUuid, inRange, splitIdSpace, uuidToBigInt } from '../../core/id-space.js';
-import { internalId } from '../../core/point-id.js';
+import { v5 as uuidv5 } from 'uuid';
+import { internalId, internalIdBytes } from '../../core/point-id.js';
 
 describe('internal id space', () => {
+  it("is UUIDv5 of the id in vecflow's namespace, as the uuid library computes it (stored data depends on it)", () => {
+    for (const id of ['a', 'A', 'ü🙂', 'x'.repeat(4096), 'vec-001', ' ']) {
+      const expected = uuidv5(id, '6f1c3b1e-8d0a-5b7e-9a43-2f5c0d1e7a90');
+      assert.equal(internalId(id), expected);
+      assert.equal(internalIdBytes(id).toString('hex'), expected.replace(/-/g, ''));
+    }
+  });
+
   it('maps ids to stable UUIDv5s', () => {
     assert.equal(internalId('a'), internalId('a'));
     assert.notEqual(internalId('a'), internalId('A'));

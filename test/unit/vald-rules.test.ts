@@ -10,6 +10,8 @@ import {
   parseRequest,
   parseTimestamp,
   status,
+  fromWire,
+  toWire,
   unpackVector,
 } from '../../core/vald.js';
 
@@ -31,7 +33,7 @@ describe('Vald request rules', () => {
   it('accepts a write, stamping it now unless the config gives a timestamp', () => {
     assert.deepEqual(write([0.1, 0.2, 0.3]), {
       id: 'v-1',
-      vector: packVector([0.1, 0.2, 0.3]),
+      vector: Float32Array.from([0.1, 0.2, 0.3]),
       timestamp: String(NOW),
       timestampGiven: false,
       skipStrictExistCheck: false,
@@ -61,6 +63,16 @@ describe('Vald request rules', () => {
       'vector.vector[1]',
     );
     assert.equal(
+      fieldOf(() => write([1, 2, 1e39])),
+      'vector.vector[2]',
+      'a finite number that float32 cannot hold',
+    );
+    assert.equal(
+      fieldOf(() => write(Float32Array.from([1, Number.POSITIVE_INFINITY, 3]))),
+      'vector.vector[1]',
+      'float32 values as decoded from gRPC',
+    );
+    assert.equal(
       fieldOf(() => write([1, 2])),
       'vector.vector',
       "a dimension other than the collection's",
@@ -84,9 +96,17 @@ describe('Vald request rules', () => {
     );
   });
 
-  it('carries vectors bit-exact as float32 base64: -0, subnormals, the largest float', () => {
+  it('carries vectors bit-exact through history as float32 base64: -0, subnormals, the largest float', () => {
     const values = [-0, Math.fround(1e-45), Math.fround(3.4028234663852886e38), Math.fround(0.1)];
     const back = unpackVector(packVector(values));
+    const request = {
+      id: 'x',
+      vector: Float32Array.from(values).subarray(1),
+      timestamp: '1',
+      timestampGiven: false,
+      skipStrictExistCheck: false,
+    };
+    assert.deepEqual(fromWire(toWire(request)), request, 'a view into a larger buffer packs only its own values');
     assert.equal(
       Buffer.from(back.buffer).toString('hex'),
       Buffer.from(Float32Array.from(values).buffer).toString('hex'),

@@ -20,7 +20,7 @@ import type { EmbeddedPostgres } from './embedded.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
 import { prepareBatch } from '../batch.js';
 import { CatalogBackedStore } from '../catalog-store.js';
-import { decodeVectorSend, payloadJson, vectorLiteral } from './vectors.js';
+import { decodeVectorSend, payloadJson, vectorBinary, vectorLiteral } from './vectors.js';
 
 interface PointRow {
   id: string;
@@ -92,7 +92,7 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const columns = [
       rows.map((p) => internalId(p.id)),
       rows.map((p) => p.id),
-      rows.map((p) => vectorLiteral(p.vector)),
+      rows.map((p) => (single ? vectorBinary(p.vector) : vectorLiteral(p.vector))),
       rows.map(payloadJson),
       rows.map((p) => p.timestamp.toString()),
     ];

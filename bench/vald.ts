@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { npmStart } from '../test/helpers/npm-start.js';
+import { grpcEchoRate } from './grpc-echo.js';
+import { startTestPglite } from '../test/helpers/pglite.js';
 import { call, insertRequest, payload, valdClients } from '../test/helpers/vald-node.js';
 
 // `npm run bench:vald`: Vald writes on the embedded stack as `npm start` runs it (supervisor,
@@ -84,6 +86,23 @@ try {
   // Requests are built before the clock starts: what is measured is the server, not the
   // generation of test vectors on the same two cores.
   const vectors = Array.from({ length: BULK }, (_, i) => vec(i));
+  // Baseline for bulk writes: the store's own bulk path (binary COPY into PGlite, on disk, in
+  // this process), the path the worker takes for Multi and Stream batches, without gRPC or Temporal.
+  const pglite = await startTestPglite({ persistent: true });
+  try {
+    const store = await pglite.openStore(1, { bulk: true });
+    const ref = { collection: 'bench_bulk', model: 'm' };
+    await store.ensureCollection({ ...ref, dimension: DIM, distance: 'cosine' });
+    const points = vectors.map((v, i) => ({ id: `b-${i}`, vector: Float32Array.from(v), payload: {}, timestamp: 1n }));
+    const since = mark();
+    for (let i = 0; i < points.length; i += MULTI_BATCH)
+      await store.upsert(ref, points.slice(i, i + MULTI_BATCH), 'absent');
+    console.log(
+      `baseline for batches, the store's bulk write (binary COPY into PGlite, batches of ${MULTI_BATCH}, in process): ${Math.round(BULK / ((performance.now() - since.wall) / 1000))} vectors/s`,
+    );
+  } finally {
+    await pglite.stop();
+  }
   const multiRequests = (prefix: string) => {
     const out: InstanceType<typeof payload.Insert.MultiRequest>[] = [];
     for (let start = 0; start < BULK; start += MULTI_BATCH) {
@@ -116,6 +135,10 @@ try {
   }
 
   const streamed = vectors.map((v, i) => insertRequest(`s-${i}`, v));
+  const echo = await grpcEchoRate(BULK, streamed[0].serializeBinary().length);
+  console.log(
+    `baseline for streams, grpc-js alone (bidi echo of ${BULK} messages of ${streamed[0].serializeBinary().length} bytes, another process): ${Math.round(echo)} messages/s`,
+  );
   const since = mark();
   const stream = vald.insert.streamInsert();
   let answered = 0;

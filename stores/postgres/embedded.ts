@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Mutex } from 'async-mutex';
+import { isolateStatementNames } from './statement-names.js';
 
 // The embedded default store: PGlite (WASM Postgres) with pgvector, persisted under the data
 // dir and served over the Postgres wire protocol on a Unix socket, so the ordinary pg adapter
@@ -60,6 +61,7 @@ export async function startEmbeddedPostgres(options: {
     path: socketPath,
     maxConnections: options.maxConnections ?? 64,
   });
+  isolateStatementNames(server, db);
   await server.start();
   return {
     db,

@@ -82,6 +82,20 @@ export const VALD_PYTHON: PythonLibSpec[] = [
   { dist: 'grpcio-reflection', version: '1.85.1' },
 ];
 
+/**
+ * LangChain's own PGVector code, both table layouts (langchain-postgres: varchar id;
+ * langchain-community: uuid + custom_id), over psycopg 3, as LangChain's users run it.
+ */
+export const LANGCHAIN_PYTHON: PythonLibSpec[] = [
+  { dist: 'langchain-postgres', version: '0.0.19' },
+  { dist: 'langchain-community', version: '0.4.2' },
+  { dist: 'langchain-core', version: '1.8.3' },
+  { dist: 'psycopg', version: '3.3.9' },
+  { dist: 'psycopg-binary', version: '3.3.9' },
+  { dist: 'SQLAlchemy', version: '2.1.9' },
+  { dist: 'pgvector', version: '0.3.6' },
+];
+
 /** .tools/bin/python with `libs` installed at their pinned versions (installing what is missing). */
 export async function resolvePythonLib(
   libs: PythonLibSpec[],

@@ -4,7 +4,8 @@ Both table layouts LangChain has used:
   postgres   langchain_postgres.vectorstores.PGVector   (langchain_pg_embedding.id varchar)
   community  langchain_community.vectorstores.PGVector  (uuid primary key + custom_id)
 
-  langchain_pgvector.py fill LAYOUT URL COLLECTION COUNT DIM     adds COUNT documents doc-0 …
+  langchain_pgvector.py fill LAYOUT URL COLLECTION COUNT DIM [PREFIX]   adds COUNT documents PREFIXdoc-0 …
+  (ids are one namespace across collections in the langchain-postgres layout)
   langchain_pgvector.py search LAYOUT URL COLLECTION QUERY K DIM REPEAT
   langchain_pgvector.py psycopg - CONNINFO       plain psycopg clients repeating queries (they prepare them)
 Prints JSON. Embeddings are LangChain's DeterministicFakeEmbedding (the same text, the same vector).
@@ -69,7 +70,8 @@ def main(argv):
     if command == "fill":
         count, dim = int(argv[5]), int(argv[6])
         s = store(layout, url, collection, dim)
-        ids = [f"doc-{i}" for i in range(count)]
+        prefix = argv[7] if len(argv) > 7 else ""
+        ids = [f"{prefix}doc-{i}" for i in range(count)]
         s.add_texts([f"document {i} about topic {i % 7}" for i in range(count)],
                     metadatas=[{"i": i, "topic": i % 7} for i in range(count)], ids=ids)
         print(json.dumps({"added": len(ids)}))

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'vitest';
+import { ROOT } from '../../devstack/tools.js';
+import { Db } from '../../stores/postgres/db.js';
+import { postgresPool } from '../../stores/index.js';
+import { decodeVectorSend } from '../../stores/postgres/vectors.js';
+import {
+  type LangchainRow,
+  collectionDimension,
+  countRows,
+  detectLayout,
+  listCollections,
+  readPage,
+} from '../../stores/langchain/tables.js';
+import { startTestPglite } from '../helpers/pglite.js';
+import { provided } from '../helpers/servers.js';
+
+// Reading LangChain's PGVector tables as LangChain's own Python code writes them
+// (test/python/langchain_pgvector.py), in both layouts: the ground the LangChain backup
+// builds on (issue #13).
+const run = promisify(execFile);
+const LAYOUTS = { postgres: 'langchain-postgres', community: 'langchain-community' } as const;
+const COLLECTIONS = [
+  { name: 'chunk_embeddings', count: 25, dim: 16, prefix: 'c-' },
+  { name: 'événements 2024/Q1', count: 10, dim: 8, prefix: 'e-' },
+];
+
+async function fill(layout: string, url: string, collection: string, count: number, dim: number, prefix: string) {
+  const python = (await provided('python'))!;
+  await run(python, [
+    path.join(ROOT, 'test/python/langchain_pgvector.py'),
+    'fill',
+    layout,
+    url,
+    collection,
+    String(count),
+    String(dim),
+    prefix,
+  ]);
+}
+
+describe("LangChain's PGVector tables, read", () => {
+  for (const [layout, expected] of Object.entries(LAYOUTS)) {
+    it(`tells the ${layout} layout from its columns and reads every row of each collection exactly`, async () => {
+      const own = await startTestPglite();
+      const db = new Db(postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 2));
+      try {
+        assert.equal(await detectLayout(db), null, 'no LangChain tables yet');
+        const url = `postgresql+psycopg://postgres@/postgres?host=${own.embedded.socketDir}&port=5432`;
+        for (const c of COLLECTIONS) await fill(layout, url, c.name, c.count, c.dim, c.prefix);
+        assert.equal(await detectLayout(db), expected);
+
+        const collections = await listCollections(db);
+        assert.deepEqual(
+          collections.map((c) => c.name),
+          COLLECTIONS.map((c) => c.name).sort(),
+        );
+        for (const c of COLLECTIONS) {
+          const { uuid } = collections.find((x) => x.name === c.name)!;
+          assert.equal(await collectionDimension(db, uuid), c.dim);
+          assert.equal(await countRows(db, uuid), c.count);
+          const rows: LangchainRow[] = [];
+          let after: string | null = null;
+          for (;;) {
+            const page = await readPage(db, expected, uuid, after, 7);
+            rows.push(...page.rows);
+            if (page.rows.length < 7) break;
+            after = page.last;
+          }
+          assert.equal(rows.length, c.count);
+          const ids = rows.map((r) => (expected === 'langchain-postgres' ? r.id : r.custom_id));
+          assert.deepEqual([...ids].sort(), Array.from({ length: c.count }, (_, i) => `${c.prefix}doc-${i}`).sort());
+          // The text form reads back as the stored float32s, bit for bit.
+          const key = expected === 'langchain-postgres' ? 'id' : 'uuid';
+          const stored = await db.query<{ k: string; v: Buffer }>(
+            `SELECT ${key}::text AS k, vector_send(embedding) AS v FROM langchain_pg_embedding WHERE collection_id = $1::uuid`,
+            [uuid],
+          );
+          const bytes = new Map(stored.map((s) => [s.k, Buffer.from(decodeVectorSend(s.v).buffer).toString('hex')]));
+          for (const r of rows) {
+            const parsed = Float32Array.from(JSON.parse(r.embedding!) as number[]);
+            assert.equal(Buffer.from(parsed.buffer).toString('hex'), bytes.get((r.id ?? r.uuid)!));
+            const i = Number(/doc-(\d+)$/.exec((expected === 'langchain-postgres' ? r.id : r.custom_id) ?? '')![1]);
+            assert.deepEqual(JSON.parse(r.cmetadata!), { i, topic: i % 7 });
+            assert.equal(r.document, `document ${i} about topic ${i % 7}`);
+          }
+        }
+      } finally {
+        await db.close();
+        await own.stop();
+      }
+    });
+  }
+});

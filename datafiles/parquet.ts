@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { BIGINT, DuckDBDataChunk, FLOAT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import {
+  BIGINT,
+  DuckDBDataChunk,
+  type DuckDBType,
+  type DuckDBValue,
+  FLOAT,
+  LIST,
+  VARCHAR,
+  listValue,
+} from '@duckdb/node-api';
 import type { Point } from '../core/types.js';
 import { duckdb, sqlString } from './duckdb.js';
 
@@ -9,7 +18,6 @@ import { duckdb, sqlString } from './duckdb.js';
 // (JSON string), timestamp (int64), zstd, and key-value metadata describing the model.
 // Rows go into DuckDB a data chunk at a time (per-row appends are ~60x slower), and out with
 // one COPY … (FORMAT PARQUET, COMPRESSION ZSTD).
-const TYPES = [VARCHAR, LIST(FLOAT), VARCHAR, BIGINT];
 const CHUNK = 2048;
 
 export interface WrittenFile {
@@ -19,9 +27,52 @@ export interface WrittenFile {
 }
 
 /** Writes a Parquet file from batches of points; the file appears (by rename) only when complete. */
-export async function writeParquet(
+export function writeParquet(
   file: string,
   batches: AsyncIterable<Point[]>,
+  metadata: Record<string, string>,
+): Promise<WrittenFile> {
+  return writeParquetColumns(file, POINT_COLUMNS, mapBatches(batches, pointColumns), metadata);
+}
+
+const POINT_COLUMNS: ParquetColumn[] = [
+  { name: 'id', type: VARCHAR, sql: 'VARCHAR' },
+  { name: 'vector', type: LIST(FLOAT), sql: 'FLOAT[]' },
+  { name: 'payload', type: VARCHAR, sql: 'VARCHAR' },
+  { name: 'timestamp', type: BIGINT, sql: 'BIGINT' },
+];
+
+const pointColumns = (points: Point[]): DuckDBValue[][] => [
+  points.map((p) => p.id),
+  points.map((p) => listValue(Array.from(p.vector))),
+  points.map((p) => JSON.stringify(p.payload)),
+  points.map((p) => p.timestamp),
+];
+
+export interface ParquetColumn {
+  name: string;
+  type: DuckDBType;
+  /** The column's type in DuckDB SQL (its CREATE TABLE). */
+  sql: string;
+}
+
+async function* mapBatches<T>(
+  batches: AsyncIterable<T[]>,
+  columns: (batch: T[]) => DuckDBValue[][],
+): AsyncIterable<DuckDBValue[][]> {
+  for await (const batch of batches) {
+    for (let s = 0; s < batch.length; s += CHUNK) yield columns(batch.slice(s, s + CHUNK));
+  }
+}
+
+/**
+ * Writes a zstd Parquet file of the given columns from batches given column by column (each at
+ * most CHUNK rows); the file appears (by rename) only when complete.
+ */
+export async function writeParquetColumns(
+  file: string,
+  columns: ParquetColumn[],
+  batches: AsyncIterable<DuckDBValue[][]>,
   metadata: Record<string, string>,
 ): Promise<WrittenFile> {
   const con = await duckdb();
@@ -31,22 +82,17 @@ export async function writeParquet(
     .slice(0, 12)}`;
   const tmp = `${file}.tmp`;
   try {
-    await con.run(`CREATE TABLE ${table} (id VARCHAR, vector FLOAT[], payload VARCHAR, timestamp BIGINT)`);
+    await con.run(`CREATE TABLE ${table} (${columns.map((c) => `"${c.name}" ${c.sql}`).join(', ')})`);
     const appender = await con.createAppender(table);
+    const types = columns.map((c) => c.type);
     let rows = 0;
     for await (const batch of batches) {
-      for (let s = 0; s < batch.length; s += CHUNK) {
-        const slice = batch.slice(s, s + CHUNK);
-        const chunk = DuckDBDataChunk.create(TYPES, slice.length);
-        chunk.setColumns([
-          slice.map((p) => p.id),
-          slice.map((p) => listValue(Array.from(p.vector))),
-          slice.map((p) => JSON.stringify(p.payload)),
-          slice.map((p) => p.timestamp),
-        ]);
-        appender.appendDataChunk(chunk);
-        rows += slice.length;
-      }
+      const n = batch[0]?.length ?? 0;
+      if (n === 0) continue;
+      const chunk = DuckDBDataChunk.create(types, n);
+      chunk.setColumns(batch);
+      appender.appendDataChunk(chunk);
+      rows += n;
     }
     appender.closeSync();
     const kv = Object.entries(metadata)

@@ -15,8 +15,33 @@ import {
   listCollections,
   readPage,
 } from '../../stores/langchain/tables.js';
+import { writeLangchainPart } from '../../datafiles/langchain-parquet.js';
+import { duckdb, sqlString } from '../../datafiles/duckdb.js';
 import { startTestPglite } from '../helpers/pglite.js';
 import { provided } from '../helpers/servers.js';
+
+/** A Parquet file's columns as DuckDB reads them: `name TYPE`. */
+async function columnTypes(file: string): Promise<string[]> {
+  const con = await duckdb();
+  try {
+    const reader = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
+    return reader.getRowObjectsJson().map((r) => `${String(r.column_name)} ${String(r.column_type)}`);
+  } finally {
+    con.closeSync();
+  }
+}
+
+/** A Parquet file's rows by their key column, read by DuckDB. */
+async function readColumns(file: string, key: string): Promise<Map<string, Record<string, unknown>>> {
+  const con = await duckdb();
+  try {
+    const reader = await con.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(file)})`);
+    const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+    return new Map(rows.map((r) => [String(r[key]), r]));
+  } finally {
+    con.closeSync();
+  }
+}
 
 // Reading LangChain's PGVector tables as LangChain's own Python code writes them
 // (test/python/langchain_pgvector.py), in both layouts: the ground the LangChain backup
@@ -86,6 +111,33 @@ describe("LangChain's PGVector tables, read", () => {
             const i = Number(/doc-(\d+)$/.exec((expected === 'langchain-postgres' ? r.id : r.custom_id) ?? '')![1]);
             assert.deepEqual(JSON.parse(r.cmetadata!), { i, topic: i % 7 });
             assert.equal(r.document, `document ${i} about topic ${i % 7}`);
+          }
+          // Written in the seed's columns, vectors as text or as FLOAT lists, and read back by DuckDB.
+          for (const vectors of ['text', 'float'] as const) {
+            const file = path.join(own.dir, `${c.prefix}${vectors}.parquet`);
+            const pages = (async function* () {
+              yield rows.slice(0, 10);
+              yield rows.slice(10);
+            })();
+            const written = await writeLangchainPart(file, expected, vectors, pages, { layout: expected });
+            assert.equal(written.rows, c.count);
+            const keys = expected === 'langchain-postgres' ? ['id'] : ['uuid', 'custom_id'];
+            assert.deepEqual(await columnTypes(file), [
+              ...keys.map((k) => `${k} VARCHAR`),
+              'document VARCHAR',
+              'cmetadata VARCHAR',
+              `embedding ${vectors === 'text' ? 'VARCHAR' : 'FLOAT[]'}`,
+            ]);
+            const back = await readColumns(file, key);
+            for (const r of rows) {
+              const got = back.get((r.id ?? r.uuid)!)!;
+              assert.equal(got.document, r.document);
+              assert.equal(got.cmetadata, r.cmetadata);
+              const floats = Float32Array.from(
+                vectors === 'text' ? (JSON.parse(got.embedding as string) as number[]) : (got.embedding as number[]),
+              );
+              assert.equal(Buffer.from(floats.buffer).toString('hex'), bytes.get((r.id ?? r.uuid)!));
+            }
           }
         }
       } finally {

@@ -1,3 +1,4 @@
+import { float32From, writeFloat32 } from './float32.js';
 import type { StagedRef, StagingArea } from './staging.js';
 import type { ValdRequest } from './vald.js';
 
@@ -6,7 +7,6 @@ import type { ValdRequest } from './vald.js';
 // worker reads as views, with no parsing (JSON number arrays or base64 cost more than the write).
 const INDEX = 'requests.json';
 const VECTORS = 'vectors.f32';
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 type Indexed = Omit<ValdRequest, 'vector'> & { dim: number };
 
@@ -15,21 +15,17 @@ export async function stageValdRequests(staging: StagingArea, requests: ValdRequ
   const body = Buffer.allocUnsafe(total * 4);
   let offset = 0;
   const index: Indexed[] = requests.map(({ vector, ...rest }) => {
-    if (vector) offset += Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).copy(body, offset);
+    if (vector) offset = writeFloat32(vector, body, offset, 'le');
     return { ...rest, dim: vector?.length ?? 0 };
   });
-  if (!LITTLE_ENDIAN) body.swap32();
   return staging.stageFiles('vald', { [INDEX]: JSON.stringify(index), [VECTORS]: body }, requests.length);
 }
 
 export async function readValdRequests(staging: StagingArea, ref: StagedRef): Promise<ValdRequest[]> {
   const index = JSON.parse((await staging.readStagedFile(ref, INDEX)).toString('utf8')) as Indexed[];
   const bytes = await staging.readStagedFile(ref, VECTORS);
-  // A copy into a fresh, aligned buffer; every vector is then a view into it.
-  const floats = new Float32Array(bytes.length / 4);
-  const view = Buffer.from(floats.buffer);
-  bytes.copy(view);
-  if (!LITTLE_ENDIAN) view.swap32();
+  // One aligned copy; every vector is then a view into it.
+  const floats = float32From(bytes, 'le');
   let at = 0;
   return index.map(({ dim, ...rest }) => {
     const vector = dim ? floats.subarray(at, at + dim) : undefined;

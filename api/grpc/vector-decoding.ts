@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { float32From } from '../../core/float32.js';
 
 // Write requests carry their vectors as packed float32s. proto-loader's generic decoder turns each
 // value into a JS number and then copies every array again (toObject): for a MultiInsert of
@@ -10,21 +11,11 @@ import protobuf from 'protobufjs';
 // defaults as the generic decoder (the unit tests compare both).
 const VECTOR_TYPE = 'payload.v1.Object.Vector';
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: true };
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface DecodedVector {
   id: string;
   vector: Float32Array;
   timestamp: string;
-}
-
-/** Little-endian float32 bytes as a Float32Array of its own (aligned copy). */
-function floatsOf(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(Math.floor(bytes.length / 4));
-  const view = new Uint8Array(out.buffer);
-  view.set(bytes.subarray(0, view.length));
-  if (!LITTLE_ENDIAN) Buffer.from(out.buffer).swap32();
-  return out;
 }
 
 /** Makes the root's Object.Vector decode its floats as above; false when its shape is not the expected one. */
@@ -43,7 +34,7 @@ export function installVectorDecoder(root: protobuf.Root): boolean {
       const tag = r.uint32();
       const field = tag >>> 3;
       if (field === id.id) out.id = r.string();
-      else if (field === vector.id && (tag & 7) === 2) chunks.push(floatsOf(r.bytes()));
+      else if (field === vector.id && (tag & 7) === 2) chunks.push(float32From(r.bytes(), 'le'));
       else if (field === vector.id && (tag & 7) === 5) chunks.push(Float32Array.of(r.float()));
       else if (field === timestamp.id) out.timestamp = String(r.int64());
       else r.skipType(tag & 7);

@@ -1,13 +1,12 @@
 import { internalIdBytes } from '../../core/point-id.js';
 import type { Point } from '../../core/types.js';
-import { floatsFromBigEndian, payloadJson } from './vectors.js';
+import { float32From, writeFloat32 } from '../../core/float32.js';
+import { payloadJson } from './vectors.js';
 
 // PostgreSQL's binary COPY format for point rows (pid uuid, id text, vector, payload jsonb,
 // ts bigint), used by the embedded store's bulk path (COPY … '/dev/blob' in the process that
 // owns PGlite). pgvector's binary form is int16 dim, int16 unused, then big-endian float4s.
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 export function encodeRows(points: Point[]): Buffer {
   // Sizes first, then one buffer: no per-row allocations. Vectors are copied whole and
   // byte-swapped natively (swap32), far cheaper than a writeFloatBE per value.
@@ -31,10 +30,7 @@ export function encodeRows(points: Point[]): Buffer {
     o = b.writeInt32BE(4 + dim * 4, o);
     o = b.writeInt16BE(dim, o);
     o = b.writeInt16BE(0, o);
-    const floats = Buffer.from(p.vector.buffer, p.vector.byteOffset, dim * 4);
-    floats.copy(b, o);
-    if (LITTLE_ENDIAN) b.subarray(o, o + dim * 4).swap32();
-    o += dim * 4;
+    o = writeFloat32(p.vector, b, o, 'be');
     o = b.writeInt32BE(1 + payloads[i].length, o);
     o = b.writeUInt8(1, o);
     o += payloads[i].copy(b, o);
@@ -64,7 +60,7 @@ export function decodeRows(buf: Buffer): (Point & { pid: string })[] {
     const pid = field()!.toString('hex');
     const id = field()!.toString('utf8');
     const v = field()!;
-    const vector = floatsFromBigEndian(v.subarray(4, 4 + v.readInt16BE(0) * 4));
+    const vector = float32From(v.subarray(4, 4 + v.readInt16BE(0) * 4), 'be');
     const payload = JSON.parse(field()!.subarray(1).toString('utf8'));
     const timestamp = field()!.readBigInt64BE(0);
     out.push({

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../core/errors.js';
+import { float32From, writeFloat32 } from '../../core/float32.js';
 import type { Point } from '../../core/types.js';
 
 // Vector and payload encoding for pgvector. Vectors go in as text (strtof makes the shortest
@@ -24,24 +25,12 @@ export function vectorBinary(vector: Float32Array): Buffer {
   const out = Buffer.allocUnsafe(4 + vector.length * 4);
   out.writeInt16BE(vector.length, 0);
   out.writeInt16BE(0, 2);
-  Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).copy(out, 4);
-  if (LITTLE_ENDIAN) out.subarray(4).swap32();
-  return out;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** big-endian float4s (pgvector's binary form) as a Float32Array: one copy, one native swap. */
-export function floatsFromBigEndian(bytes: Buffer): Float32Array {
-  const out = new Float32Array(bytes.length / 4);
-  const view = Buffer.from(out.buffer);
-  bytes.copy(view);
-  if (LITTLE_ENDIAN) view.swap32();
+  writeFloat32(vector, out, 4, 'be');
   return out;
 }
 
 export function decodeVectorSend(buf: Buffer): Float32Array {
-  return floatsFromBigEndian(buf.subarray(4, 4 + buf.readUInt16BE(0) * 4));
+  return float32From(buf.subarray(4, 4 + buf.readUInt16BE(0) * 4), 'be');
 }
 
 export function payloadJson(point: Point): string {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { ValidationError } from '../../core/errors.js';
-import { fileStem, nameOfStem, planFiles, seedManifestFields } from '../../core/langchain-backup.js';
+import {
+  type PlannedSource,
+  fileStem,
+  nameOfStem,
+  planFiles,
+  seedManifestFields,
+} from '../../core/langchain-backup.js';
 
 // The seed-004 layout of a LangChain backup: file names and the manifest's own fields.
 describe('LangChain backup files', () => {
@@ -42,26 +48,16 @@ describe('LangChain backup files', () => {
         'event_summaries.parquet',
       ],
     );
+    const pair = (first: PlannedSource, second: PlannedSource) => () => planFiles([first, second], 100);
     assert.throws(
-      () =>
-        planFiles(
-          [
-            { kind: 'collection', name: 'event_summaries', rows: 5 },
-            { kind: 'table', name: 'event_summaries', rows: 5 },
-          ],
-          100,
-        ),
+      pair(
+        { kind: 'collection', name: 'event_summaries', rows: 5 },
+        { kind: 'table', name: 'event_summaries', rows: 5 },
+      ),
       /collection "event_summaries" and table "event_summaries" would both be written to event_summaries\.parquet/,
     );
     assert.throws(
-      () =>
-        planFiles(
-          [
-            { kind: 'collection', name: 'a', rows: 250 },
-            { kind: 'collection', name: 'a_part0001', rows: 1 },
-          ],
-          100,
-        ),
+      pair({ kind: 'collection', name: 'a', rows: 250 }, { kind: 'collection', name: 'a_part0001', rows: 1 }),
       /collection "a" and collection "a_part0001" would both be written to a_part0001\.parquet/,
     );
     assert.throws(() => planFiles([], 0), /batch_size/);

@@ -6,6 +6,7 @@ import { VecflowError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EmbedderRegistry } from '../embedders/index.js';
 import { EmbedderError } from '../embedders/port.js';
+import type { EmbeddedPostgres } from '../stores/postgres/embedded.js';
 import type { VectorStore } from '../stores/port.js';
 
 /** What activities run against: the worker builds one of these at start-up. */
@@ -16,6 +17,8 @@ export interface ActivityContext {
   log: Logger;
   /** For activities that start or signal workflows (the reindex lock). */
   temporal?: Client;
+  /** The embedded database, when this worker owns it (COPY in process for LangChain jobs). */
+  embedded?: EmbeddedPostgres;
 }
 
 /**

@@ -7,6 +7,8 @@ import { reindexActivities } from './reindex/index.js';
 import { backupActivities } from './backup/backup.js';
 import { restoreActivities } from './backup/restore.js';
 import { verifyActivities } from './backup/verify.js';
+import { langchainBackupActivities } from './langchain/backup.js';
+import { langchainRestoreActivities } from './langchain/restore.js';
 import { cleanupActivities } from './datasets/cleanup.js';
 import { exportActivities } from './datasets/export.js';
 import { importChunkActivities } from './datasets/import-chunk.js';
@@ -26,6 +28,8 @@ export function createActivities(ctx: ActivityContext) {
     ...backupActivities(ctx),
     ...restoreActivities(ctx),
     ...verifyActivities(ctx),
+    ...langchainBackupActivities(ctx),
+    ...langchainRestoreActivities(ctx),
     ...prepareImportActivities(ctx),
     ...importChunkActivities(ctx),
     ...exportActivities(ctx),

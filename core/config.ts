@@ -45,6 +45,10 @@ export const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: optional.default('default'),
   DATABASE_URL: optional,
   VECFLOW_BACKUP_ROOT: optional,
+  /** The Postgres holding LangChain's PGVector tables for `--source langchain` backups and restores (worker only); default: the store's own Postgres. */
+  VECFLOW_LANGCHAIN_DATABASE_URL: optional,
+  /** What `vecflow backup` and POST /api/v1/backups back up when a request does not say: vecflow's collections, or LangChain's tables. */
+  VECFLOW_BACKUP_SOURCE: z.preprocess(unset, z.enum(['vecflow', 'langchain']).default('vecflow')),
   /** Largest accepted import upload (`bytes` syntax: 500mb, 10gb). */
   VECFLOW_UPLOAD_LIMIT: optional
     .default('10gb')

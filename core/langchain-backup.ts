@@ -80,6 +80,16 @@ export function planFiles(sources: PlannedSource[], batchSize: number): PlannedF
   return files;
 }
 
+/** A column of an extra table, as its Postgres catalog describes it. */
+export interface TableColumn {
+  name: string;
+  /** Postgres's own spelling of the type (format_type), e.g. `timestamp with time zone`, `vector(768)`. */
+  type: string;
+  /** The base type's name (pg_type.typname), e.g. `timestamptz`, `_int4` for arrays. */
+  udt: string;
+  nullable: boolean;
+}
+
 /** What a LangChain backup's manifest says, the seed's fields first. */
 export interface LangchainManifest {
   export_timestamp: string;
@@ -92,6 +102,7 @@ export interface LangchainManifest {
     source: 'langchain';
     layout: 'langchain-postgres' | 'langchain-community';
     vector_format: 'text' | 'float';
+    vecflow_version: string;
     collections: {
       name: string;
       uuid: string;
@@ -100,7 +111,7 @@ export interface LangchainManifest {
       rows: number;
       files: string[];
     }[];
-    tables: { name: string; rows: number; files: string[] }[];
+    tables: { name: string; rows: number; files: string[]; columns: TableColumn[]; primary_key: string[] }[];
     files: { name: string; rows: number; bytes: number; sha256: string }[];
   };
 }

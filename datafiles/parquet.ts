@@ -183,14 +183,13 @@ export async function* readParquet(
 
 function seedSelect(file: string, columns: string[]): string {
   if (!columns.includes('embedding')) throw new Error(`${file}: neither a 'vector' nor an 'embedding' column`);
-  const id = columns.includes('custom_id')
-    ? columns.includes('id')
-      ? 'coalesce(custom_id::VARCHAR, id::VARCHAR)'
-      : 'custom_id::VARCHAR'
-    : 'id::VARCHAR';
+  // The seed's files: custom_id (older LangChain layout) is the caller's id, else id, else the row's uuid.
+  const keys = ['custom_id', 'id', 'uuid'].filter((c) => columns.includes(c)).map((c) => `${c}::VARCHAR`);
+  if (keys.length === 0) throw new Error(`${file}: no id, uuid or custom_id column`);
+  const id = keys.length > 1 ? `coalesce(${keys.join(', ')})` : keys[0];
   const meta = columns.includes('cmetadata') ? `coalesce(cmetadata::VARCHAR, '{}')` : `'{}'`;
   const text = columns.includes('document') ? 'document::VARCHAR' : 'NULL';
-  // payload = cmetadata with the document text as "text"
-  const payload = `CASE WHEN ${text} IS NULL THEN ${meta} ELSE json_merge_patch(${meta}, json_object('text', ${text}))::VARCHAR END`;
+  // payload = cmetadata with the document text under "page_content", as LangChain's Document has it
+  const payload = `CASE WHEN ${text} IS NULL THEN ${meta} ELSE json_merge_patch(${meta}, json_object('page_content', ${text}))::VARCHAR END`;
   return `SELECT ${id}, embedding::VARCHAR::FLOAT[], ${payload}, 0::BIGINT FROM read_parquet(${sqlString(file)})`;
 }

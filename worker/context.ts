@@ -3,6 +3,7 @@ import type { ActivityContext } from '../activities/index.js';
 import type { AppConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { EmbedderRegistry } from '../embedders/index.js';
+import type { EmbeddedPostgres } from '../stores/postgres/embedded.js';
 import type { VectorStore } from '../stores/port.js';
 
 /** Builds the activity context and makes sure every configured collection has its blue model. */
@@ -11,6 +12,7 @@ export async function prepareContext(
   store: VectorStore,
   log: Logger,
   temporal?: Client,
+  embedded?: EmbeddedPostgres,
 ): Promise<ActivityContext> {
   const embedders = new EmbedderRegistry(config.models);
   for (const c of config.collections) {
@@ -25,5 +27,5 @@ export async function prepareContext(
     if ((await store.getBlue(c.name)) === null) await store.setBlue({ collection: c.name, model: model.id });
   }
   log.info({ collections: config.collections.map((c) => c.name), models: embedders.ids() }, 'catalog ready');
-  return { config, store, embedders, log, temporal };
+  return { config, store, embedders, log, temporal, embedded };
 }

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE, embedded);
   const address = temporalAddress(config.env);
   const client = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
-  const ctx = await prepareContext(config, store, log, client);
+  const ctx = await prepareContext(config, store, log, client, embedded);
 
   await waitForTemporal(client, 120_000);
   await ensureSearchAttributes(client);

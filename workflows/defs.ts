@@ -3,6 +3,7 @@ import type { VerifyReport } from '../activities/backup/verify.js';
 import type { IdRange } from '../core/id-space.js';
 import type { ValdOp } from '../core/vald.js';
 import type { BackupState } from './backup/backup.js';
+import type { LangchainBackupState } from './langchain/backup.js';
 import type { RestoreState } from './backup/restore.js';
 import type { ExportState } from './datasets/export.js';
 import type { ImportState } from './datasets/import.js';
@@ -17,7 +18,7 @@ import type { TaskState } from './task-loop.js';
 // asks) with its current public state; one typed definition per workflow family.
 export const taskStateQuery = defineQuery<TaskState>('state');
 export const reindexStateQuery = defineQuery<ReindexState>('state');
-export const backupStateQuery = defineQuery<BackupState>('state');
+export const backupStateQuery = defineQuery<BackupState | LangchainBackupState>('state');
 export const restoreStateQuery = defineQuery<RestoreState>('state');
 export const verifyStateQuery = defineQuery<VerifyState>('state');
 export const scheduledBackupStateQuery = defineQuery<ScheduledBackupState>('state');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { type Manifest, type ManifestFile, type S3Location, MANIFEST, backupFileName } from '../../core/backup.js';
 import { NotFoundError } from '../../core/errors.js';
+import type { LangchainManifest } from '../../core/langchain-backup.js';
 import type { Point, PhysicalSpec } from '../../core/types.js';
 import { Digest } from '../../datafiles/digest.js';
 import { writeParquet } from '../../datafiles/parquet.js';
@@ -138,7 +139,7 @@ export function backupActivities(ctx: ActivityContext) {
     },
 
     /** Writes the manifest, last: its presence means the backup is complete. */
-    async writeManifest(input: { dir: string; manifest: Manifest }): Promise<void> {
+    async writeManifest(input: { dir: string; manifest: Manifest | LangchainManifest }): Promise<void> {
       const file = path.join(input.dir, MANIFEST);
       await writeFile(`${file}.tmp`, JSON.stringify(input.manifest, null, 2));
       await rename(`${file}.tmp`, file);

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { type BackupLocation, type Manifest, MANIFEST, parseBackupFileName } from '../../core/backup.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { nameOfStem } from '../../core/langchain-backup.js';
 import type { Distance, PhysicalSpec } from '../../core/types.js';
 import { Digest } from '../../datafiles/digest.js';
 import { parquetInfo, readParquet, sha256File } from '../../datafiles/parquet.js';
 import type { ActivityContext } from '../context.js';
+import { type LangchainRestorePlan, backupKind, planLangchainRestore } from '../langchain/restore-plan.js';
 import { backupDir, s3Store, scratchDir } from './locations.js';
 
 export interface RestoreFile {
@@ -26,7 +28,8 @@ export interface RestoreCollection extends PhysicalSpec {
 
 export interface RestorePlan {
   dir: string;
-  format: 'vecflow' | 'seed';
+  /** vecflow's own backup; the seed's (or vecflow's LangChain) files into vecflow; anything into LangChain's tables. */
+  format: 'vecflow' | 'seed' | 'langchain';
   collections: RestoreCollection[];
   files: number;
   rows: number;
@@ -58,11 +61,14 @@ async function localCopy(
   return { dir, scratch: true };
 }
 
-async function readManifest(dir: string): Promise<Manifest | null> {
+async function readManifest(dir: string): Promise<Record<string, unknown> | null> {
   try {
-    const m = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as Manifest;
-    return m.format_version ? m : null; // the seed's own manifest has no format_version
+    const m = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as unknown;
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      throw new ValidationError(`${MANIFEST} is not a JSON object`);
+    return m as Record<string, unknown>;
   } catch (err) {
+    if (err instanceof ValidationError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new ValidationError(`${MANIFEST} is not valid JSON: ${(err as Error).message}`);
   }
@@ -96,6 +102,9 @@ async function fromDirectory(ctx: ActivityContext, dir: string, model: string | 
     const parsed = parseBackupFileName(name);
     if (!parsed) continue;
     const info = await parquetInfo(path.join(dir, name));
+    // Extra tables of a LangChain backup (event_summaries) have no vectors: not a collection.
+    if (!info.columns.includes('embedding') && !info.columns.includes('vector')) continue;
+    if (!parsed.model) parsed.collection = nameOfStem(parsed.collection);
     const rows = readParquet(path.join(dir, name), { batchSize: 1 });
     const first = await rows.next();
     await rows.return(undefined);
@@ -134,10 +143,29 @@ export function restoreActivities(ctx: ActivityContext) {
       from: BackupLocation;
       collections?: string[];
       model?: string;
-    }): Promise<RestorePlan & { scratch: boolean }> {
+      /** auto: a vecflow backup into vecflow, a LangChain one (vecflow's or the seed's) into LangChain's tables. */
+      target?: 'auto' | 'vecflow' | 'langchain';
+      skip_tables?: boolean;
+    }): Promise<RestorePlan & { scratch: boolean; langchain?: LangchainRestorePlan }> {
       const { dir, scratch } = await localCopy(ctx, input.id, input.from);
       const manifest = await readManifest(dir);
-      const plan = manifest ? fromManifest(dir, manifest) : await fromDirectory(ctx, dir, input.model);
+      const kind = backupKind(manifest);
+      const target = input.target ?? 'auto';
+      if (target === 'langchain' || (target === 'auto' && kind !== 'vecflow')) {
+        const langchain = await planLangchainRestore(dir, manifest, input);
+        const sources = [...langchain.collections, ...langchain.tables];
+        return {
+          dir,
+          format: 'langchain',
+          collections: [],
+          files: sources.reduce((n, c) => n + c.files.length, 0),
+          rows: sources.reduce((n, c) => n + c.rows, 0),
+          scratch,
+          langchain,
+        };
+      }
+      const plan =
+        kind === 'vecflow' ? fromManifest(dir, manifest as unknown as Manifest) : await fromDirectory(ctx, dir, input.model);
       if (plan.collections.length === 0)
         throw new NotFoundError(
           `no backup files in ${input.from.dir ?? `s3://${input.from.s3?.bucket}/${input.from.s3?.prefix}`}`,

@@ -3,6 +3,19 @@ import { z } from 'zod';
 const s3 = z.object({ bucket: z.string().min(3).max(63), prefix: z.string().max(900).default('') });
 const id = z.string().min(1).max(900);
 const collections = z.array(z.string().min(1)).min(1).optional();
+/** A Postgres table name (LangChain backups' extra tables). */
+const table = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[^\u0000]+$/, 'a table name without NUL');
+/** What a backup reads, and the LangChain-only options (the seed-004 scripts' flags). */
+const source = {
+  source: z.enum(['vecflow', 'langchain']).optional(),
+  include_tables: z.array(table).optional(),
+  include_event_summaries: z.boolean().optional(),
+  vector_format: z.enum(['text', 'float']).optional(),
+};
 
 export const BackupBody = z
   .object({
@@ -11,6 +24,7 @@ export const BackupBody = z
     s3: s3.optional(),
     collections,
     batch_size: z.number().int().min(1).max(10_000_000).optional(),
+    ...source,
   })
   .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' });
 
@@ -23,6 +37,10 @@ export const RestoreBody = z
     dry_run: z.boolean().default(false),
     clear_existing: z.boolean().default(false),
     model: z.string().min(1).optional(),
+    /** auto: a vecflow backup into vecflow, a LangChain backup (vecflow's or the seed's) into LangChain's tables. */
+    target: z.enum(['auto', 'vecflow', 'langchain']).default('auto'),
+    /** Into LangChain's tables: leave event_summaries (every extra table) out. */
+    skip_event_summaries: z.boolean().default(false),
   })
   .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), {
     message: 'give exactly one of input_dir or s3',
@@ -54,6 +72,7 @@ export const ScheduleBody = z
     s3: s3.optional(),
     collections,
     batch_size: z.number().int().min(1).optional(),
+    ...source,
     retention: z
       .object({ keep_last: z.number().int().min(1).optional(), max_age_days: z.number().min(0).optional() })
       .default({}),

@@ -1,7 +1,8 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import type { z } from 'zod';
 import type { BackupLocation } from '../../core/backup.js';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { EVENT_SUMMARIES } from '../../core/langchain-backup.js';
 import { VERSION } from '../../core/version.js';
 import type { BackupInput } from '../../workflows/backup/backup.js';
 import type { RestoreInput } from '../../workflows/backup/restore.js';
@@ -46,9 +47,34 @@ export class BackupService {
       batch_size: body.batch_size,
       created_at: new Date().toISOString(),
       vecflow_version: VERSION,
+      ...this.source(body),
     };
     await startOnce(this.deps, backupWorkflow, { workflowId: id, input, kind: 'backup', collection: scope(body) });
     return this.get('backup', id);
+  }
+
+  /** The backup's source (the request's, else VECFLOW_BACKUP_SOURCE) and its LangChain options. */
+  private source(
+    body: z.infer<typeof BackupBody> | z.infer<typeof ScheduleBody>,
+  ): Pick<BackupInput, 'source' | 'langchain'> {
+    const source = body.source ?? this.deps.config.env.VECFLOW_BACKUP_SOURCE;
+    if (source === 'vecflow') {
+      if (body.include_tables || body.include_event_summaries !== undefined || body.vector_format)
+        throw new ValidationError(
+          'include_tables, include_event_summaries and vector_format apply to source "langchain" only',
+          { field: 'source' },
+        );
+      return {};
+    }
+    const tables = [...(body.include_tables ?? []), ...(body.include_event_summaries ? [EVENT_SUMMARIES] : [])];
+    return {
+      source,
+      langchain: {
+        tables: [...new Set(tables)],
+        include_event_summaries: tables.includes(EVENT_SUMMARIES),
+        vector_format: body.vector_format ?? 'text',
+      },
+    };
   }
 
   async restore(body: z.infer<typeof RestoreBody>): Promise<Record<string, unknown>> {
@@ -60,6 +86,8 @@ export class BackupService {
       dry_run: body.dry_run,
       clear_existing: body.clear_existing,
       model: body.model,
+      target: body.target,
+      skip_tables: body.skip_event_summaries,
       created_at: new Date().toISOString(),
     };
     await startOnce(this.deps, restoreWorkflow, { workflowId: id, input, kind: 'restore', collection: scope(body) });
@@ -106,6 +134,7 @@ export class BackupService {
       base: { ...(body.output_dir !== undefined ? { dir: body.output_dir } : {}), ...(body.s3 ? { s3: body.s3 } : {}) },
       collections: body.collections,
       batch_size: body.batch_size,
+      ...this.source(body),
       retention: body.retention,
       vecflow_version: VERSION,
     };

@@ -16,6 +16,25 @@ type Opts = Record<string, unknown> & { json?: boolean };
 const withService = <T>(fn: (service: BackupService, client: Client) => Promise<T>): Promise<T> =>
   withApiDeps((deps) => fn(new BackupService(deps), deps.temporal));
 
+const repeat = (v: string, all: string[] = []) => [...all, v];
+
+/** The LangChain options of backup and schedule create (the seed-004 scripts' flags). */
+const langchainOptions = (c: Command) =>
+  c
+    .option(
+      '--source <source>',
+      'vecflow (its collections) or langchain (LangChain PGVector tables); default VECFLOW_BACKUP_SOURCE or vecflow',
+    )
+    .option('--include-event-summaries', 'langchain: also back up the event_summaries table')
+    .option('--include-table <name>', 'langchain: also back up this table, every column (repeatable)', repeat)
+    .option('--vector-format <format>', 'langchain: embeddings as pgvector text (default, as the seed) or float lists');
+const langchainBody = (o: Opts) => ({
+  source: o.source,
+  include_tables: o.includeTable,
+  include_event_summaries: o.includeEventSummaries,
+  vector_format: o.vectorFormat,
+});
+
 const s3 = (o: Opts) => (o.s3Bucket ? { s3: { bucket: String(o.s3Bucket), prefix: String(o.s3Prefix ?? '') } } : {});
 
 async function follow<S extends { rows_done: number; rows_total: number; phase: string }>(
@@ -51,8 +70,7 @@ export function registerBackupCommands(program: Command): void {
       .option('--json', 'print the final job as JSON', false);
 
   location(
-    program
-      .command('backup')
+    langchainOptions(program.command('backup'))
       .description(
         'back up collections to zstd Parquet + export_manifest.json (a directory under the backup root and/or S3)',
       )
@@ -64,7 +82,14 @@ export function registerBackupCommands(program: Command): void {
     withService(async (service, client) => {
       const body = parse(
         BackupBody,
-        { backup_id: o.id, output_dir: o.outputDir, collections: o.collections, batch_size: o.batchSize, ...s3(o) },
+        {
+          backup_id: o.id,
+          output_dir: o.outputDir,
+          collections: o.collections,
+          batch_size: o.batchSize,
+          ...langchainBody(o),
+          ...s3(o),
+        },
         'body',
       );
       const job = await service.backup(body);
@@ -80,7 +105,13 @@ export function registerBackupCommands(program: Command): void {
       .option('--collections <names...>', 'only these collections')
       .option('--dry-run', 'report what would be imported and write nothing', false)
       .option('--clear-existing', 'DESTRUCTIVE: drop and recreate each target collection first', false)
-      .option('--model <id>', 'model for files that do not name one (the seed layout)')
+      .option('--model <id>', 'with --target vecflow: model for files that do not name one (the seed layout)')
+      .option(
+        '--target <target>',
+        "auto (a LangChain backup into LangChain's tables, a vecflow one into vecflow), vecflow or langchain",
+        'auto',
+      )
+      .option('--skip-event-summaries', "into LangChain's tables: leave event_summaries (every extra table) out", false)
       .option('--id <id>', 'job id (default: generated)'),
   ).action((o: Opts) =>
     withService(async (service, client) => {
@@ -93,6 +124,8 @@ export function registerBackupCommands(program: Command): void {
           dry_run: o.dryRun,
           clear_existing: o.clearExisting,
           model: o.model,
+          target: o.target,
+          skip_event_summaries: o.skipEventSummaries,
           ...s3(o),
         },
         'body',
@@ -119,8 +152,7 @@ export function registerBackupCommands(program: Command): void {
 
   const schedule = program.command('schedule').description('backup schedules (Temporal Schedules, overlap SKIP)');
   location(
-    schedule
-      .command('create')
+    langchainOptions(schedule.command('create'))
       .option('--id <id>', 'schedule id')
       .option('--cron <expr>', 'cron expression, e.g. "0 2 * * *"')
       .option('--interval <every>', 'interval, e.g. 6h or 1d')
@@ -146,6 +178,7 @@ export function registerBackupCommands(program: Command): void {
               output_dir: o.outputDir,
               collections: o.collections,
               batch_size: o.batchSize,
+              ...langchainBody(o),
               retention,
               ...s3(o),
             },

@@ -57,7 +57,7 @@ export async function startStack(
   const log = createLogger('test', 'warn');
   const store = await pglite.openStore(4, { bulk: true });
   await ensureSearchAttributes(temporal.client);
-  const ctx = await prepareContext(config, store, log, temporal.client);
+  const ctx = await prepareContext(config, store, log, temporal.client, pglite.embedded);
   const connection: NativeConnection = await nativeConnection(temporal.address);
   const worker =
     options.inProcessWorker === false

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'vitest';
@@ -7,15 +8,19 @@ import { ROOT } from '../../devstack/tools.js';
 import { Db } from '../../stores/postgres/db.js';
 import { postgresPool } from '../../stores/index.js';
 import { decodeVectorSend } from '../../stores/postgres/vectors.js';
-import {
-  type LangchainRow,
-  collectionDimension,
-  countRows,
-  detectLayout,
-  listCollections,
-  readPage,
-} from '../../stores/langchain/tables.js';
-import { writeLangchainPart } from '../../datafiles/langchain-parquet.js';
+import { collectionDimension, countRows, detectLayout, listCollections } from '../../stores/langchain/tables.js';
+import { EmbeddedLangchainDatabase } from '../../stores/langchain/connection.js';
+import { embeddingColumns, embeddingSelect, pageEnd } from '../../stores/langchain/sql.js';
+import { collectionFileColumns, csvToParquet } from '../../datafiles/langchain-parquet.js';
+
+interface LangchainRow {
+  id?: string;
+  uuid?: string;
+  custom_id?: string | null;
+  document: string | null;
+  cmetadata: string | null;
+  embedding: string | null;
+}
 import { duckdb, sqlString } from '../../datafiles/duckdb.js';
 import { startTestPglite } from '../helpers/pglite.js';
 import { provided } from '../helpers/servers.js';
@@ -87,14 +92,32 @@ describe("LangChain's PGVector tables, read", () => {
           const { uuid } = collections.find((x) => x.name === c.name)!;
           assert.equal(await collectionDimension(db, uuid), c.dim);
           assert.equal(await countRows(db, uuid), c.count);
-          const rows: LangchainRow[] = [];
+          // Read out in key-ranged pages of 7, as a backup part reads them, and as one CSV.
+          const lc = new EmbeddedLangchainDatabase(
+            postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1),
+            own.embedded,
+          );
+          const csvFile = path.join(own.dir, `${c.prefix}rows.csv`);
+          writeFileSync(csvFile, '');
           let after: string | null = null;
           for (;;) {
-            const page = await readPage(db, expected, uuid, after, 7);
-            rows.push(...page.rows);
-            if (page.rows.length < 7) break;
-            after = page.last;
+            const upTo = await pageEnd(db, expected, uuid, after, 7);
+            appendFileSync(csvFile, await lc.copyOutCsv(embeddingSelect(expected, uuid, after, upTo)));
+            if (upTo === null) break;
+            after = upTo;
           }
+          await lc.close();
+          const keyColumns = embeddingColumns(expected).slice(0, -3);
+          const asRows = await csvToParquet(
+            csvFile,
+            collectionFileColumns(keyColumns, 'text'),
+            path.join(own.dir, `${c.prefix}all.parquet`),
+            {},
+          );
+          assert.equal(asRows.rows, c.count);
+          const rows = [
+            ...(await readColumns(path.join(own.dir, `${c.prefix}all.parquet`), keyColumns[0])).values(),
+          ] as unknown as LangchainRow[];
           assert.equal(rows.length, c.count);
           const ids = rows.map((r) => (expected === 'langchain-postgres' ? r.id : r.custom_id));
           assert.deepEqual([...ids].sort(), Array.from({ length: c.count }, (_, i) => `${c.prefix}doc-${i}`).sort());
@@ -115,11 +138,9 @@ describe("LangChain's PGVector tables, read", () => {
           // Written in the seed's columns, vectors as text or as FLOAT lists, and read back by DuckDB.
           for (const vectors of ['text', 'float'] as const) {
             const file = path.join(own.dir, `${c.prefix}${vectors}.parquet`);
-            const pages = (async function* () {
-              yield rows.slice(0, 10);
-              yield rows.slice(10);
-            })();
-            const written = await writeLangchainPart(file, expected, vectors, pages, { layout: expected });
+            const written = await csvToParquet(csvFile, collectionFileColumns(keyColumns, vectors), file, {
+              layout: expected,
+            });
             assert.equal(written.rows, c.count);
             const keys = expected === 'langchain-postgres' ? ['id'] : ['uuid', 'custom_id'];
             assert.deepEqual(await columnTypes(file), [

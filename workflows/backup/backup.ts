@@ -10,6 +10,7 @@ import {
   sumDigests,
 } from '../../core/backup.js';
 import { backupStateQuery } from '../defs.js';
+import { type LangchainBackupState, langchainBackup } from '../langchain/backup.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 import { JOB_ACTIVITY_RETRY } from '../retry.js';
 
@@ -26,6 +27,10 @@ export interface BackupInput {
   batch_size?: number;
   created_at: string;
   vecflow_version: string;
+  /** What is backed up: vecflow's collections (default), or LangChain's PGVector tables. */
+  source?: 'vecflow' | 'langchain';
+  /** With source langchain: extra tables, the seed's event-summaries flag, how vectors are written. */
+  langchain?: { tables: string[]; include_event_summaries: boolean; vector_format: 'text' | 'float' };
 }
 
 export interface BackupState {
@@ -47,7 +52,16 @@ export interface BackupState {
  * batch_size rows) plus export_manifest.json, written last. Each part is an activity whose
  * result is kept in history: a worker killed mid-backup resumes without rewriting finished parts.
  */
-export async function backupWorkflow(input: BackupInput): Promise<BackupState> {
+export async function backupWorkflow(input: BackupInput): Promise<BackupState | LangchainBackupState> {
+  if (input.source === 'langchain')
+    return langchainBackup({
+      location: input.location,
+      collections: input.collections,
+      batch_size: input.batch_size,
+      created_at: input.created_at,
+      vecflow_version: input.vecflow_version,
+      ...(input.langchain ?? { tables: [], include_event_summaries: false, vector_format: 'text' }),
+    });
   const id = workflowInfo().workflowId;
   const batch = input.batch_size ?? DEFAULT_BATCH_SIZE;
   const state: BackupState = {

@@ -3,6 +3,12 @@ import type * as activities from '../../activities/index.js';
 import type { RestoreCollection } from '../../activities/backup/restore.js';
 import type { BackupLocation } from '../../core/backup.js';
 import { restoreStateQuery } from '../defs.js';
+import {
+  type LangchainRestoreProgress,
+  type LangchainRestoreReport,
+  langchainReport,
+  restoreIntoLangchain,
+} from '../langchain/restore.js';
 import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 import { JOB_ACTIVITY_RETRY } from '../retry.js';
@@ -21,6 +27,10 @@ export interface RestoreInput {
   clear_existing?: boolean;
   /** Model id for files that do not name one (the seed's layout). */
   model?: string;
+  /** auto: a vecflow backup into vecflow, a LangChain one (vecflow's or the seed's) into LangChain's tables. */
+  target?: 'auto' | 'vecflow' | 'langchain';
+  /** Into LangChain's tables: leave the backup's extra tables (event_summaries) out. */
+  skip_tables?: boolean;
   created_at: string;
 }
 
@@ -29,7 +39,9 @@ export interface RestoreState {
   status: 'processing' | 'done' | 'failed';
   phase: 'planning' | 'importing' | 'verifying' | 'done';
   dry_run: boolean;
-  format: 'vecflow' | 'seed' | null;
+  format: 'vecflow' | 'seed' | 'langchain' | null;
+  /** A restore into LangChain's tables: per collection and table, what was there and what was restored. */
+  langchain?: LangchainRestoreReport;
   collections: Omit<RestoreCollection, 'files'>[];
   files: { name: string; rows: number; imported: number | null }[];
   rows_done: number;
@@ -68,9 +80,29 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
   labelJob('restore', input.collections?.join(',') || '*', 'processing');
   let scratch: string | null = null;
   try {
-    const plan = await act.planRestore({ id, from: input.from, collections: input.collections, model: input.model });
+    const plan = await act.planRestore({
+      id,
+      from: input.from,
+      collections: input.collections,
+      model: input.model,
+      ...(input.target ? { target: input.target, skip_tables: input.skip_tables } : {}),
+    });
     if (plan.scratch) scratch = plan.dir;
     state.format = plan.format;
+    if (plan.langchain) {
+      state.langchain = langchainReport(plan.langchain);
+      state.rows_total = plan.rows;
+      await restoreIntoLangchain(
+        plan,
+        { dry_run: !!input.dry_run, clear_existing: !!input.clear_existing },
+        state as RestoreState & LangchainRestoreProgress,
+      );
+      state.phase = 'done';
+      state.status = 'done';
+      state.progress = 100;
+      setJobStatus('done');
+      return state;
+    }
     state.collections = plan.collections.map(({ files: _f, ...c }) => c);
     state.files = plan.collections.flatMap((c) => c.files.map((f) => ({ name: f.name, rows: f.rows, imported: null })));
     state.rows_total = plan.rows;

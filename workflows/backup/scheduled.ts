@@ -5,7 +5,7 @@ import { type BackupLocation, backupStamp } from '../../core/backup.js';
 import { type ScheduledBackupState, scheduledBackupStateQuery } from '../defs.js';
 import { scheduledBackupChildId } from '../ids.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
-import { backupWorkflow } from './backup.js';
+import { type BackupInput, backupWorkflow } from './backup.js';
 
 const { applyRetention } = proxyActivities<activities.Activities>({
   startToCloseTimeout: '30 minutes',
@@ -16,6 +16,8 @@ export interface ScheduledBackupInput {
   base: BackupLocation;
   collections?: string[];
   batch_size?: number;
+  source?: BackupInput['source'];
+  langchain?: BackupInput['langchain'];
   retention: RetentionPolicy;
   vecflow_version: string;
 }
@@ -49,6 +51,7 @@ export async function scheduledBackupWorkflow(
         location,
         collections: input.collections,
         batch_size: input.batch_size,
+        ...(input.source ? { source: input.source, langchain: input.langchain } : {}),
         created_at: now.toISOString(),
         vecflow_version: input.vecflow_version,
       },

@@ -1,0 +1,32 @@
+import { ValidationError } from '../../core/errors.js';
+import { postgresPool, storeTarget } from '../../stores/index.js';
+import {
+  EmbeddedLangchainDatabase,
+  type LangchainDatabase,
+  WireLangchainDatabase,
+} from '../../stores/langchain/connection.js';
+import type { ActivityContext } from '../context.js';
+
+// The database LangChain's tables are read from and restored into: VECFLOW_LANGCHAIN_DATABASE_URL
+// when the worker has it, else the store's own Postgres (DATABASE_URL, or the embedded one).
+// Chosen from the worker's environment only, so no credential ever enters a workflow's history.
+const open = new WeakMap<ActivityContext, LangchainDatabase>();
+
+export function langchainDatabase(ctx: ActivityContext): LangchainDatabase {
+  let db = open.get(ctx);
+  if (db) return db;
+  const url = ctx.config.env.VECFLOW_LANGCHAIN_DATABASE_URL;
+  const target = url ? { kind: 'postgres' as const, url } : storeTarget(ctx.config);
+  if (target.kind === 'qdrant')
+    throw new ValidationError(
+      "the store is Qdrant: set VECFLOW_LANGCHAIN_DATABASE_URL in the worker's environment to the Postgres that holds LangChain's tables",
+    );
+  if (target.kind === 'embedded' && !ctx.embedded)
+    throw new ValidationError('LangChain jobs on the embedded database run in the worker that owns it');
+  db =
+    target.kind === 'embedded'
+      ? new EmbeddedLangchainDatabase(postgresPool(target, 2), ctx.embedded!)
+      : new WireLangchainDatabase(postgresPool(target, 2));
+  open.set(ctx, db);
+  return db;
+}

@@ -1,0 +1,69 @@
+import { ValidationError } from '../../core/errors.js';
+import type { TableColumn } from '../../core/langchain-backup.js';
+import { asText } from '../../datafiles/langchain-parquet.js';
+import type { FileLayout } from './restore-plan.js';
+
+// How a backup file's columns become the staged text columns of a restore into LangChain's
+// tables, and the Postgres type of a Parquet column for a table that must be created.
+const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The staged columns and the DuckDB text expressions filling them, for a collection file: the
+ * seed's/LangChain's columns (`id`, or `uuid`/`id` + `custom_id`), or a vecflow file (document
+ * from `page_content`, else `text`, else the collection's text fields; cmetadata = the payload
+ * without `page_content`).
+ */
+export function fileSelect(
+  columns: { name: string; type: string }[],
+  layout: FileLayout,
+  textFields: string[],
+): { staged: string[]; select: string[] } {
+  const has = (n: string) => columns.find((c) => c.name === n);
+  const text = (n: string) => {
+    const c = has(n);
+    return c ? asText(c.name, c.type) : 'NULL';
+  };
+  if (layout === 'vecflow') {
+    const fields = textFields.map((f) => `json_extract_string(payload, ${sqlText(`$.${JSON.stringify(f)}`)})`);
+    const document = `coalesce(json_extract_string(payload, '$.page_content'), json_extract_string(payload, '$.text')${fields.length ? `, nullif(concat_ws(chr(10), ${fields.join(', ')}), '')` : ''})`;
+    return {
+      staged: ['id', 'document', 'cmetadata', 'embedding'],
+      select: [
+        'CAST(id AS VARCHAR)',
+        document,
+        `CAST(json_merge_patch(payload, '{"page_content":null}') AS VARCHAR)`,
+        'CAST(vector AS VARCHAR)',
+      ],
+    };
+  }
+  if (!has('embedding')) throw new ValidationError('a collection file without an embedding column');
+  const rest = [text('document'), text('cmetadata'), text('embedding')];
+  if (has('custom_id') && (has('uuid') || has('id')))
+    return {
+      staged: ['uuid', 'custom_id', 'document', 'cmetadata', 'embedding'],
+      select: [text(has('uuid') ? 'uuid' : 'id'), text('custom_id'), ...rest],
+    };
+  if (has('id')) return { staged: ['id', 'document', 'cmetadata', 'embedding'], select: [text('id'), ...rest] };
+  throw new ValidationError('a collection file without an id (or uuid and custom_id) column');
+}
+
+/** The Postgres column for a Parquet column of a table the target database lacks. */
+export function pgTypeOfParquet(name: string, type: string): TableColumn {
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+  const pg: Record<string, [string, string]> = {
+    BIGINT: ['bigint', 'int8'],
+    INTEGER: ['integer', 'int4'],
+    SMALLINT: ['smallint', 'int2'],
+    DOUBLE: ['double precision', 'float8'],
+    FLOAT: ['real', 'float4'],
+    BOOLEAN: ['boolean', 'bool'],
+    DATE: ['date', 'date'],
+    TIMESTAMP: ['timestamp without time zone', 'timestamp'],
+    'TIMESTAMP WITH TIME ZONE': ['timestamp with time zone', 'timestamptz'],
+    UUID: ['uuid', 'uuid'],
+    BLOB: ['bytea', 'bytea'],
+    'FLOAT[]': ['vector', 'vector'],
+  };
+  const [pgType, udt] = decimal ? [`numeric(${decimal[1]},${decimal[2]})`, 'numeric'] : (pg[type] ?? ['text', 'text']);
+  return { name, type: pgType, udt, nullable: true };
+}

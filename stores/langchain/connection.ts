@@ -1,0 +1,95 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { Db } from '../postgres/db.js';
+import type { EmbeddedPostgres } from '../postgres/embedded.js';
+
+// A Postgres database holding LangChain's tables, with the two things a backup and a restore
+// need beyond statements: a SELECT's rows as CSV (COPY … TO) and a CSV loaded into a staging
+// table and merged in one transaction (COPY … FROM). Text-protocol statements per row cost most
+// of a restore's time; COPY is the database's own fastest path both ways.
+export interface LangchainDatabase {
+  /** Statements (catalog reads, DDL, small queries). */
+  readonly db: Db;
+  /** `COPY (select) TO … (FORMAT csv)`: COPY takes no parameters, so literals are quoted by the caller. */
+  copyOutCsv(select: string): Promise<Buffer>;
+  /**
+   * In one transaction: `before` (e.g. CREATE TEMP TABLE … ON COMMIT DROP), COPY `target` FROM
+   * the CSV, then `after`; returns the row count of the last statement of `after`.
+   */
+  loadCsv(before: string[], target: string, csv: Buffer, after: string[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A database reached over the wire (a real Postgres, or any server): COPY through pg-copy-streams. */
+export class WireLangchainDatabase implements LangchainDatabase {
+  readonly db: Db;
+  constructor(private readonly pool: pg.Pool) {
+    this.db = new Db(pool);
+  }
+
+  async copyOutCsv(select: string): Promise<Buffer> {
+    const client = await this.pool.connect();
+    try {
+      const chunks: Buffer[] = [];
+      const stream = client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv)`));
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } finally {
+      client.release();
+    }
+  }
+
+  async loadCsv(before: string[], target: string, csv: Buffer, after: string[]): Promise<number> {
+    return this.db.transaction(async (client) => {
+      for (const sql of before) await client.query(sql);
+      await pipeline(Readable.from([csv]), client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT csv)`)));
+      let count = 0;
+      for (const sql of after) count = (await client.query(sql)).rowCount ?? 0;
+      return count;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+/**
+ * The embedded database, from the process that owns it: COPY through PGlite's '/dev/blob' in
+ * process (the socket has no COPY sub-protocol), statements over the socket as everywhere else.
+ */
+export class EmbeddedLangchainDatabase implements LangchainDatabase {
+  readonly db: Db;
+  constructor(
+    pool: pg.Pool,
+    private readonly embedded: EmbeddedPostgres,
+  ) {
+    this.db = new Db(pool);
+  }
+
+  copyOutCsv(select: string): Promise<Buffer> {
+    return this.embedded.exclusive(async (db) => {
+      const result = await db.query(`COPY (${select}) TO '/dev/blob' WITH (FORMAT csv)`);
+      return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+    });
+  }
+
+  loadCsv(before: string[], target: string, csv: Buffer, after: string[]): Promise<number> {
+    const blob = new Blob([csv]);
+    return this.embedded.exclusive((db) =>
+      db.transaction(async (tx) => {
+        for (const sql of before) await tx.exec(sql);
+        await tx.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob });
+        let count = 0;
+        for (const sql of after) count = (await tx.query(sql)).affectedRows ?? 0;
+        return count;
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

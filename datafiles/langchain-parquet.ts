@@ -119,6 +119,8 @@ export async function* parquetCsvPages(
   select: string[],
   offset: number,
   pageRows: number,
+  /** Turns a row of `select`'s values into the staged columns (default: as they are). */
+  map?: (row: (string | null)[]) => (string | null)[],
 ): AsyncGenerator<{ csv: Buffer; rows: number }> {
   const con = await duckdb();
   try {
@@ -132,7 +134,8 @@ export async function* parquetCsvPages(
       if (!chunk || chunk.rowCount === 0) break;
       const cols = chunk.getColumns() as (string | null)[][];
       for (let i = 0; i < chunk.rowCount; i++) {
-        lines.push(cols.map((c) => csvField(c[i])).join(','));
+        const row = cols.map((c) => c[i]);
+        lines.push((map ? map(row) : row).map(csvField).join(','));
         if (lines.length >= pageRows) {
           yield { csv: Buffer.from(lines.join('\n') + '\n'), rows: lines.length };
           lines = [];

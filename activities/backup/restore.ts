@@ -103,7 +103,9 @@ async function fromDirectory(ctx: ActivityContext, dir: string, model: string | 
     if (!parsed) continue;
     const info = await parquetInfo(path.join(dir, name));
     // Extra tables of a LangChain backup (event_summaries) have no vectors: not a collection.
-    if (!info.columns.includes('embedding') && !info.columns.includes('vector')) continue;
+    const lc =
+      info.columns.includes('embedding') && (info.columns.includes('cmetadata') || info.columns.includes('document'));
+    if (!lc && !info.columns.includes('vector')) continue;
     if (!parsed.model) parsed.collection = nameOfStem(parsed.collection);
     const rows = readParquet(path.join(dir, name), { batchSize: 1 });
     const first = await rows.next();
@@ -115,6 +117,15 @@ async function fromDirectory(ctx: ActivityContext, dir: string, model: string | 
       model ??
       ctx.config.models.find((m) => m.dimension === dimension)?.id ??
       `external-${dimension}`;
+    if (model !== undefined && chosen === model) {
+      const configured = ctx.config.models.find((m) => m.id === model);
+      if (!configured) throw new ValidationError(`no model ${JSON.stringify(model)} is configured`, { field: 'model' });
+      if (configured.dimension !== dimension)
+        throw new ValidationError(
+          `model ${model} has ${configured.dimension} dimensions, the vectors of ${parsed.collection} have ${dimension}`,
+          { field: 'model' },
+        );
+    }
     const key = `${parsed.collection}\u0000${chosen}`;
     const entry = groups.get(key) ?? {
       collection: parsed.collection,
@@ -165,7 +176,9 @@ export function restoreActivities(ctx: ActivityContext) {
         };
       }
       const plan =
-        kind === 'vecflow' ? fromManifest(dir, manifest as unknown as Manifest) : await fromDirectory(ctx, dir, input.model);
+        kind === 'vecflow'
+          ? fromManifest(dir, manifest as unknown as Manifest)
+          : await fromDirectory(ctx, dir, input.model);
       if (plan.collections.length === 0)
         throw new NotFoundError(
           `no backup files in ${input.from.dir ?? `s3://${input.from.s3?.bucket}/${input.from.s3?.prefix}`}`,

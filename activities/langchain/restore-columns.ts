@@ -1,39 +1,39 @@
 import { ValidationError } from '../../core/errors.js';
 import type { TableColumn } from '../../core/langchain-backup.js';
+import { itemText } from '../../core/items.js';
 import { asText } from '../../datafiles/langchain-parquet.js';
 import type { FileLayout } from './restore-plan.js';
 
 // How a backup file's columns become the staged text columns of a restore into LangChain's
 // tables, and the Postgres type of a Parquet column for a table that must be created.
-const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * The staged columns and the DuckDB text expressions filling them, for a collection file: the
  * seed's/LangChain's columns (`id`, or `uuid`/`id` + `custom_id`), or a vecflow file (document
- * from `page_content`, else `text`, else the collection's text fields; cmetadata = the payload
+ * from `page_content`, else the collection's text as vecflow embeds it; cmetadata = the payload
  * without `page_content`).
  */
 export function fileSelect(
   columns: { name: string; type: string }[],
   layout: FileLayout,
-  textFields: string[],
-): { staged: string[]; select: string[] } {
+  textFields: string[] | undefined,
+): { staged: string[]; select: string[]; map?: (row: (string | null)[]) => (string | null)[] } {
   const has = (n: string) => columns.find((c) => c.name === n);
   const text = (n: string) => {
     const c = has(n);
     return c ? asText(c.name, c.type) : 'NULL';
   };
   if (layout === 'vecflow') {
-    const fields = textFields.map((f) => `json_extract_string(payload, ${sqlText(`$.${JSON.stringify(f)}`)})`);
-    const document = `coalesce(json_extract_string(payload, '$.page_content'), json_extract_string(payload, '$.text')${fields.length ? `, nullif(concat_ws(chr(10), ${fields.join(', ')}), '')` : ''})`;
+    // id, payload, vector → id, document, cmetadata, embedding
+    const map = ([id, payload, vector]: (string | null)[]) => {
+      const { page_content: content, ...metadata } = JSON.parse(payload ?? '{}') as Record<string, unknown>;
+      const document = typeof content === 'string' ? content : itemText(metadata, { text_fields: textFields }) || null;
+      return [id, document, JSON.stringify(metadata), vector];
+    };
     return {
       staged: ['id', 'document', 'cmetadata', 'embedding'],
-      select: [
-        'CAST(id AS VARCHAR)',
-        document,
-        `CAST(json_merge_patch(payload, '{"page_content":null}') AS VARCHAR)`,
-        'CAST(vector AS VARCHAR)',
-      ],
+      select: ['CAST(id AS VARCHAR)', 'CAST(payload AS VARCHAR)', 'CAST(vector AS VARCHAR)'],
+      map,
     };
   }
   if (!has('embedding')) throw new ValidationError('a collection file without an embedding column');

@@ -82,17 +82,31 @@ function fromLangchainManifest(m: LangchainManifest): LangchainRestorePlan {
 }
 
 /** The seed's directory: collection files have an `embedding` column, any other file is a table. */
-async function fromSeedDirectory(dir: string, hasManifest: boolean): Promise<LangchainRestorePlan> {
+async function fromSeedDirectory(dir: string, manifest: Record<string, unknown> | null): Promise<LangchainRestorePlan> {
+  const named = (manifest?.metadata as { collections?: unknown } | undefined)?.collections;
+  if (named !== undefined && (!Array.isArray(named) || named.some((c) => typeof c !== 'string')))
+    throw new ValidationError('export_manifest.json: metadata.collections is not a list of names');
+  const listed = named as string[] | undefined;
+  const hasManifest = manifest !== null;
   const names = (await readdir(dir)).filter((n) => n.endsWith('.parquet') && !n.startsWith('.')).sort();
   const collections = new Map<string, LangchainRestoreCollection>();
   const tables: LangchainRestoreTable[] = [];
   let layout: LangchainLayout = 'langchain-postgres';
   for (const name of names) {
     const file = path.join(dir, name);
-    const { rows, columns } = await parquetInfo(file);
+    const { rows, columns } = await parquetInfo(file).catch((err: Error) => {
+      throw new ValidationError(
+        `${name}: not a readable Parquet file (${err.message.split('\n')[0]}); nothing was restored`,
+      );
+    });
     const entry = { name, rows, sha256: null };
     const stem = /^(.+?)(?:_part\d{4,})?\.parquet$/.exec(name)![1];
-    if (!columns.includes('embedding')) {
+    // The seed's manifest lists its collections; without one, a collection file is told by
+    // LangChain's columns (event_summaries may hold embeddings too, but no document/cmetadata).
+    const isCollection = listed
+      ? listed.includes(nameOfStem(/^(.+?)(?:_part\d{4,})?\.parquet$/.exec(name)![1]))
+      : columns.includes('embedding') && (columns.includes('cmetadata') || columns.includes('document'));
+    if (!isCollection) {
       tables.push({
         name: nameOfStem(name.slice(0, -'.parquet'.length)),
         rows,
@@ -103,8 +117,8 @@ async function fromSeedDirectory(dir: string, hasManifest: boolean): Promise<Lan
       continue;
     }
     const fileLayout: LangchainLayout = columns.includes('id') ? 'langchain-postgres' : 'langchain-community';
-    if (!columns.includes('id') && !columns.includes('uuid'))
-      throw new ValidationError(`${name}: neither an id nor a uuid column; not a LangChain collection file`);
+    if (!columns.includes('embedding') || (!columns.includes('id') && !columns.includes('uuid')))
+      throw new ValidationError(`${name}: listed as a collection but without embedding and id (or uuid) columns`);
     if (fileLayout === 'langchain-community') layout = fileLayout;
     const collection = nameOfStem(stem);
     const c = collections.get(collection) ?? {
@@ -160,7 +174,7 @@ export async function planLangchainRestore(
       ? fromLangchainManifest(manifest as unknown as LangchainManifest)
       : kind === 'vecflow'
         ? fromVecflowManifest(manifest as unknown as { collections: ManifestCollection[]; files: ManifestFile[] })
-        : await fromSeedDirectory(dir, manifest !== null);
+        : await fromSeedDirectory(dir, manifest);
   for (const name of options.collections ?? [])
     if (!plan.collections.some((c) => c.name === name))
       throw new NotFoundError(`the backup has no collection ${JSON.stringify(name)}`);

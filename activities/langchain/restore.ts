@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ConflictError } from '../../core/errors.js';
+import { ConflictError, ValidationError } from '../../core/errors.js';
+import { textSettings } from '../../core/items.js';
 import type { TableColumn } from '../../core/langchain-backup.js';
 import { asText, parquetColumns, parquetCsvPages } from '../../datafiles/langchain-parquet.js';
 import {
@@ -107,12 +108,12 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
       for (const c of input.collections) {
         let found = (await listCollections(db)).find((x) => x.name === c.name);
         if (!found) {
-          const [free] = c.uuid
+          const [taken] = c.uuid
             ? await db.query(`SELECT 1 FROM ${COLLECTION_TABLE} WHERE uuid = $1::uuid`, [c.uuid])
             : [true];
           await db.query(
             `INSERT INTO ${COLLECTION_TABLE} (uuid, name, cmetadata) VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3::json)`,
-            [free ? null : c.uuid, c.name, c.cmetadata],
+            [taken ? null : c.uuid, c.name, c.cmetadata],
           );
           found = (await listCollections(db)).find((x) => x.name === c.name)!;
         }
@@ -149,13 +150,17 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
       const activity = Context.current();
       const database = lc();
       const file = path.join(input.dir, input.file);
-      const columns = await parquetColumns(file);
+      // A file that is not Parquet (truncated, replaced) will not get better on retry.
+      const columns = await parquetColumns(file).catch((err: Error) => {
+        throw new ValidationError(`${input.file}: not a readable Parquet file (${err.message.split('\n')[0]})`);
+      });
       let staged: string[];
       let select: string[];
+      let map: ((row: (string | null)[]) => (string | null)[]) | undefined;
       let merge: string;
       if (input.collection) {
         const c = input.collection;
-        ({ staged, select } = fileSelect(columns, c.layout, textFieldsOf(ctx, c.name)));
+        ({ staged, select, map } = fileSelect(columns, c.layout, textSettings(ctx.config, c.name).text_fields));
         const from: LangchainLayout = staged[0] === 'id' ? 'langchain-postgres' : 'langchain-community';
         merge = mergeEmbeddingsSql(from, input.target.layout, input.target.uuids[c.name], input.target.metadata_type);
       } else {
@@ -166,17 +171,17 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
         merge = mergeTableSql(input.table!, staged, table);
       }
       let done = (activity.info.heartbeatDetails as number | undefined) ?? 0;
-      for await (const page of parquetCsvPages(file, select, done, PAGE)) {
-        await database.loadCsv([stageSql(staged)], STAGE, page.csv, [merge]);
+      for await (const page of parquetCsvPages(file, select, done, PAGE, map)) {
+        await database.loadCsv([stageSql(staged)], STAGE, page.csv, [merge]).catch((err: Error & { code?: string }) => {
+          // Data the database refuses (class 22: data exceptions, 23: constraints) stays refused on retry.
+          if (/^2[23]/.test(err.code ?? ''))
+            throw new ValidationError(`${input.file}: rows ${done + 1}-${done + page.rows}: ${err.message}`);
+          throw err;
+        });
         done += page.rows;
         activity.heartbeat(done);
       }
       return done;
     },
   };
-}
-
-/** The payload fields a vecflow collection's document text comes from (config), for a move. */
-function textFieldsOf(ctx: ActivityContext, collection: string): string[] {
-  return ctx.config.collections.find((c) => c.name === collection)?.text_fields ?? [];
 }

@@ -8,7 +8,7 @@ const table = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[^\u0000]+$/, 'a table name without NUL');
+  .refine((v) => !v.includes('\u0000'), 'a table name without NUL');
 /** What a backup reads, and the LangChain-only options (the seed-004 scripts' flags). */
 const source = {
   source: z.enum(['vecflow', 'langchain']).optional(),

@@ -153,7 +153,7 @@ describe('backup and restore', () => {
     assert.deepEqual(await fingerprint(stack.store), before, 'nothing was written');
   });
 
-  it("restores the seed's own layout: text vectors, document/cmetadata/custom_id, float32-exact", async () => {
+  it("restores the seed's own layout into vecflow: text vectors, document/cmetadata/custom_id, float32-exact, tables left out", async () => {
     const { duckdb, sqlString } = await import('../../datafiles/duckdb.js');
     mkdirSync(path.join(root, 'seed'), { recursive: true });
     const vectors = Array.from({ length: 50 }, (_, i) =>
@@ -173,17 +173,21 @@ describe('backup and restore', () => {
     await con.run(
       `COPY seed TO ${sqlString(path.join(root, 'seed', 'chunk_embeddings.parquet'))} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     );
+    // The seed's extra table, embeddings included: not a collection.
+    await con.run(
+      `COPY (SELECT 1 AS id, 'summary' AS summary, '[1,2]' AS embedding) TO ${sqlString(path.join(root, 'seed', 'event_summaries.parquet'))} (FORMAT PARQUET)`,
+    );
     con.closeSync();
     writeFileSync(
       path.join(root, 'seed', 'export_manifest.json'),
       JSON.stringify({
         export_timestamp: '2024-11-06T19:45:00',
         total_files: 1,
-        files: ['chunk_embeddings.parquet'],
-        metadata: { total_embeddings: 50, collections: ['chunk_embeddings'] },
+        files: ['chunk_embeddings.parquet', 'event_summaries.parquet'],
+        metadata: { total_embeddings: 50, collections: ['chunk_embeddings'], include_event_summaries: true },
       }),
     );
-    const r = await job('restores', { input_dir: 'seed' });
+    const r = await job('restores', { input_dir: 'seed', target: 'vecflow' });
     assert.equal(r.status, 'done', JSON.stringify(r).slice(0, 400));
     assert.equal(r.format, 'seed');
     const target = { collection: 'chunk_embeddings', model: 'external-8' };
@@ -198,7 +202,7 @@ describe('backup and restore', () => {
         Buffer.from(vectors[i].buffer).toString('hex'),
         `float32 bits of doc-${i}`,
       );
-      assert.deepEqual(p.payload, { country: 'NL', n: i, text: `document ${i}` });
+      assert.deepEqual(p.payload, { country: 'NL', n: i, page_content: `document ${i}` });
     }
     assert.equal(await stack.store.getBlue('chunk_embeddings'), 'external-8');
   });

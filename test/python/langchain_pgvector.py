@@ -79,7 +79,7 @@ def main(argv):
         query, k, dim, repeat = argv[5], int(argv[6]), int(argv[7]), int(argv[8])
         s = store(layout, url, collection, dim)
         # Repeated, so that psycopg prepares the statements (after 5 executions by default).
-        answers = [[d.metadata["i"] for d in s.similarity_search(query, k=k)] for _ in range(repeat)]
+        answers = [[d.metadata.get("i", d.id) for d in s.similarity_search(query, k=k)] for _ in range(repeat)]
         print(json.dumps({"answers": answers}))
     else:
         raise SystemExit(f"unknown command {command}")

@@ -8,6 +8,7 @@ import { rootMessage } from '../../workflows/failures.js';
 import type { Client } from '@temporalio/client';
 import { printJson, withApiDeps } from '../context.js';
 import { followJob } from '../follow.js';
+import { backupSummary, restoreSummary } from '../backup-report.js';
 
 // backup, restore, verify, schedule and status: the same service the REST API uses, through
 // Temporal, with a progress bar (rows, rows/s, ETA) from the workflow's state query.
@@ -37,7 +38,7 @@ const langchainBody = (o: Opts) => ({
 
 const s3 = (o: Opts) => (o.s3Bucket ? { s3: { bucket: String(o.s3Bucket), prefix: String(o.s3Prefix ?? '') } } : {});
 
-async function follow<S extends { rows_done: number; rows_total: number; phase: string }>(
+async function follow<S extends { rows_done: number; rows_total: number; phase: string; dry_run?: boolean }>(
   client: Client,
   id: string,
   query: QueryDefinition<S>,
@@ -58,7 +59,11 @@ async function follow<S extends { rows_done: number; rows_total: number; phase: 
         .then(() => null, rootMessage)
     : null;
   if (json) printJson({ ...state, status: failed ? 'failed' : 'done', ...(detail ? { detail } : {}) });
-  else console.error(`${id}: ${failed ? `failed — ${detail}` : 'done'}`);
+  else {
+    const report = 'dry_run' in state ? restoreSummary(state) : failed ? null : backupSummary(state as never);
+    if (report) console.error(report);
+    console.error(`${id}: ${failed ? `failed — ${detail}` : 'done'}`);
+  }
   process.exitCode = failed ? 1 : 0;
 }
 

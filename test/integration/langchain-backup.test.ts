@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
 import { testS3 } from '../helpers/s3.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import { waitForJob } from '../helpers/tasks.js';
+import { runCli } from '../helpers/cli.js';
 import type { Json } from '../helpers/json.js';
 
 // The seed-004 team's backup and restore of LangChain PGVector tables (issue #13), end to end:
@@ -334,5 +335,67 @@ describe('moving between vecflow and LangChain', () => {
     }
     const found = await langchain('search', 'postgres', langchainUrl(stack), 'moved', 'anything', '3', '256', '1');
     assert.equal(found.answers![0].length, 3);
+  });
+
+  it("runs the seed's commands from the CLI with VECFLOW_BACKUP_SOURCE=langchain, verifies, and backs up on a schedule", async () => {
+    const env = { ...stack.workerEnv, VECFLOW_BACKUP_SOURCE: 'langchain' };
+    await stack.sql('CREATE TABLE event_summaries (id int PRIMARY KEY, summary text)');
+    await stack.sql("INSERT INTO event_summaries VALUES (1, 'one'), (2, 'two')");
+    const b = await runCli(env, [
+      'backup',
+      '--output-dir',
+      'cli-lc',
+      '--include-event-summaries',
+      '--collections',
+      'chunk_embeddings',
+    ]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stderr, /wrote 2 files \+ export_manifest\.json \(22 rows\) to cli-lc/);
+    assert.deepEqual(readdirSync(path.join(root, 'cli-lc')).sort(), [
+      'chunk_embeddings.parquet',
+      'event_summaries.parquet',
+      'export_manifest.json',
+    ]);
+    const v = await runCli(env, ['verify', '--input-dir', 'cli-lc']);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    const dry = await runCli(env, ['restore', '--input-dir', 'cli-lc', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stderr, /dry run — nothing was written/);
+    assert.match(dry.stderr, /chunk_embeddings +20 +16 +20 +0/);
+    assert.match(dry.stderr, /table event_summaries +2/);
+    const mixed = await runCli(env, [
+      'backup',
+      '--output-dir',
+      'x',
+      '--source',
+      'vecflow',
+      '--include-event-summaries',
+    ]);
+    assert.notEqual(mixed.code, 0);
+    assert.match(mixed.stderr, /apply to source "langchain" only/);
+
+    const created = await stack.api('/api/v1/backups/schedules', {
+      body: {
+        schedule_id: 'lc-nightly',
+        cron: '0 2 * * *',
+        output_dir: 'sched-lc',
+        source: 'langchain',
+        include_event_summaries: true,
+      },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal((await stack.api('/api/v1/backups/schedules/lc-nightly/trigger', { method: 'POST' })).status, 200);
+    let stamps: string[] = [];
+    for (let i = 0; i < 300 && stamps.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const base = path.join(root, 'sched-lc');
+      stamps = existsSync(base)
+        ? readdirSync(base).filter((d) => existsSync(path.join(base, d, 'export_manifest.json')))
+        : [];
+    }
+    assert.equal(stamps.length, 1);
+    const m = JSON.parse(readFileSync(path.join(root, 'sched-lc', stamps[0], 'export_manifest.json'), 'utf8'));
+    assert.equal(m.metadata.include_event_summaries, true);
+    assert.ok(m.files.includes('event_summaries.parquet'));
   });
 });

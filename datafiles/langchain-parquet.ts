@@ -1,7 +1,9 @@
 import { rename, rm, stat } from 'node:fs/promises';
 import type { TableColumn } from '../stores/langchain/sql.js';
 import { duckdb, sqlString } from './duckdb.js';
-import { type WrittenFile, sha256File } from './parquet.js';
+import { type DuckDBValue, FLOAT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import type { TextRows, TextVectorRows } from '../stores/langchain/copy-binary.js';
+import { type ParquetColumn, type WrittenFile, sha256File, writeParquetColumns } from './parquet.js';
 
 // LangChain backups between Postgres's CSV (COPY) and zstd Parquet, with DuckDB doing the
 // conversion in bulk. Collection files hold the seed-004 scripts' columns — `id` (older layout:
@@ -42,13 +44,40 @@ export function fileColumnOf(c: TableColumn): FileColumn {
   return { name: c.name, duck };
 }
 
-export function collectionFileColumns(keys: string[], vectors: VectorFormat): FileColumn[] {
-  return [
-    ...keys.map((name) => ({ name, duck: 'VARCHAR' })),
-    { name: 'document', duck: 'VARCHAR' },
-    { name: 'cmetadata', duck: 'VARCHAR' },
-    { name: 'embedding', duck: vectors === 'text' ? 'VARCHAR' : 'FLOAT[]' },
-  ];
+/**
+ * Writes one collection file from pages of rows (text columns `keys`, document, cmetadata, then
+ * the vector): with `text`, vectors as the database printed them (pgvector's `[0.1,0.2,…]`, each
+ * float32 the shortest decimal that reads back the same, as the seed stores them); with
+ * `float`, FLOAT lists.
+ */
+export function writeCollectionPart(
+  file: string,
+  keys: string[],
+  vectors: VectorFormat,
+  pages: AsyncIterable<TextVectorRows | TextRows>,
+  metadata: Record<string, string>,
+): Promise<WrittenFile> {
+  const columns: ParquetColumn[] = [...keys, 'document', 'cmetadata'].map((name) => ({
+    name,
+    type: VARCHAR,
+    sql: 'VARCHAR',
+  }));
+  columns.push(
+    vectors === 'text'
+      ? { name: 'embedding', type: VARCHAR, sql: 'VARCHAR' }
+      : { name: 'embedding', type: LIST(FLOAT), sql: 'FLOAT[]' },
+  );
+  async function* chunks(): AsyncIterable<DuckDBValue[][]> {
+    for await (const page of pages)
+      for (let s = 0; s < page.texts[0].length; s += 2048) {
+        const end = Math.min(page.texts[0].length, s + 2048);
+        const texts = page.texts.map((c) => c.slice(s, end));
+        if ('vectors' in page)
+          texts.push(page.vectors.slice(s, end).map((v) => (v ? listValue(Array.from(v)) : null)) as never);
+        yield texts;
+      }
+  }
+  return writeParquetColumns(file, columns, chunks(), metadata);
 }
 
 /**
@@ -110,42 +139,42 @@ export function asText(name: string, type: string): string {
 }
 
 /**
- * A Parquet file's rows as `select` (text expressions), from row `offset` on, in pages of
- * Postgres CSV of `pageRows` rows (in file order, so a resumed read continues exactly where a
- * checkpoint said).
+ * A Parquet file's rows as `select`, from row `offset` on, in column-major pages of `pageRows`
+ * rows (in file order, so a resumed read continues exactly where a checkpoint said).
  */
-export async function* parquetCsvPages(
+export async function* parquetPages(
   file: string,
   select: string[],
   offset: number,
   pageRows: number,
-  /** Turns a row of `select`'s values into the staged columns (default: as they are). */
-  map?: (row: (string | null)[]) => (string | null)[],
-): AsyncGenerator<{ csv: Buffer; rows: number }> {
+): AsyncGenerator<{ columns: unknown[][]; rows: number }> {
   const con = await duckdb();
   try {
-    const list = select.join(', ');
     const result = await con.stream(
-      `SELECT ${list} FROM read_parquet(${sqlString(file)}) LIMIT 9223372036854775807 OFFSET ${Math.max(0, Math.floor(offset))}`,
+      `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)}) LIMIT 9223372036854775807 OFFSET ${Math.max(0, Math.floor(offset))}`,
     );
-    let lines: string[] = [];
+    let page: unknown[][] = select.map(() => []);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const cols = chunk.getColumns() as (string | null)[][];
-      for (let i = 0; i < chunk.rowCount; i++) {
-        const row = cols.map((c) => c[i]);
-        lines.push((map ? map(row) : row).map(csvField).join(','));
-        if (lines.length >= pageRows) {
-          yield { csv: Buffer.from(lines.join('\n') + '\n'), rows: lines.length };
-          lines = [];
-        }
+      chunk.getColumns().forEach((values, c) => page[c].push(...values));
+      if (page[0].length >= pageRows) {
+        yield { columns: page, rows: page[0].length };
+        page = select.map(() => []);
       }
     }
-    if (lines.length) yield { csv: Buffer.from(lines.join('\n') + '\n'), rows: lines.length };
+    if (page[0].length) yield { columns: page, rows: page[0].length };
   } finally {
     con.closeSync();
   }
+}
+
+/** Column-major text values as Postgres CSV. */
+export function toCsv(columns: unknown[][]): Buffer {
+  const lines: string[] = [];
+  for (let i = 0; i < (columns[0]?.length ?? 0); i++)
+    lines.push(columns.map((c) => csvField(c[i] as string | null)).join(','));
+  return Buffer.from(lines.join('\n') + '\n');
 }
 
 /** The length of the first non-null vector in a file's `column` (text or list), null when none. */

@@ -74,6 +74,8 @@ export async function writeParquetColumns(
   columns: ParquetColumn[],
   batches: AsyncIterable<DuckDBValue[][]>,
   metadata: Record<string, string>,
+  /** The SELECT list written (default: every column as appended), e.g. to print vectors as text. */
+  select = '*',
 ): Promise<WrittenFile> {
   const con = await duckdb();
   const table = `part_${createHash('sha1')
@@ -99,7 +101,7 @@ export async function writeParquetColumns(
       .map(([k, v]) => `${k}: ${sqlString(v)}`)
       .join(', ');
     await con.run(
-      `COPY ${table} TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD${kv ? `, KV_METADATA {${kv}}` : ''})`,
+      `COPY (SELECT ${select} FROM ${table}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD${kv ? `, KV_METADATA {${kv}}` : ''})`,
     );
     await rename(tmp, file);
     return { rows, bytes: (await stat(file)).size, sha256: await sha256File(file) };

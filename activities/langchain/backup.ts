@@ -4,8 +4,8 @@ import { Context } from '@temporalio/activity';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { type PlannedFile, planFiles } from '../../core/langchain-backup.js';
 import {
-  collectionFileColumns,
   csvToParquet,
+  writeCollectionPart,
   fileColumnOf,
   type VectorFormat,
 } from '../../datafiles/langchain-parquet.js';
@@ -19,6 +19,12 @@ import {
   tableSelect,
 } from '../../stores/langchain/sql.js';
 import { quoteIdent } from '../../stores/postgres/db.js';
+import {
+  type TextRows,
+  type TextVectorRows,
+  decodeTextRows,
+  decodeTextVectorRows,
+} from '../../stores/langchain/copy-binary.js';
 import {
   type LangchainLayout,
   collectionDimension,
@@ -124,36 +130,34 @@ export function langchainBackupActivities(ctx: ActivityContext) {
     }): Promise<LangchainFileResult> {
       const activity = Context.current();
       const database = lc();
-      const csv = path.join(input.dir, `.${input.file}.csv`);
-      await writeFile(csv, '');
-      try {
-        let after = input.after;
-        let rows = 0;
+      const keys = embeddingColumns(input.layout).slice(0, -3);
+      let after = input.after;
+      let rows = 0;
+      const vectors = input.vector_format === 'text' ? 'text' : 'binary';
+      async function* pages(): AsyncGenerator<TextVectorRows | TextRows> {
         for (;;) {
           const want = input.limit === null ? PAGE : Math.min(PAGE, input.limit - rows);
-          if (want <= 0) break;
+          if (want <= 0) return;
           const upTo = await pageEnd(database.db, input.layout, input.collection.uuid, after, want);
-          const page = await database.copyOutCsv(embeddingSelect(input.layout, input.collection.uuid, after, upTo));
-          await appendFile(csv, page);
+          const select = embeddingSelect(input.layout, input.collection.uuid, after, upTo, vectors);
+          const data = await database.copyOut(select, 'binary');
+          const page =
+            vectors === 'text' ? decodeTextRows(data, keys.length + 3) : decodeTextVectorRows(data, keys.length + 2);
+          rows += page.texts[0].length;
+          activity.heartbeat({ rows });
+          yield page;
           if (upTo === null) {
             after = (await lastKey(database.db, input.layout, input.collection.uuid)) ?? after;
-            break;
+            return;
           }
-          rows += want;
           after = upTo;
-          activity.heartbeat({ rows });
         }
-        const keys = embeddingColumns(input.layout).slice(0, -3);
-        const written = await csvToParquet(
-          csv,
-          collectionFileColumns(keys, input.vector_format),
-          path.join(input.dir, input.file),
-          { langchain_collection: input.collection.name, langchain_layout: input.layout },
-        );
-        return { name: input.file, ...written, last: after };
-      } finally {
-        await rm(csv, { force: true });
       }
+      const written = await writeCollectionPart(path.join(input.dir, input.file), keys, input.vector_format, pages(), {
+        langchain_collection: input.collection.name,
+        langchain_layout: input.layout,
+      });
+      return { name: input.file, ...written, last: after };
     },
 
     /** An extra table (event_summaries), whole, every column with its type. */
@@ -163,7 +167,7 @@ export function langchainBackupActivities(ctx: ActivityContext) {
       if (!described) throw new ValidationError(`the table ${input.table} no longer exists`);
       const csv = path.join(input.dir, `.${input.file}.csv`);
       try {
-        await writeFile(csv, await database.copyOutCsv(tableSelect(input.table, described.columns)));
+        await writeFile(csv, await database.copyOut(tableSelect(input.table, described.columns), 'csv'));
         const written = await csvToParquet(csv, described.columns.map(fileColumnOf), path.join(input.dir, input.file), {
           langchain_table: input.table,
         });

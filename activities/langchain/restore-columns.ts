@@ -7,43 +7,60 @@ import type { FileLayout } from './restore-plan.js';
 // How a backup file's columns become the staged text columns of a restore into LangChain's
 // tables, and the Postgres type of a Parquet column for a table that must be created.
 
+/** How the rows of a collection file become staged rows (text columns, then the vector). */
+export interface CollectionRead {
+  /** Names of the staged text columns (`id`, or `uuid` + `custom_id`; then document, cmetadata). */
+  staged: string[];
+  /** DuckDB expressions read from the file. */
+  select: string[];
+  /** From a row of `select`'s values to the staged texts and the vector (FLOAT list items). */
+  row: (values: unknown[]) => { texts: (string | null)[]; vector: number[] | null };
+}
+
+const items = (v: unknown) => (v === null ? null : (v as { items: number[] }).items);
+
 /**
- * The staged columns and the DuckDB text expressions filling them, for a collection file: the
- * seed's/LangChain's columns (`id`, or `uuid`/`id` + `custom_id`), or a vecflow file (document
- * from `page_content`, else the collection's text as vecflow embeds it; cmetadata = the payload
- * without `page_content`).
+ * A collection file: the seed's/LangChain's columns (`id`, or `uuid`/`id` + `custom_id`), or a
+ * vecflow file (document from `page_content`, else the collection's text as vecflow embeds it;
+ * cmetadata = the payload without `page_content`).
  */
-export function fileSelect(
+export function collectionRead(
   columns: { name: string; type: string }[],
   layout: FileLayout,
   textFields: string[] | undefined,
-): { staged: string[]; select: string[]; map?: (row: (string | null)[]) => (string | null)[] } {
+): CollectionRead {
   const has = (n: string) => columns.find((c) => c.name === n);
   const text = (n: string) => {
     const c = has(n);
     return c ? asText(c.name, c.type) : 'NULL';
   };
-  if (layout === 'vecflow') {
-    // id, payload, vector → id, document, cmetadata, embedding
-    const map = ([id, payload, vector]: (string | null)[]) => {
-      const { page_content: content, ...metadata } = JSON.parse(payload ?? '{}') as Record<string, unknown>;
-      const document = typeof content === 'string' ? content : itemText(metadata, { text_fields: textFields }) || null;
-      return [id, document, JSON.stringify(metadata), vector];
-    };
+  if (layout === 'vecflow')
     return {
-      staged: ['id', 'document', 'cmetadata', 'embedding'],
-      select: ['CAST(id AS VARCHAR)', 'CAST(payload AS VARCHAR)', 'CAST(vector AS VARCHAR)'],
-      map,
+      staged: ['id', 'document', 'cmetadata'],
+      select: ['CAST(id AS VARCHAR)', 'CAST(payload AS VARCHAR)', 'CAST(vector AS FLOAT[])'],
+      row: ([id, payload, vector]) => {
+        const { page_content: content, ...metadata } = JSON.parse((payload as string | null) ?? '{}') as Record<
+          string,
+          unknown
+        >;
+        const document =
+          typeof content === 'string' ? content : itemText(metadata, { text_fields: textFields }) || null;
+        return { texts: [id as string, document, JSON.stringify(metadata)], vector: items(vector) };
+      },
     };
-  }
   if (!has('embedding')) throw new ValidationError('a collection file without an embedding column');
-  const rest = [text('document'), text('cmetadata'), text('embedding')];
+  const rest = [text('document'), text('cmetadata'), 'CAST(embedding AS FLOAT[])'];
+  const row = (values: unknown[]) => ({
+    texts: values.slice(0, -1) as (string | null)[],
+    vector: items(values.at(-1)),
+  });
   if (has('custom_id') && (has('uuid') || has('id')))
     return {
-      staged: ['uuid', 'custom_id', 'document', 'cmetadata', 'embedding'],
+      staged: ['uuid', 'custom_id', 'document', 'cmetadata'],
       select: [text(has('uuid') ? 'uuid' : 'id'), text('custom_id'), ...rest],
+      row,
     };
-  if (has('id')) return { staged: ['id', 'document', 'cmetadata', 'embedding'], select: [text('id'), ...rest] };
+  if (has('id')) return { staged: ['id', 'document', 'cmetadata'], select: [text('id'), ...rest], row };
   throw new ValidationError('a collection file without an id (or uuid and custom_id) column');
 }
 

@@ -3,7 +3,8 @@ import { Context } from '@temporalio/activity';
 import { ConflictError, ValidationError } from '../../core/errors.js';
 import { textSettings } from '../../core/items.js';
 import type { TableColumn } from '../../core/langchain-backup.js';
-import { asText, parquetColumns, parquetCsvPages } from '../../datafiles/langchain-parquet.js';
+import { asText, parquetColumns, parquetPages, toCsv } from '../../datafiles/langchain-parquet.js';
+import { type TextVectorRows, encodeTextVectorRows } from '../../stores/langchain/copy-binary.js';
 import {
   STAGE,
   createSchemaSql,
@@ -26,7 +27,7 @@ import { quoteIdent } from '../../stores/postgres/db.js';
 import type { ActivityContext } from '../context.js';
 import { langchainDatabase } from './database.js';
 import type { FileLayout, LangchainRestoreCollection, LangchainRestoreTable } from './restore-plan.js';
-import { fileSelect, pgTypeOfParquet } from './restore-columns.js';
+import { type CollectionRead, collectionRead, pgTypeOfParquet } from './restore-columns.js';
 
 // Restore into LangChain's tables: checked before anything is written (dimensions), then the
 // schema and collection rows made (kept uuid and cmetadata), optionally cleared, and each file
@@ -154,13 +155,15 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
       const columns = await parquetColumns(file).catch((err: Error) => {
         throw new ValidationError(`${input.file}: not a readable Parquet file (${err.message.split('\n')[0]})`);
       });
+      // Collection rows go in binary (vectors as float4s), tables as CSV (every value as text).
+      let read: CollectionRead | null = null;
       let staged: string[];
       let select: string[];
-      let map: ((row: (string | null)[]) => (string | null)[]) | undefined;
       let merge: string;
       if (input.collection) {
         const c = input.collection;
-        ({ staged, select, map } = fileSelect(columns, c.layout, textSettings(ctx.config, c.name).text_fields));
+        read = collectionRead(columns, c.layout, textSettings(ctx.config, c.name).text_fields);
+        ({ staged, select } = read);
         const from: LangchainLayout = staged[0] === 'id' ? 'langchain-postgres' : 'langchain-community';
         merge = mergeEmbeddingsSql(from, input.target.layout, input.target.uuids[c.name], input.target.metadata_type);
       } else {
@@ -171,17 +174,39 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
         merge = mergeTableSql(input.table!, staged, table);
       }
       let done = (activity.info.heartbeatDetails as number | undefined) ?? 0;
-      for await (const page of parquetCsvPages(file, select, done, PAGE, map)) {
-        await database.loadCsv([stageSql(staged)], STAGE, page.csv, [merge]).catch((err: Error & { code?: string }) => {
-          // Data the database refuses (class 22: data exceptions, 23: constraints) stays refused on retry.
-          if (/^2[23]/.test(err.code ?? ''))
-            throw new ValidationError(`${input.file}: rows ${done + 1}-${done + page.rows}: ${err.message}`);
-          throw err;
-        });
-        done += page.rows;
-        activity.heartbeat(done);
+      let page = 0;
+      try {
+        for await (const p of parquetPages(file, select, done, PAGE)) {
+          page = p.rows;
+          await (read
+            ? database.load([stageSql(staged, true)], STAGE, binaryPage(read, p.columns), [merge], 'binary')
+            : database.load([stageSql(staged, false)], STAGE, toCsv(p.columns), [merge], 'csv'));
+          done += p.rows;
+          page = 0;
+          activity.heartbeat(done);
+        }
+      } catch (err) {
+        // Data that DuckDB cannot convert or the database refuses (class 22: data exceptions,
+        // 23: constraints) stays refused on retry: a clear error naming the file and rows.
+        const { message, code } = err as Error & { code?: string };
+        if (/^2[23]/.test(code ?? '') || message.startsWith('Conversion Error'))
+          throw new ValidationError(
+            `${input.file}: rows ${done + 1}-${done + (page || PAGE)}: ${message.split('\n')[0]}`,
+          );
+        throw err;
       }
       return done;
     },
   };
+}
+
+/** A page of a collection file as binary COPY rows of the staging table. */
+function binaryPage(read: CollectionRead, columns: unknown[][]): Buffer {
+  const rows: TextVectorRows = { texts: read.staged.map(() => []), vectors: [] };
+  for (let i = 0; i < columns[0].length; i++) {
+    const { texts, vector } = read.row(columns.map((c) => c[i]));
+    texts.forEach((t, c) => rows.texts[c].push(t));
+    rows.vectors.push(vector ? Float32Array.from(vector) : null);
+  }
+  return encodeTextVectorRows(rows);
 }

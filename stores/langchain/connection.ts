@@ -9,16 +9,19 @@ import type { EmbeddedPostgres } from '../postgres/embedded.js';
 // need beyond statements: a SELECT's rows as CSV (COPY … TO) and a CSV loaded into a staging
 // table and merged in one transaction (COPY … FROM). Text-protocol statements per row cost most
 // of a restore's time; COPY is the database's own fastest path both ways.
+/** CSV for whole tables (every value in its text form); binary for vectors (text vectors cost Postgres most). */
+export type CopyFormat = 'csv' | 'binary';
+
 export interface LangchainDatabase {
   /** Statements (catalog reads, DDL, small queries). */
   readonly db: Db;
-  /** `COPY (select) TO … (FORMAT csv)`: COPY takes no parameters, so literals are quoted by the caller. */
-  copyOutCsv(select: string): Promise<Buffer>;
+  /** `COPY (select) TO … (FORMAT …)`: COPY takes no parameters, so literals are quoted by the caller. */
+  copyOut(select: string, format: CopyFormat): Promise<Buffer>;
   /**
    * In one transaction: `before` (e.g. CREATE TEMP TABLE … ON COMMIT DROP), COPY `target` FROM
-   * the CSV, then `after`; returns the row count of the last statement of `after`.
+   * the data, then `after`; returns the row count of the last statement of `after`.
    */
-  loadCsv(before: string[], target: string, csv: Buffer, after: string[]): Promise<number>;
+  load(before: string[], target: string, data: Buffer, after: string[], format: CopyFormat): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -29,11 +32,11 @@ export class WireLangchainDatabase implements LangchainDatabase {
     this.db = new Db(pool);
   }
 
-  async copyOutCsv(select: string): Promise<Buffer> {
+  async copyOut(select: string, format: CopyFormat): Promise<Buffer> {
     const client = await this.pool.connect();
     try {
       const chunks: Buffer[] = [];
-      const stream = client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv)`));
+      const stream = client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT ${format})`));
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     } finally {
@@ -41,10 +44,13 @@ export class WireLangchainDatabase implements LangchainDatabase {
     }
   }
 
-  async loadCsv(before: string[], target: string, csv: Buffer, after: string[]): Promise<number> {
+  async load(before: string[], target: string, data: Buffer, after: string[], format: CopyFormat): Promise<number> {
     return this.db.transaction(async (client) => {
       for (const sql of before) await client.query(sql);
-      await pipeline(Readable.from([csv]), client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT csv)`)));
+      await pipeline(
+        Readable.from([data]),
+        client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT ${format})`)),
+      );
       let count = 0;
       for (const sql of after) count = (await client.query(sql)).rowCount ?? 0;
       return count;
@@ -69,19 +75,19 @@ export class EmbeddedLangchainDatabase implements LangchainDatabase {
     this.db = new Db(pool);
   }
 
-  copyOutCsv(select: string): Promise<Buffer> {
+  copyOut(select: string, format: CopyFormat): Promise<Buffer> {
     return this.embedded.exclusive(async (db) => {
-      const result = await db.query(`COPY (${select}) TO '/dev/blob' WITH (FORMAT csv)`);
+      const result = await db.query(`COPY (${select}) TO '/dev/blob' WITH (FORMAT ${format})`);
       return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
     });
   }
 
-  loadCsv(before: string[], target: string, csv: Buffer, after: string[]): Promise<number> {
-    const blob = new Blob([csv]);
+  load(before: string[], target: string, data: Buffer, after: string[], format: CopyFormat): Promise<number> {
+    const blob = new Blob([data]);
     return this.embedded.exclusive((db) =>
       db.transaction(async (tx) => {
         for (const sql of before) await tx.exec(sql);
-        await tx.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob });
+        await tx.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT ${format})`, [], { blob });
         let count = 0;
         for (const sql of after) count = (await tx.query(sql)).affectedRows ?? 0;
         return count;

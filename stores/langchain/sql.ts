@@ -61,6 +61,8 @@ export function embeddingSelect(
   collectionUuid: string,
   after: string | null,
   upTo: string | null,
+  /** `text`: pgvector's text form, printed by the database; `binary`: the vector itself. */
+  vectors: 'text' | 'binary' = 'binary',
 ): string {
   const key = keyOf(layout);
   const cast = keyCast(layout);
@@ -68,7 +70,7 @@ export function embeddingSelect(
   const where = [`collection_id = ${uuidLiteral(collectionUuid)}`];
   if (after !== null) where.push(`${key} > ${lit(after)}::${cast}`);
   if (upTo !== null) where.push(`${key} <= ${lit(upTo)}::${cast}`);
-  return `SELECT ${keys}, document, cmetadata::text, embedding::text FROM ${EMBEDDING_TABLE} WHERE ${where.join(' AND ')} ORDER BY ${key}`;
+  return `SELECT ${keys}, document, cmetadata::text, embedding${vectors === 'text' ? '::text' : ''} FROM ${EMBEDDING_TABLE} WHERE ${where.join(' AND ')} ORDER BY ${key}`;
 }
 
 export type { TableColumn };
@@ -124,9 +126,9 @@ export function createSchemaSql(layout: LangchainLayout): string[] {
 
 export const STAGE = 'vf_langchain_stage';
 
-/** The temporary table a CSV of `columns` (all text) is loaded into, dropped at commit. */
-export const stageSql = (columns: string[]) =>
-  `CREATE TEMP TABLE ${STAGE} (${columns.map((c) => `${quoteIdent(c)} text`).join(', ')}) ON COMMIT DROP`;
+/** The temporary table rows are loaded into (text columns, then an `embedding` vector if asked), dropped at commit. */
+export const stageSql = (columns: string[], vector: boolean) =>
+  `CREATE TEMP TABLE ${STAGE} (${[...columns.map((c) => `${quoteIdent(c)} text`), ...(vector ? ['embedding vector'] : [])].join(', ')}) ON COMMIT DROP`;
 
 /**
  * Merges staged rows of a collection file (`from` layout) into the embedding table (`to`
@@ -140,7 +142,7 @@ export function mergeEmbeddingsSql(
   metadataType: string,
 ): string {
   const coll = uuidLiteral(collectionUuid);
-  const common = `${coll}, embedding::vector, document, cmetadata::${metadataType}`;
+  const common = `${coll}, embedding, document, cmetadata::${metadataType}`;
   if (to === 'langchain-postgres') {
     const id = from === 'langchain-postgres' ? 'id' : 'coalesce(custom_id, uuid)';
     return `INSERT INTO ${EMBEDDING_TABLE} AS t (id, collection_id, embedding, document, cmetadata)

@@ -12,6 +12,7 @@ import { LazyStore } from '../../stores/lazy.js';
 import type { VectorStore } from '../../stores/port.js';
 import { prepareContext } from '../../worker/context.js';
 import { createVecflowWorker } from '../../worker/worker.js';
+import type { EmbeddedPostgres } from '../../stores/postgres/embedded.js';
 import { startTestPglite } from './pglite.js';
 import { nativeConnection, runInBackground, testTemporal, uniqueQueue, workflowBundle } from './temporal.js';
 import type { Json } from './json.js';
@@ -26,6 +27,8 @@ export interface TestStack {
   grpcAddress: string | null;
   /** Environment for a worker process of this stack's own (same store, Temporal, queue, data dir). */
   workerEnv: Record<string, string>;
+  /** The embedded database this process owns (COPY in process). */
+  embedded: EmbeddedPostgres;
   /** Raw SQL on the embedded store, for tests that need to reach behind the adapter. */
   sql(text: string, params?: unknown[]): Promise<Json[]>;
   /** fetch() against the API, JSON in and out. */
@@ -100,6 +103,7 @@ export async function startStack(
     taskQueue,
     apiUrl,
     grpcAddress: grpc ? `127.0.0.1:${grpc.port}` : null,
+    embedded: pglite.embedded,
     async sql(text, params = []) {
       pool ??= new pg.Pool({
         host: pglite.embedded.socketDir,

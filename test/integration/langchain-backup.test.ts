@@ -238,7 +238,7 @@ describe.each(['postgres', 'community'] as PythonLayout[])(
       renameSync(`${part}.new`, part);
       const r = await job('restores', { input_dir: `broken-${layout}`, clear_existing: true });
       assert.equal(r.status, 'failed');
-      assert.match(String(r.detail), /chunk_embeddings_part0001\.parquet: rows 1-128: .*vector/);
+      assert.match(String(r.detail), /chunk_embeddings_part0001\.parquet: rows 1-\d+: .*'\[1,2'/);
       const report = r.langchain as { cleared: boolean; collections: { name: string; restored: number }[] };
       assert.equal(report.cleared, true);
       assert.deepEqual(
@@ -363,6 +363,16 @@ describe('moving between vecflow and LangChain', () => {
     assert.match(dry.stderr, /dry run — nothing was written/);
     assert.match(dry.stderr, /chunk_embeddings +20 +16 +20 +0/);
     assert.match(dry.stderr, /table event_summaries +2/);
+    // A collection whose file would be the table's: refused before anything is written.
+    await langchain('fill', 'postgres', langchainUrl(stack), 'event_summaries', '2', '16', 'clash-');
+    const clash = await runCli(env, ['backup', '--output-dir', 'clash', '--include-event-summaries']);
+    assert.equal(clash.code, 1);
+    assert.match(
+      clash.stderr,
+      /collection "event_summaries" and table "event_summaries" would both be written to event_summaries\.parquet/,
+    );
+    assert.equal(existsSync(path.join(root, 'clash')), false);
+    await stack.sql("DELETE FROM langchain_pg_collection WHERE name = 'event_summaries'");
     const mixed = await runCli(env, [
       'backup',
       '--output-dir',

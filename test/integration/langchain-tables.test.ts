@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'vitest';
@@ -11,7 +10,13 @@ import { decodeVectorSend } from '../../stores/postgres/vectors.js';
 import { collectionDimension, countRows, detectLayout, listCollections } from '../../stores/langchain/tables.js';
 import { EmbeddedLangchainDatabase } from '../../stores/langchain/connection.js';
 import { embeddingColumns, embeddingSelect, pageEnd } from '../../stores/langchain/sql.js';
-import { collectionFileColumns, csvToParquet } from '../../datafiles/langchain-parquet.js';
+import { writeCollectionPart } from '../../datafiles/langchain-parquet.js';
+import {
+  type TextRows,
+  type TextVectorRows,
+  decodeTextRows,
+  decodeTextVectorRows,
+} from '../../stores/langchain/copy-binary.js';
 
 interface LangchainRow {
   id?: string;
@@ -92,26 +97,38 @@ describe("LangChain's PGVector tables, read", () => {
           const { uuid } = collections.find((x) => x.name === c.name)!;
           assert.equal(await collectionDimension(db, uuid), c.dim);
           assert.equal(await countRows(db, uuid), c.count);
-          // Read out in key-ranged pages of 7, as a backup part reads them, and as one CSV.
+          // Read out in key-ranged pages of 7 (binary COPY), as a backup part reads them.
           const lc = new EmbeddedLangchainDatabase(
             postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1),
             own.embedded,
           );
-          const csvFile = path.join(own.dir, `${c.prefix}rows.csv`);
-          writeFileSync(csvFile, '');
+          const keyColumns = embeddingColumns(expected).slice(0, -3);
+          // Vectors as the database prints them (the seed's text form), and as float4s.
+          const textPages: TextRows[] = [];
+          const floatPages: TextVectorRows[] = [];
           let after: string | null = null;
           for (;;) {
             const upTo = await pageEnd(db, expected, uuid, after, 7);
-            appendFileSync(csvFile, await lc.copyOutCsv(embeddingSelect(expected, uuid, after, upTo)));
+            const text = await lc.copyOut(embeddingSelect(expected, uuid, after, upTo, 'text'), 'binary');
+            textPages.push(decodeTextRows(text, keyColumns.length + 3));
+            const floats = await lc.copyOut(embeddingSelect(expected, uuid, after, upTo, 'binary'), 'binary');
+            floatPages.push(decodeTextVectorRows(floats, keyColumns.length + 2));
             if (upTo === null) break;
             after = upTo;
           }
           await lc.close();
-          const keyColumns = embeddingColumns(expected).slice(0, -3);
-          const asRows = await csvToParquet(
-            csvFile,
-            collectionFileColumns(keyColumns, 'text'),
+          assert.deepEqual(
+            floatPages.map((p) => p.vectors.length),
+            [...Array.from({ length: Math.floor(c.count / 7) }, () => 7), c.count % 7],
+          );
+          const replay = async function* (vectors: 'text' | 'float') {
+            yield* vectors === 'text' ? textPages : floatPages;
+          };
+          const asRows = await writeCollectionPart(
             path.join(own.dir, `${c.prefix}all.parquet`),
+            keyColumns,
+            'text',
+            replay('text'),
             {},
           );
           assert.equal(asRows.rows, c.count);
@@ -138,9 +155,7 @@ describe("LangChain's PGVector tables, read", () => {
           // Written in the seed's columns, vectors as text or as FLOAT lists, and read back by DuckDB.
           for (const vectors of ['text', 'float'] as const) {
             const file = path.join(own.dir, `${c.prefix}${vectors}.parquet`);
-            const written = await csvToParquet(csvFile, collectionFileColumns(keyColumns, vectors), file, {
-              layout: expected,
-            });
+            const written = await writeCollectionPart(file, keyColumns, vectors, replay(vectors), { layout: expected });
             assert.equal(written.rows, c.count);
             const keys = expected === 'langchain-postgres' ? ['id'] : ['uuid', 'custom_id'];
             assert.deepEqual(await columnTypes(file), [

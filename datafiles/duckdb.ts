@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 // DuckDB in-process, for Parquet (and later CSV/JSON) I/O. One instance per process, a fresh
@@ -9,6 +11,8 @@ export async function duckdb(): Promise<DuckDBConnection> {
   instance ??= DuckDBInstance.create(':memory:', {
     memory_limit: process.env.VECFLOW_DUCKDB_MEMORY ?? '512MB',
     threads: '2',
+    // Where what does not fit the memory limit spills (an in-memory database has none by default).
+    temp_directory: process.env.VECFLOW_DUCKDB_TEMP ?? path.join(os.tmpdir(), `vecflow-duckdb-${process.pid}`),
   });
   return (await instance).connect();
 }

@@ -1,7 +1,16 @@
 import { rename, rm, stat } from 'node:fs/promises';
 import type { TableColumn } from '../stores/langchain/sql.js';
 import { duckdb, sqlString } from './duckdb.js';
-import { type DuckDBValue, FLOAT, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import {
+  type DuckDBDataChunk,
+  DuckDBFloatVector,
+  DuckDBListVector,
+  type DuckDBValue,
+  FLOAT,
+  LIST,
+  VARCHAR,
+  listValue,
+} from '@duckdb/node-api';
 import type { TextRows, TextVectorRows } from '../stores/langchain/copy-binary.js';
 import { type ParquetColumn, type WrittenFile, sha256File, writeParquetColumns } from './parquet.js';
 
@@ -140,7 +149,9 @@ export function asText(name: string, type: string): string {
 
 /**
  * A Parquet file's rows as `select`, from row `offset` on, in column-major pages of `pageRows`
- * rows (in file order, so a resumed read continues exactly where a checkpoint said).
+ * rows, in file order (a resumed read continues exactly where a checkpoint said). Each page is
+ * one query over a row-number range, and the next page is read (on DuckDB's threads) while the
+ * caller writes the current one.
  */
 export async function* parquetPages(
   file: string,
@@ -149,24 +160,46 @@ export async function* parquetPages(
   pageRows: number,
 ): AsyncGenerator<{ columns: unknown[][]; rows: number }> {
   const con = await duckdb();
-  try {
-    const result = await con.stream(
-      `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)}) LIMIT 9223372036854775807 OFFSET ${Math.max(0, Math.floor(offset))}`,
+  const read = (from: number) =>
+    con.run(
+      `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)}, file_row_number = true)
+        WHERE file_row_number >= ${from} AND file_row_number < ${from + pageRows}`,
     );
-    let page: unknown[][] = select.map(() => []);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      chunk.getColumns().forEach((values, c) => page[c].push(...values));
-      if (page[0].length >= pageRows) {
-        yield { columns: page, rows: page[0].length };
-        page = select.map(() => []);
-      }
+  let from = Math.max(0, Math.floor(offset));
+  let pending: ReturnType<typeof read> | null = read(from);
+  try {
+    while (pending) {
+      const result = await pending;
+      const page: unknown[][] = select.map(() => []);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk())
+        for (let c = 0; c < select.length; c++) page[c].push(...columnValues(chunk, c));
+      const rows = page[0].length;
+      from += rows;
+      pending = rows < pageRows ? null : read(from);
+      if (rows) yield { columns: page, rows };
     }
-    if (page[0].length) yield { columns: page, rows: page[0].length };
   } finally {
+    await pending?.catch(() => undefined);
     con.closeSync();
   }
+}
+
+/**
+ * A chunk's column as JS values; FLOAT lists as Float32Arrays copied straight from DuckDB's
+ * vector (building a JS number per float cost most of a restore's time).
+ */
+function columnValues(chunk: DuckDBDataChunk, c: number): unknown[] {
+  const vector = chunk.getColumnVector(c);
+  if (!(vector instanceof DuckDBListVector) || !(vector.childVector instanceof DuckDBFloatVector))
+    return chunk.getColumnValues(c);
+  const floats = (vector.childVector as unknown as { items: Float32Array }).items;
+  const out: (Float32Array | null)[] = [];
+  for (let i = 0; i < chunk.rowCount; i++) {
+    const length = vector.getEntryLength(i);
+    const start = vector.getEntryOffset(i);
+    out.push(length === 0 ? null : floats.slice(start, start + length));
+  }
+  return out;
 }
 
 /** Column-major text values as Postgres CSV. */

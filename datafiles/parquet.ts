@@ -78,14 +78,19 @@ export async function writeParquetColumns(
   select = '*',
 ): Promise<WrittenFile> {
   const con = await duckdb();
-  const table = `part_${createHash('sha1')
+  const name = `part_${createHash('sha1')
     .update(file + Math.random())
     .digest('hex')
     .slice(0, 12)}`;
+  // The rows are staged in a database file of their own beside the output, so DuckDB can evict
+  // them to disk: a part larger than its memory limit is written without growing the worker.
+  const stage = `${file}.${name}.duckdb`;
+  const table = `${name}.part`;
   const tmp = `${file}.tmp`;
   try {
+    await con.run(`ATTACH ${sqlString(stage)} AS ${name}`);
     await con.run(`CREATE TABLE ${table} (${columns.map((c) => `"${c.name}" ${c.sql}`).join(', ')})`);
-    const appender = await con.createAppender(table);
+    const appender = await con.createAppender('part', 'main', name);
     const types = columns.map((c) => c.type);
     let rows = 0;
     for await (const batch of batches) {
@@ -101,14 +106,14 @@ export async function writeParquetColumns(
       .map(([k, v]) => `${k}: ${sqlString(v)}`)
       .join(', ');
     await con.run(
-      `COPY (SELECT ${select} FROM ${table}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD${kv ? `, KV_METADATA {${kv}}` : ''})`,
+      `COPY (SELECT ${select} FROM ${table}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''})`,
     );
     await rename(tmp, file);
     return { rows, bytes: (await stat(file)).size, sha256: await sha256File(file) };
   } finally {
-    await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await con.run(`DETACH DATABASE IF EXISTS ${name}`).catch(() => undefined);
     con.closeSync();
-    await rm(tmp, { force: true });
+    for (const f of [tmp, stage, `${stage}.wal`]) await rm(f, { force: true });
   }
 }
 

@@ -14,10 +14,16 @@ export interface CollectionRead {
   /** DuckDB expressions read from the file. */
   select: string[];
   /** From a row of `select`'s values to the staged texts and the vector (FLOAT list items). */
-  row: (values: unknown[]) => { texts: (string | null)[]; vector: number[] | null };
+  row: (values: unknown[]) => { texts: (string | null)[]; vector: Float32Array | null };
 }
 
-const items = (v: unknown) => (v === null ? null : (v as { items: number[] }).items);
+/** A FLOAT list as parquetPages gives it (a Float32Array), or as DuckDB's generic value. */
+const items = (v: unknown): Float32Array | null =>
+  v === null || v === undefined
+    ? null
+    : v instanceof Float32Array
+      ? v
+      : Float32Array.from((v as { items: number[] }).items);
 
 /**
  * A collection file: the seed's/LangChain's columns (`id`, or `uuid`/`id` + `custom_id`), or a

@@ -206,7 +206,7 @@ function binaryPage(read: CollectionRead, columns: unknown[][]): Buffer {
   for (let i = 0; i < columns[0].length; i++) {
     const { texts, vector } = read.row(columns.map((c) => c[i]));
     texts.forEach((t, c) => rows.texts[c].push(t));
-    rows.vectors.push(vector ? Float32Array.from(vector) : null);
+    rows.vectors.push(vector);
   }
   return encodeTextVectorRows(rows);
 }

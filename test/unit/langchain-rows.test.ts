@@ -43,7 +43,7 @@ describe('LangChain row codecs', () => {
     const read = collectionRead(vecflow, 'vecflow', undefined);
     assert.deepEqual(read.staged, ['id', 'document', 'cmetadata']);
     const withContent = read.row(['a', JSON.stringify({ page_content: 'text', n: 1 }), { items: [1, 2] }]);
-    assert.deepEqual(withContent, { texts: ['a', 'text', '{"n":1}'], vector: [1, 2] });
+    assert.deepEqual(withContent, { texts: ['a', 'text', '{"n":1}'], vector: Float32Array.of(1, 2) });
     const fields = read.row(['b', JSON.stringify({ title: 'T', n: 2, body: 'B' }), { items: [3] }]);
     assert.deepEqual(fields.texts, ['b', 'T\nB', '{"title":"T","n":2,"body":"B"}']);
     const configured = collectionRead(vecflow, 'vecflow', ['body']).row(['c', '{"title":"T","body":"B"}', null]);

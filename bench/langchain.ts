@@ -108,7 +108,9 @@ try {
     `CREATE TABLE baseline.rows AS SELECT * FROM read_csv(${sqlString(csvFile)}, columns = {'id': 'VARCHAR', 'document': 'VARCHAR', 'cmetadata': 'VARCHAR', 'embedding': 'VARCHAR'}, header = false)`,
   );
   const duck = await phase(() =>
-    con.run(`COPY baseline.rows TO ${sqlString(path.join(root, 'duckdb.parquet'))} (FORMAT PARQUET, COMPRESSION ZSTD)`),
+    con.run(
+      `COPY baseline.rows TO ${sqlString(path.join(root, 'duckdb.parquet'))} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048)`,
+    ),
   );
   await con.run('DETACH baseline');
   con.closeSync();

@@ -86,7 +86,8 @@ export async function writeParquetColumns(
   // them to disk: a part larger than its memory limit is written without growing the worker.
   const stage = `${file}.${name}.duckdb`;
   const table = `${name}.part`;
-  const tmp = `${file}.tmp`;
+  // Unique per call: an attempt retried while an earlier one still runs must not share its file.
+  const tmp = `${file}.${name}.tmp`;
   try {
     await con.run(`ATTACH ${sqlString(stage)} AS ${name}`);
     await con.run(`CREATE TABLE ${table} (${columns.map((c) => `"${c.name}" ${c.sql}`).join(', ')})`);
@@ -99,6 +100,9 @@ export async function writeParquetColumns(
       const chunk = DuckDBDataChunk.create(types, n);
       chunk.setColumns(batch);
       appender.appendDataChunk(chunk);
+      // Flushed chunk by chunk: one flush of a whole part blocks the event loop (and so the
+      // activity's heartbeats) for tens of seconds.
+      appender.flushSync();
       rows += n;
     }
     appender.closeSync();

@@ -32,7 +32,7 @@ import {
   detectLayout,
   listCollections,
 } from '../../stores/langchain/tables.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 import { langchainDatabase } from './database.js';
 
 // Backup of LangChain's PGVector tables in the seed-004 layout: each collection file is read
@@ -153,10 +153,13 @@ export function langchainBackupActivities(ctx: ActivityContext) {
           after = upTo;
         }
       }
-      const written = await writeCollectionPart(path.join(input.dir, input.file), keys, input.vector_format, pages(), {
-        langchain_collection: input.collection.name,
-        langchain_layout: input.layout,
-      });
+      // Heartbeats go on while DuckDB writes the Parquet file after the last page.
+      const written = await keepAlive(() =>
+        writeCollectionPart(path.join(input.dir, input.file), keys, input.vector_format, pages(), {
+          langchain_collection: input.collection.name,
+          langchain_layout: input.layout,
+        }),
+      );
       return { name: input.file, ...written, last: after };
     },
 
@@ -168,9 +171,11 @@ export function langchainBackupActivities(ctx: ActivityContext) {
       const csv = path.join(input.dir, `.${input.file}.csv`);
       try {
         await writeFile(csv, await database.copyOut(tableSelect(input.table, described.columns), 'csv'));
-        const written = await csvToParquet(csv, described.columns.map(fileColumnOf), path.join(input.dir, input.file), {
-          langchain_table: input.table,
-        });
+        const written = await keepAlive(() =>
+          csvToParquet(csv, described.columns.map(fileColumnOf), path.join(input.dir, input.file), {
+            langchain_table: input.table,
+          }),
+        );
         return { name: input.file, ...written, last: null };
       } finally {
         await rm(csv, { force: true });

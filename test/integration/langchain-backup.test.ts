@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, onTestFinished } from 'vitest';
 import { duckdb, sqlString } from '../../datafiles/duckdb.js';
 import {
   type PythonLayout,
@@ -394,6 +394,10 @@ describe('moving between vecflow and LangChain', () => {
       },
     });
     assert.equal(created.status, 200, JSON.stringify(created.body));
+    // Schedules live in the run's shared Temporal server: removed when this test ends.
+    onTestFinished(async () => {
+      await stack.api('/api/v1/backups/schedules/lc-nightly', { method: 'DELETE' });
+    });
     assert.equal((await stack.api('/api/v1/backups/schedules/lc-nightly/trigger', { method: 'POST' })).status, 200);
     let stamps: string[] = [];
     for (let i = 0; i < 300 && stamps.length === 0; i++) {

@@ -157,7 +157,12 @@ export class BackupService {
   async listSchedules(): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for await (const s of this.deps.temporal.schedule.list()) {
-      if (s.memo?.vecflow === 'backup-schedule') out.push(await this.describeSchedule(s.scheduleId));
+      // A schedule deleted between the listing and its description is left out, not an error.
+      if (s.memo?.vecflow === 'backup-schedule')
+        await this.describeSchedule(s.scheduleId).then(
+          (d) => out.push(d),
+          (err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)),
+        );
     }
     return out;
   }

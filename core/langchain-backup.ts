@@ -4,7 +4,6 @@ import { ValidationError } from './errors.js';
 // collection (`<collection>.parquet`, or `<collection>_part0000.parquet`, … when split), one per
 // extra table (`event_summaries.parquet`), and `export_manifest.json` with the seed's fields,
 // vecflow's own details beside them under `vecflow`. Pure functions, workflow-safe.
-export const LANGCHAIN_MANIFEST = 'export_manifest.json';
 export const EVENT_SUMMARIES = 'event_summaries';
 
 /** A collection or table name used as it is in file names. */

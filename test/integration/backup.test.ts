@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, onTestFinished } from 'vitest';
 import { fingerprint } from '../helpers/fingerprint.js';
 import { testS3 } from '../helpers/s3.js';
 import { seedTextItems } from '../helpers/seed.js';
@@ -240,6 +240,10 @@ describe('backup and restore', () => {
       },
     });
     assert.equal(created.status, 200, JSON.stringify(created.body));
+    // Removed however this test ends: the run's Temporal server outlives it.
+    onTestFinished(async () => {
+      await stack.api('/api/v1/backups/schedules/nightly', { method: 'DELETE' });
+    });
     // Other test files share the run's Temporal server (and may have schedules of their own).
     const ids = async () =>
       ((await stack.api('/api/v1/backups/schedules')).body.schedules as { schedule_id: string }[]).map(
@@ -250,7 +254,8 @@ describe('backup and restore', () => {
     let run: { workflowId: string } | undefined;
     for (let i = 0; i < 200 && !run; i++) {
       for await (const wf of stack.client.workflow.list({
-        query: `WorkflowType = 'scheduledBackupWorkflow' AND ExecutionStatus = 'Completed'`,
+        // This schedule's run only: other test files' schedules start the same workflow type.
+        query: `TemporalScheduledById = 'nightly' AND ExecutionStatus = 'Completed'`,
       }))
         run = wf;
       if (!run) await new Promise((r) => setTimeout(r, 250));

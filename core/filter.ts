@@ -31,6 +31,8 @@ export const FILTER_OPERATORS = [
   '$exists',
 ];
 const MAX_NODES = 1000;
+/** Nesting of $and/$or/$not: checked on the way down, before a deep filter can exhaust the stack. */
+const MAX_DEPTH = 32;
 const SEGMENT = /^[^.[\]$][^.[\]]*$/;
 
 type Raw = unknown;
@@ -38,8 +40,19 @@ const isObject = (v: Raw): v is Record<string, Raw> => typeof v === 'object' && 
 
 class Parser {
   nodes = 0;
+  depth = 0;
 
   filter(raw: Raw, where: string): FilterNode {
+    if (this.depth >= MAX_DEPTH) throw invalid(where, `filters nest at most ${MAX_DEPTH} levels deep`);
+    this.depth++;
+    try {
+      return this.conditions(raw, where);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  conditions(raw: Raw, where: string): FilterNode {
     if (!isObject(raw)) throw invalid(where, 'a filter must be a JSON object');
     const parts: FilterNode[] = [];
     for (const [key, value] of Object.entries(raw)) {

@@ -1,18 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { TableColumn } from '../stores/langchain/sql.js';
 import { duckdb, sqlString } from './duckdb.js';
-import {
-  type DuckDBDataChunk,
-  DuckDBFloatVector,
-  DuckDBListVector,
-  type DuckDBValue,
-  FLOAT,
-  LIST,
-  VARCHAR,
-  listValue,
-} from '@duckdb/node-api';
-import type { TextRows, TextVectorRows } from '../stores/langchain/copy-binary.js';
-import { type ParquetColumn, type WrittenFile, sha256File, writeParquetColumns } from './parquet.js';
+import { type DuckDBDataChunk, DuckDBFloatVector, DuckDBListVector } from '@duckdb/node-api';
+import { throughPipe } from './csv-pipe.js';
+import { type WrittenFile, sha256File } from './parquet.js';
 
 // LangChain backups between Postgres's CSV (COPY) and zstd Parquet, with DuckDB doing the
 // conversion in bulk. Collection files hold the seed-004 scripts' columns — `id` (older layout:
@@ -54,65 +46,45 @@ export function fileColumnOf(c: TableColumn): FileColumn {
 }
 
 /**
- * Writes one collection file from pages of rows (text columns `keys`, document, cmetadata, then
- * the vector): with `text`, vectors as the database printed them (pgvector's `[0.1,0.2,…]`, each
- * float32 the shortest decimal that reads back the same, as the seed stores them); with
- * `float`, FLOAT lists.
+ * The columns of a collection file: text columns `keys`, document, cmetadata, then the vector —
+ * with `text` as the database printed it (pgvector's `[0.1,0.2,…]`, each float32 the shortest
+ * decimal that reads back the same, as the seed stores them); with `float` a FLOAT list parsed
+ * from that text (exact: the shortest decimal reads back as the same float32).
  */
-export function writeCollectionPart(
-  file: string,
-  keys: string[],
-  vectors: VectorFormat,
-  pages: AsyncIterable<TextVectorRows | TextRows>,
-  metadata: Record<string, string>,
-): Promise<WrittenFile> {
-  const columns: ParquetColumn[] = [...keys, 'document', 'cmetadata'].map((name) => ({
-    name,
-    type: VARCHAR,
-    sql: 'VARCHAR',
-  }));
-  columns.push(
-    vectors === 'text'
-      ? { name: 'embedding', type: VARCHAR, sql: 'VARCHAR' }
-      : { name: 'embedding', type: LIST(FLOAT), sql: 'FLOAT[]' },
-  );
-  async function* chunks(): AsyncIterable<DuckDBValue[][]> {
-    for await (const page of pages)
-      for (let s = 0; s < page.texts[0].length; s += 2048) {
-        const end = Math.min(page.texts[0].length, s + 2048);
-        const texts = page.texts.map((c) => c.slice(s, end));
-        if ('vectors' in page)
-          texts.push(page.vectors.slice(s, end).map((v) => (v ? listValue(Array.from(v)) : null)) as never);
-        yield texts;
-      }
-  }
-  return writeParquetColumns(file, columns, chunks(), metadata);
+export function collectionColumns(keys: string[], vectors: VectorFormat): FileColumn[] {
+  return [
+    ...[...keys, 'document', 'cmetadata'].map((name) => ({ name, duck: 'VARCHAR' })),
+    { name: 'embedding', duck: vectors === 'text' ? 'VARCHAR' : 'FLOAT[]' },
+  ];
 }
 
 /**
- * Converts a headerless Postgres CSV of `columns` (in order, as COPY wrote them) to a zstd
- * Parquet file; the file appears (by rename) only when complete.
+ * Converts headerless Postgres CSV of `columns` (in order, as COPY wrote it), streamed in
+ * chunks, to a zstd Parquet file: DuckDB converts while the chunks are still being produced
+ * (through a named pipe). The file appears (by rename) only when complete.
  */
 export async function csvToParquet(
-  csv: string,
+  csv: AsyncIterable<Buffer>,
   columns: FileColumn[],
   file: string,
   metadata: Record<string, string>,
 ): Promise<WrittenFile> {
   const con = await duckdb();
-  const tmp = `${file}.tmp`;
+  const tmp = `${file}.${randomUUID().slice(0, 8)}.tmp`;
   try {
     const types = columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ');
     const select = columns
       .map((c) => `${c.cast ? c.cast(q(c.name)) : `CAST(${q(c.name)} AS ${c.duck})`} AS ${q(c.name)}`)
       .join(', ');
-    const source = `read_csv(${sqlString(csv)}, columns = {${types}}, header = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, auto_detect = false, max_line_size = 8388608)`;
     const kv = Object.entries(metadata)
       .map(([k, v]) => `${k}: ${sqlString(v)}`)
       .join(', ');
-    await con.run(
-      `COPY (SELECT ${select} FROM ${source}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD${kv ? `, KV_METADATA {${kv}}` : ''})`,
-    );
+    await throughPipe(csv, (pipe) => {
+      const source = `read_csv(${sqlString(pipe)}, columns = {${types}}, header = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, auto_detect = false, max_line_size = 8388608)`;
+      return con.run(
+        `COPY (SELECT ${select} FROM ${source}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''})`,
+      );
+    });
     const counted = await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${sqlString(tmp)})`);
     const rows = Number(counted.getRowObjects().reduce((n, r) => n + Number(r.num_rows), 0));
     await rename(tmp, file);

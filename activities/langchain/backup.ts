@@ -1,14 +1,8 @@
-import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { type PlannedFile, planFiles } from '../../core/langchain-backup.js';
-import {
-  csvToParquet,
-  writeCollectionPart,
-  fileColumnOf,
-  type VectorFormat,
-} from '../../datafiles/langchain-parquet.js';
+import { collectionColumns, csvToParquet, fileColumnOf, type VectorFormat } from '../../datafiles/langchain-parquet.js';
 import {
   type TableColumn,
   describeTable,
@@ -20,12 +14,6 @@ import {
 } from '../../stores/langchain/sql.js';
 import { quoteIdent } from '../../stores/postgres/db.js';
 import {
-  type TextRows,
-  type TextVectorRows,
-  decodeTextRows,
-  decodeTextVectorRows,
-} from '../../stores/langchain/copy-binary.js';
-import {
   type LangchainLayout,
   collectionDimension,
   countRows,
@@ -36,8 +24,8 @@ import { type ActivityContext, keepAlive } from '../context.js';
 import { langchainDatabase } from './database.js';
 
 // Backup of LangChain's PGVector tables in the seed-004 layout: each collection file is read
-// out by COPY in key-ranged pages (appended to a CSV beside it) and converted to zstd Parquet
-// by DuckDB; a retried part rewrites its own file from its starting key.
+// out by COPY in key-ranged CSV pages, streamed into DuckDB as they come, which writes zstd
+// Parquet; a retried part rewrites its own file from its starting key.
 const PAGE = 5000;
 
 export interface LangchainPlannedCollection {
@@ -133,17 +121,14 @@ export function langchainBackupActivities(ctx: ActivityContext) {
       const keys = embeddingColumns(input.layout).slice(0, -3);
       let after = input.after;
       let rows = 0;
-      const vectors = input.vector_format === 'text' ? 'text' : 'binary';
-      async function* pages(): AsyncGenerator<TextVectorRows | TextRows> {
+      // Each page is printed by the database as CSV while DuckDB writes the previous ones.
+      async function* pages(): AsyncGenerator<Buffer> {
         for (;;) {
           const want = input.limit === null ? PAGE : Math.min(PAGE, input.limit - rows);
           if (want <= 0) return;
           const upTo = await pageEnd(database.db, input.layout, input.collection.uuid, after, want);
-          const select = embeddingSelect(input.layout, input.collection.uuid, after, upTo, vectors);
-          const data = await database.copyOut(select, 'binary');
-          const page =
-            vectors === 'text' ? decodeTextRows(data, keys.length + 3) : decodeTextVectorRows(data, keys.length + 2);
-          rows += page.texts[0].length;
+          const page = await database.copyOut(embeddingSelect(input.layout, input.collection.uuid, after, upTo), 'csv');
+          if (upTo !== null) rows += want; // a page up to a key holds exactly `want` rows
           activity.heartbeat({ rows });
           yield page;
           if (upTo === null) {
@@ -153,9 +138,9 @@ export function langchainBackupActivities(ctx: ActivityContext) {
           after = upTo;
         }
       }
-      // Heartbeats go on while DuckDB writes the Parquet file after the last page.
+      // Heartbeats go on while DuckDB finishes the Parquet file after the last page.
       const written = await keepAlive(() =>
-        writeCollectionPart(path.join(input.dir, input.file), keys, input.vector_format, pages(), {
+        csvToParquet(pages(), collectionColumns(keys, input.vector_format), path.join(input.dir, input.file), {
           langchain_collection: input.collection.name,
           langchain_layout: input.layout,
         }),
@@ -168,18 +153,15 @@ export function langchainBackupActivities(ctx: ActivityContext) {
       const database = lc();
       const described = await describeTable(database.db, input.table);
       if (!described) throw new ValidationError(`the table ${input.table} no longer exists`);
-      const csv = path.join(input.dir, `.${input.file}.csv`);
-      try {
-        await writeFile(csv, await database.copyOut(tableSelect(input.table, described.columns), 'csv'));
-        const written = await keepAlive(() =>
-          csvToParquet(csv, described.columns.map(fileColumnOf), path.join(input.dir, input.file), {
-            langchain_table: input.table,
-          }),
-        );
-        return { name: input.file, ...written, last: null };
-      } finally {
-        await rm(csv, { force: true });
-      }
+      const csv = async function* () {
+        yield await database.copyOut(tableSelect(input.table, described.columns), 'csv');
+      };
+      const written = await keepAlive(() =>
+        csvToParquet(csv(), described.columns.map(fileColumnOf), path.join(input.dir, input.file), {
+          langchain_table: input.table,
+        }),
+      );
+      return { name: input.file, ...written, last: null };
     },
   };
 }

@@ -61,8 +61,6 @@ export function embeddingSelect(
   collectionUuid: string,
   after: string | null,
   upTo: string | null,
-  /** `text`: pgvector's text form, printed by the database; `binary`: the vector itself. */
-  vectors: 'text' | 'binary' = 'binary',
 ): string {
   const key = keyOf(layout);
   const cast = keyCast(layout);
@@ -70,7 +68,8 @@ export function embeddingSelect(
   const where = [`collection_id = ${uuidLiteral(collectionUuid)}`];
   if (after !== null) where.push(`${key} > ${lit(after)}::${cast}`);
   if (upTo !== null) where.push(`${key} <= ${lit(upTo)}::${cast}`);
-  return `SELECT ${keys}, document, cmetadata::text, embedding${vectors === 'text' ? '::text' : ''} FROM ${EMBEDDING_TABLE} WHERE ${where.join(' AND ')} ORDER BY ${key}`;
+  // Read as CSV, where the vector is printed in pgvector's text form.
+  return `SELECT ${keys}, document, cmetadata::text, embedding FROM ${EMBEDDING_TABLE} WHERE ${where.join(' AND ')} ORDER BY ${key}`;
 }
 
 export type { TableColumn };

@@ -10,13 +10,8 @@ import { decodeVectorSend } from '../../stores/postgres/vectors.js';
 import { collectionDimension, countRows, detectLayout, listCollections } from '../../stores/langchain/tables.js';
 import { EmbeddedLangchainDatabase } from '../../stores/langchain/connection.js';
 import { embeddingColumns, embeddingSelect, pageEnd } from '../../stores/langchain/sql.js';
-import { writeCollectionPart } from '../../datafiles/langchain-parquet.js';
-import {
-  type TextRows,
-  type TextVectorRows,
-  decodeTextRows,
-  decodeTextVectorRows,
-} from '../../stores/langchain/copy-binary.js';
+import { collectionColumns, csvToParquet } from '../../datafiles/langchain-parquet.js';
+import { encodeTextVectorRows } from '../../stores/langchain/copy-binary.js';
 
 interface LangchainRow {
   id?: string;
@@ -77,6 +72,57 @@ async function fill(layout: string, url: string, collection: string, count: numb
   ]);
 }
 
+describe('binary COPY rows into the database', () => {
+  it('loads text columns and vectors bit for bit: NULLs, non-ASCII, -0, the smallest subnormal, the largest float', async () => {
+    const own = await startTestPglite();
+    const db = new Db(postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1));
+    const lc = new EmbeddedLangchainDatabase(
+      postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1),
+      own.embedded,
+    );
+    try {
+      await db.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await db.query('CREATE TABLE rows_in (k text, doc text, embedding vector)');
+      const vectors = [Float32Array.of(1, -0, 1e-45), null, Float32Array.of(3.4028234663852886e38, Math.fround(0.1))];
+      const rows = {
+        texts: [
+          ['a', 'é/€', 'c'],
+          ['doc', null, ''],
+        ],
+        vectors,
+      };
+      const n = await lc.load(
+        [],
+        'rows_in (k, doc, embedding)',
+        encodeTextVectorRows(rows),
+        ['UPDATE rows_in SET k = k'],
+        'binary',
+      );
+      assert.equal(n, 3);
+      const back = await db.query<{ k: string; doc: string | null; v: Buffer | null }>(
+        'SELECT k, doc, vector_send(embedding) AS v FROM rows_in ORDER BY k',
+      );
+      assert.deepEqual(
+        back.map((r) => [r.k, r.doc]),
+        [
+          ['a', 'doc'],
+          ['c', ''],
+          ['é/€', null],
+        ],
+      );
+      const hex = (v: Float32Array | null) => (v ? Buffer.from(v.buffer).toString('hex') : null);
+      assert.deepEqual(
+        back.map((r) => (r.v ? hex(decodeVectorSend(r.v)) : null)),
+        [hex(vectors[0]), hex(vectors[2]), null],
+      );
+    } finally {
+      await lc.close();
+      await db.close();
+      await own.stop();
+    }
+  });
+});
+
 describe("LangChain's PGVector tables, read", () => {
   for (const [layout, expected] of Object.entries(LAYOUTS)) {
     it(`tells the ${layout} layout from its columns and reads every row of each collection exactly`, async () => {
@@ -97,38 +143,29 @@ describe("LangChain's PGVector tables, read", () => {
           const { uuid } = collections.find((x) => x.name === c.name)!;
           assert.equal(await collectionDimension(db, uuid), c.dim);
           assert.equal(await countRows(db, uuid), c.count);
-          // Read out in key-ranged pages of 7 (binary COPY), as a backup part reads them.
+          // Read out in key-ranged CSV pages of 7, as a backup part reads them.
           const lc = new EmbeddedLangchainDatabase(
             postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1),
             own.embedded,
           );
           const keyColumns = embeddingColumns(expected).slice(0, -3);
-          // Vectors as the database prints them (the seed's text form), and as float4s.
-          const textPages: TextRows[] = [];
-          const floatPages: TextVectorRows[] = [];
+          const pages: Buffer[] = [];
           let after: string | null = null;
           for (;;) {
             const upTo = await pageEnd(db, expected, uuid, after, 7);
-            const text = await lc.copyOut(embeddingSelect(expected, uuid, after, upTo, 'text'), 'binary');
-            textPages.push(decodeTextRows(text, keyColumns.length + 3));
-            const floats = await lc.copyOut(embeddingSelect(expected, uuid, after, upTo, 'binary'), 'binary');
-            floatPages.push(decodeTextVectorRows(floats, keyColumns.length + 2));
+            pages.push(await lc.copyOut(embeddingSelect(expected, uuid, after, upTo), 'csv'));
             if (upTo === null) break;
             after = upTo;
           }
           await lc.close();
-          assert.deepEqual(
-            floatPages.map((p) => p.vectors.length),
-            [...Array.from({ length: Math.floor(c.count / 7) }, () => 7), c.count % 7],
-          );
-          const replay = async function* (vectors: 'text' | 'float') {
-            yield* vectors === 'text' ? textPages : floatPages;
+          assert.equal(pages.length, Math.floor(c.count / 7) + 1);
+          const replay = async function* () {
+            yield* pages;
           };
-          const asRows = await writeCollectionPart(
+          const asRows = await csvToParquet(
+            replay(),
+            collectionColumns(keyColumns, 'text'),
             path.join(own.dir, `${c.prefix}all.parquet`),
-            keyColumns,
-            'text',
-            replay('text'),
             {},
           );
           assert.equal(asRows.rows, c.count);
@@ -155,7 +192,9 @@ describe("LangChain's PGVector tables, read", () => {
           // Written in the seed's columns, vectors as text or as FLOAT lists, and read back by DuckDB.
           for (const vectors of ['text', 'float'] as const) {
             const file = path.join(own.dir, `${c.prefix}${vectors}.parquet`);
-            const written = await writeCollectionPart(file, keyColumns, vectors, replay(vectors), { layout: expected });
+            const written = await csvToParquet(replay(), collectionColumns(keyColumns, vectors), file, {
+              layout: expected,
+            });
             assert.equal(written.rows, c.count);
             const keys = expected === 'langchain-postgres' ? ['id'] : ['uuid', 'custom_id'];
             assert.deepEqual(await columnTypes(file), [

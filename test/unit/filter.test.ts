@@ -52,6 +52,21 @@ describe('filter language', () => {
     }
   });
 
+  it('refuses a filter nested deeper than 32 levels before recursing into it (20,000 levels: a 400, not a stack overflow)', () => {
+    const nest = (levels: number, key: '$not' | '$and') => {
+      let f: unknown = { lang: 'en' };
+      for (let i = 0; i < levels; i++) f = key === '$not' ? { $not: f } : { $and: [f] };
+      return f;
+    };
+    for (const key of ['$not', '$and'] as const) {
+      assert.ok(parseFilter(nest(31, key)));
+      assert.throws(
+        () => parseFilter(nest(20_000, key)),
+        (e: unknown) => e instanceof ValidationError && /at most 32 levels/.test(e.message),
+      );
+    }
+  });
+
   it('treats undefined, null and {} as "everything"', () => {
     assert.equal(parseFilter(undefined), undefined);
     assert.equal(parseFilter(null), undefined);

@@ -2,29 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { collectionRead } from '../../activities/langchain/restore-columns.js';
 import { toCsv } from '../../datafiles/langchain-parquet.js';
-import { decodeTextVectorRows, encodeTextVectorRows } from '../../stores/langchain/copy-binary.js';
 
-// The row codecs of LangChain backups and restores: binary COPY rows (text columns + pgvector),
-// Postgres CSV, and how a vecflow backup's rows become LangChain rows.
+// The row codecs of LangChain backups and restores: Postgres CSV, and how a vecflow backup's
+// rows become LangChain rows.
 describe('LangChain row codecs', () => {
-  it('round-trips text columns and vectors through binary COPY, NULLs and non-ASCII included', () => {
-    const rows = {
-      texts: [
-        ['a', 'é/€', 'c'],
-        ['doc', null, ''],
-      ],
-      vectors: [Float32Array.of(1, -0, 1e-45), null, Float32Array.of(3.4028234663852886e38, Math.fround(0.1))],
-    };
-    const back = decodeTextVectorRows(encodeTextVectorRows(rows), 2);
-    assert.deepEqual(back.texts, rows.texts);
-    assert.equal(back.vectors[1], null);
-    for (const i of [0, 2])
-      assert.equal(
-        Buffer.from(back.vectors[i]!.buffer).toString('hex'),
-        Buffer.from(rows.vectors[i]!.buffer).toString('hex'),
-      );
-  });
-
   it('writes CSV as Postgres reads it: NULL unquoted-empty, empty string quoted, quotes/commas/newlines quoted, \\. quoted', () => {
     const csv = toCsv([
       ['x', null, '', 'a,b', 'say "hi"', 'l1\nl2', '\\.'],

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
+import { LANGCHAIN_PARQUET } from '../datafiles/langchain-parquet.js';
 import { EmbeddedLangchainDatabase } from '../stores/langchain/connection.js';
 import { createSchemaSql } from '../stores/langchain/sql.js';
 import { type TextVectorRows, encodeTextVectorRows } from '../stores/langchain/copy-binary.js';
@@ -107,10 +108,9 @@ try {
   await con.run(
     `CREATE TABLE baseline.rows AS SELECT * FROM read_csv(${sqlString(csvFile)}, columns = {'id': 'VARCHAR', 'document': 'VARCHAR', 'cmetadata': 'VARCHAR', 'embedding': 'VARCHAR'}, header = false)`,
   );
+  // The same Parquet settings as the backup writes.
   const duck = await phase(() =>
-    con.run(
-      `COPY baseline.rows TO ${sqlString(path.join(root, 'duckdb.parquet'))} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048)`,
-    ),
+    con.run(`COPY baseline.rows TO ${sqlString(path.join(root, 'duckdb.parquet'))} (${LANGCHAIN_PARQUET})`),
   );
   await con.run('DETACH baseline');
   con.closeSync();

@@ -34,7 +34,8 @@ export async function throughPipe<T>(
       throw error;
     });
     const [produced, result] = await Promise.allSettled([
-      pipeline(Readable.from(chunks), createWriteStream(fifo)),
+      // One chunk read ahead at most: the producer is not run further ahead than DuckDB reads.
+      pipeline(Readable.from(chunks, { highWaterMark: 1 }), createWriteStream(fifo)),
       unblock,
     ]);
     if (produced.status === 'rejected' && !isBrokenPipe(produced.reason)) throw produced.reason;

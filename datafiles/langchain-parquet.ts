@@ -13,6 +13,13 @@ import { type WrittenFile, sha256File } from './parquet.js';
 // or with `float` a FLOAT list; extra tables keep every column with its type.
 export type VectorFormat = 'text' | 'float';
 
+/**
+ * zstd at level 1, the seed scripts' own (pyarrow's default): DuckDB's default level 3 writes
+ * these text vectors at half the rate for files no smaller. Small row groups keep DuckDB's
+ * memory per file low.
+ */
+export const LANGCHAIN_PARQUET = 'FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 2048';
+
 export interface FileColumn {
   name: string;
   /** DuckDB type of the Parquet column. */
@@ -80,9 +87,9 @@ export async function csvToParquet(
       .map(([k, v]) => `${k}: ${sqlString(v)}`)
       .join(', ');
     await throughPipe(csv, (pipe) => {
-      const source = `read_csv(${sqlString(pipe)}, columns = {${types}}, header = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, auto_detect = false, max_line_size = 8388608)`;
+      const source = `read_csv(${sqlString(pipe)}, columns = {${types}}, header = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, auto_detect = false, max_line_size = 4194304, buffer_size = 8388608)`;
       return con.run(
-        `COPY (SELECT ${select} FROM ${source}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''})`,
+        `COPY (SELECT ${select} FROM ${source}) TO ${sqlString(tmp)} (${LANGCHAIN_PARQUET}${kv ? `, KV_METADATA {${kv}}` : ''})`,
       );
     });
     const counted = await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${sqlString(tmp)})`);

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { type Manifest, type ManifestFile, type S3Location, MANIFEST, backupFileName } from '../../core/backup.js';
-import { NotFoundError } from '../../core/errors.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { LangchainManifest } from '../../core/langchain-backup.js';
 import type { Point, PhysicalSpec } from '../../core/types.js';
 import { Digest } from '../../datafiles/digest.js';
@@ -33,6 +34,10 @@ export interface PartResult extends ManifestFile {
 }
 
 const PAGE = 1000;
+/** In a backup directory while a job writes it: that job's id. */
+const JOB_MARKER = '.vecflow-backup-job';
+/** Temporary names carry the job's tag: two jobs never share one. */
+const jobTag = (job: string) => createHash('sha256').update(job).digest('hex').slice(0, 12);
 
 export function backupActivities(ctx: ActivityContext) {
   return {
@@ -58,10 +63,45 @@ export function backupActivities(ctx: ActivityContext) {
       return out;
     },
 
-    /** The directory a backup writes to: under the backup root, or a scratch dir for S3-only. */
-    async backupTarget(input: { id: string; dir?: string }): Promise<string> {
-      const dir = input.dir ? backupDir(ctx.config, input.dir) : await scratchDir(ctx.config, 'backup', input.id);
+    /**
+     * The directory a backup writes to: under the backup root, or a scratch dir for S3-only
+     * (emptied first). A directory holding another backup — complete (a manifest) or being
+     * written by another job — is refused unless `overwrite`, which removes that backup first.
+     */
+    async backupTarget(input: { id: string; dir?: string; overwrite?: boolean }): Promise<string> {
+      if (!input.dir) {
+        const scratch = await scratchDir(ctx.config, 'backup', input.id);
+        await rm(scratch, { recursive: true, force: true });
+        await mkdir(scratch, { recursive: true });
+        return scratch;
+      }
+      const dir = backupDir(ctx.config, input.dir);
       await mkdir(dir, { recursive: true });
+      // The directory is claimed by creating the marker (exclusive): of two jobs starting at
+      // once, one gets it.
+      const marker = path.join(dir, JOB_MARKER);
+      const claimed = await writeFile(marker, input.id, { flag: 'wx' }).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EEXIST') return false;
+          throw err;
+        },
+      );
+      const owner = claimed ? input.id : await readFile(marker, 'utf8').catch(() => null);
+      const complete = existsSync(path.join(dir, MANIFEST));
+      if (owner !== input.id || complete) {
+        if (!input.overwrite) {
+          if (claimed) await rm(marker, { force: true });
+          throw new ConflictError(
+            `${input.dir} already holds ${complete ? 'a backup' : `an unfinished backup (job ${owner})`}: choose another directory, or overwrite it`,
+            { field: 'output_dir' },
+          );
+        }
+        for (const n of await readdir(dir))
+          if (n === MANIFEST || n.endsWith('.parquet') || /^\..*\.(partial|result\.json|tmp)$/.test(n))
+            await rm(path.join(dir, n), { force: true });
+      }
+      if (!claimed) await writeFile(marker, input.id);
       return dir;
     },
 
@@ -80,8 +120,8 @@ export function backupActivities(ctx: ActivityContext) {
       // renamed into place: a part that is there always has its result, so a worker that dies
       // between the two steps leaves either nothing visible or a part that is reused.
       const file = path.join(input.dir, name);
-      const partial = path.join(input.dir, `.${name}.partial`);
-      const sidecar = path.join(input.dir, `.${name}.result.json`);
+      const partial = path.join(input.dir, `.${name}.${jobTag(job)}.partial`);
+      const sidecar = path.join(input.dir, `.${name}.${jobTag(job)}.result.json`);
       const done = await readFile(sidecar, 'utf8').then(
         (t) => JSON.parse(t) as PartResult & { from: string | null; job?: string },
         () => null,
@@ -143,10 +183,12 @@ export function backupActivities(ctx: ActivityContext) {
       const file = path.join(input.dir, MANIFEST);
       await writeFile(`${file}.tmp`, JSON.stringify(input.manifest, null, 2));
       await rename(`${file}.tmp`, file);
-      // The per-part results were only there to resume; the manifest now holds them.
+      // This job's per-part results were only there to resume; the manifest now holds them.
+      const tag = jobTag(Context.current().info.workflowExecution?.workflowId ?? '');
       for (const n of await readdir(input.dir))
-        if (n.startsWith('.') && (n.endsWith('.result.json') || n.endsWith('.partial')))
+        if (n.startsWith('.') && (n.endsWith(`.${tag}.result.json`) || n.endsWith(`.${tag}.partial`)))
           await rm(path.join(input.dir, n), { force: true });
+      await rm(path.join(input.dir, JOB_MARKER), { force: true });
     },
 
     /** Uploads files to S3 (the manifest is uploaded in a call of its own, after the rest). */

@@ -10,6 +10,8 @@ import { parquetInfo, readParquet, sha256File } from '../../datafiles/parquet.js
 import type { ActivityContext } from '../context.js';
 import { type LangchainRestorePlan, backupKind, planLangchainRestore } from '../langchain/restore-plan.js';
 import { backupDir, s3Store, scratchDir } from './locations.js';
+import { parseManifest } from './manifest.js';
+import { isName } from '../../core/names.js';
 
 export interface RestoreFile {
   name: string;
@@ -88,7 +90,7 @@ function fromManifest(dir: string, m: Manifest): RestorePlan {
       count: c.count,
       digest: c.digest,
       rows: files.reduce((n, f) => n + f.rows, 0),
-      files: files.map((f) => ({ name: f.name, rows: f.rows, sha256: f.sha256 })),
+      files: files.map((f) => ({ name: f.name, rows: f.rows, sha256: f.sha256 || null })),
     };
   });
   return { dir, format: 'vecflow', collections, files: m.files.length, rows: m.total_embeddings };
@@ -126,6 +128,16 @@ async function fromDirectory(ctx: ActivityContext, dir: string, model: string | 
           { field: 'model' },
         );
     }
+    // Names from file names and Parquet metadata become collections (and later file names).
+    for (const [kind, value] of [
+      ['collection', parsed.collection],
+      ['model', chosen],
+    ] as const)
+      if (!isName(value))
+        throw new ValidationError(
+          `${name}: ${JSON.stringify(value)} is not a valid ${kind} name for vecflow (1-63 of A-Z a-z 0-9 _ . -, no "__"); restore it into LangChain's tables (target langchain) or rename the file`,
+          { field: kind },
+        );
     const key = `${parsed.collection}\u0000${chosen}`;
     const entry = groups.get(key) ?? {
       collection: parsed.collection,
@@ -157,6 +169,8 @@ export function restoreActivities(ctx: ActivityContext) {
       /** auto: a vecflow backup into vecflow, a LangChain one (vecflow's or the seed's) into LangChain's tables. */
       target?: 'auto' | 'vecflow' | 'langchain';
       skip_tables?: boolean;
+      /** Restore files whose manifest entry has no sha256 (checked otherwise; refused when missing). */
+      allow_unverified?: boolean;
     }): Promise<RestorePlan & { scratch: boolean; langchain?: LangchainRestorePlan }> {
       const { dir, scratch } = await localCopy(ctx, input.id, input.from);
       const manifest = await readManifest(dir);
@@ -177,7 +191,7 @@ export function restoreActivities(ctx: ActivityContext) {
       }
       const plan =
         kind === 'vecflow'
-          ? fromManifest(dir, manifest as unknown as Manifest)
+          ? fromManifest(dir, parseManifest(manifest, input.allow_unverified))
           : await fromDirectory(ctx, dir, input.model);
       if (plan.collections.length === 0)
         throw new NotFoundError(

@@ -7,6 +7,7 @@ import { parquetInfo, sha256File } from '../../datafiles/parquet.js';
 import type { ActivityContext } from '../context.js';
 import { backupDir, s3Store } from './locations.js';
 import { restoreActivities } from './restore.js';
+import { BACKUP_FILE, parseManifest } from './manifest.js';
 
 export interface VerifyReport {
   ok: boolean;
@@ -33,6 +34,13 @@ async function verifyDir(dir: string): Promise<VerifyReport> {
   // A LangChain backup keeps its checksums under `vecflow`; the seed scripts' manifest has none.
   const lc = (manifest as unknown as LangchainManifest).vecflow?.files;
   const seed = !lc && (manifest.files as unknown[]).some((f) => typeof f === 'string');
+  if (!lc && !seed) {
+    try {
+      parseManifest(manifest);
+    } catch (err) {
+      return { ...report, ok: false, problems: [errorMessage(err)] };
+    }
+  }
   if (seed)
     report.problems.push(`${MANIFEST} has no checksums (the seed scripts' manifest): files checked for presence only`);
   const entries = (lc ??
@@ -41,7 +49,7 @@ async function verifyDir(dir: string): Promise<VerifyReport> {
       : manifest.files)) as Partial<ManifestFile>[];
   for (const f of entries) {
     const problems: string[] = [];
-    if (typeof f.name !== 'string' || !/^[^/\\]+$/.test(f.name) || f.name.startsWith('.')) {
+    if (typeof f.name !== 'string' || !BACKUP_FILE.test(f.name)) {
       report.problems.push(`${MANIFEST} lists a file that is not a plain name: ${JSON.stringify(f.name)}`);
       continue;
     }

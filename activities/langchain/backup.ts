@@ -26,7 +26,7 @@ import { langchainDatabase } from './database.js';
 // Backup of LangChain's PGVector tables in the seed-004 layout: each collection file is read
 // out by COPY in key-ranged CSV pages, streamed into DuckDB as they come, which writes zstd
 // Parquet; a retried part rewrites its own file from its starting key.
-const PAGE = 5000;
+const PAGE = 2000;
 
 export interface LangchainPlannedCollection {
   name: string;

@@ -25,6 +25,8 @@ export const BackupBody = z
     collections,
     batch_size: z.number().int().min(1).max(10_000_000).optional(),
     ...source,
+    /** Write into output_dir even if it holds another backup (removed first). */
+    overwrite: z.boolean().default(false),
   })
   .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' });
 
@@ -41,6 +43,8 @@ export const RestoreBody = z
     target: z.enum(['auto', 'vecflow', 'langchain']).default('auto'),
     /** Into LangChain's tables: leave event_summaries (every extra table) out. */
     skip_event_summaries: z.boolean().default(false),
+    /** Restore files whose manifest entry has no sha256 (refused otherwise). */
+    allow_unverified: z.boolean().default(false),
   })
   .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), {
     message: 'give exactly one of input_dir or s3',

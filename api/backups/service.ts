@@ -48,6 +48,7 @@ export class BackupService {
       created_at: new Date().toISOString(),
       vecflow_version: VERSION,
       ...this.source(body),
+      ...(body.overwrite ? { overwrite: true } : {}),
     };
     await startOnce(this.deps, backupWorkflow, { workflowId: id, input, kind: 'backup', collection: scope(body) });
     return this.get('backup', id);
@@ -88,6 +89,7 @@ export class BackupService {
       model: body.model,
       target: body.target,
       skip_tables: body.skip_event_summaries,
+      ...(body.allow_unverified ? { allow_unverified: true } : {}),
       created_at: new Date().toISOString(),
     };
     await startOnce(this.deps, restoreWorkflow, { workflowId: id, input, kind: 'restore', collection: scope(body) });

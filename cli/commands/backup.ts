@@ -82,6 +82,7 @@ export function registerBackupCommands(program: Command): void {
       .option('--output-dir <dir>', 'directory, relative to the backup root (VECFLOW_BACKUP_ROOT)')
       .option('--collections <names...>', 'only these collections (default: all)')
       .option('--batch-size <n>', 'rows per Parquet part', (v) => Number(v))
+      .option('--overwrite', 'write into --output-dir even if it holds another backup (removed first)', false)
       .option('--id <id>', 'job id (default: generated)'),
   ).action((o: Opts) =>
     withService(async (service, client) => {
@@ -92,6 +93,7 @@ export function registerBackupCommands(program: Command): void {
           output_dir: o.outputDir,
           collections: o.collections,
           batch_size: o.batchSize,
+          overwrite: o.overwrite,
           ...langchainBody(o),
           ...s3(o),
         },
@@ -117,6 +119,7 @@ export function registerBackupCommands(program: Command): void {
         'auto',
       )
       .option('--skip-event-summaries', "into LangChain's tables: leave event_summaries (every extra table) out", false)
+      .option('--allow-unverified', 'restore files whose manifest entry has no sha256 (refused otherwise)', false)
       .option('--id <id>', 'job id (default: generated)'),
   ).action((o: Opts) =>
     withService(async (service, client) => {
@@ -131,6 +134,7 @@ export function registerBackupCommands(program: Command): void {
           model: o.model,
           target: o.target,
           skip_event_summaries: o.skipEventSummaries,
+          allow_unverified: o.allowUnverified,
           ...s3(o),
         },
         'body',

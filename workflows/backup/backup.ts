@@ -31,6 +31,8 @@ export interface BackupInput {
   source?: 'vecflow' | 'langchain';
   /** With source langchain: extra tables, the seed's event-summaries flag, how vectors are written. */
   langchain?: { tables: string[]; include_event_summaries: boolean; vector_format: 'text' | 'float' };
+  /** Write into a directory that holds another backup (which is removed first). */
+  overwrite?: boolean;
 }
 
 export interface BackupState {
@@ -60,6 +62,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState | 
       batch_size: input.batch_size,
       created_at: input.created_at,
       vecflow_version: input.vecflow_version,
+      ...(input.overwrite ? { overwrite: true } : {}),
       ...(input.langchain ?? { tables: [], include_event_summaries: false, vector_format: 'text' }),
     });
   const id = workflowInfo().workflowId;
@@ -86,7 +89,11 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState | 
   try {
     state.collections = await act.planBackup({ collections: input.collections });
     state.rows_total = state.collections.reduce((n, c) => n + c.count, 0);
-    const dir = await act.backupTarget({ id, dir: input.location.dir });
+    const dir = await act.backupTarget({
+      id,
+      dir: input.location.dir,
+      ...(input.overwrite ? { overwrite: true } : {}),
+    });
     state.phase = 'writing';
     const digests = new Map<string, string[]>();
     let next = 0;

@@ -31,6 +31,8 @@ export interface RestoreInput {
   target?: 'auto' | 'vecflow' | 'langchain';
   /** Into LangChain's tables: leave the backup's extra tables (event_summaries) out. */
   skip_tables?: boolean;
+  /** Restore files whose manifest entry has no sha256 (refused otherwise). */
+  allow_unverified?: boolean;
   created_at: string;
 }
 
@@ -86,6 +88,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
       collections: input.collections,
       model: input.model,
       ...(input.target ? { target: input.target, skip_tables: input.skip_tables } : {}),
+      ...(input.allow_unverified ? { allow_unverified: true } : {}),
     });
     if (plan.scratch) scratch = plan.dir;
     state.format = plan.format;

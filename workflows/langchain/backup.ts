@@ -25,6 +25,8 @@ export interface LangchainBackupOptions {
   vector_format: 'text' | 'float';
   created_at: string;
   vecflow_version: string;
+  /** Write into a directory that holds another backup (which is removed first). */
+  overwrite?: boolean;
 }
 
 export interface LangchainBackupState {
@@ -86,7 +88,11 @@ export async function langchainBackup(input: LangchainBackupOptions): Promise<La
     state.collections = plan.collections;
     state.tables = plan.tables.map((t) => ({ name: t.name, rows: t.rows }));
     state.rows_total = [...plan.collections, ...plan.tables].reduce((n, c) => n + c.rows, 0);
-    const dir = await act.backupTarget({ id, dir: input.location.dir });
+    const dir = await act.backupTarget({
+      id,
+      dir: input.location.dir,
+      ...(input.overwrite ? { overwrite: true } : {}),
+    });
     state.phase = 'writing';
     const upload = async (name: string) => {
       if (input.location.s3) await act.uploadBackupFiles({ dir, names: [name], s3: input.location.s3 });

@@ -1,5 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { VecflowError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
@@ -24,6 +28,12 @@ function classify(err: unknown): HttpError {
   if (err instanceof WorkflowNotFoundError) return { status: 404, code: 'not_found', detail: err.message };
   if (err instanceof WorkflowExecutionAlreadyStartedError)
     return { status: 409, code: 'conflict', detail: err.message };
+  if (err instanceof ScheduleAlreadyRunning)
+    return {
+      status: 409,
+      code: 'conflict',
+      detail: `a schedule with id ${JSON.stringify(err.scheduleId)} already exists`,
+    };
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string; code?: unknown };
   // body-parser and friends mark their errors with an HTTP status.
   if (e.type === 'entity.too.large')
@@ -38,9 +48,16 @@ function classify(err: unknown): HttpError {
   if (typeof status === 'number' && status >= 400 && status < 500)
     return { status, code: 'bad_request', detail: e.message ?? 'bad request' };
   // gRPC UNAVAILABLE / DEADLINE_EXCEEDED from Temporal, connection refusals from the store.
-  if (e.code === 14 || e.code === 4 || e.code === 'ECONNREFUSED' || e.code === 'ENOENT') {
+  if (e.code === 14 || e.code === 4 || e.code === 'ECONNREFUSED') {
     return { status: 503, code: 'unavailable', detail: `a dependency is unavailable: ${e.message}` };
   }
+  // A missing socket (the embedded store not running): the server's paths stay in its log.
+  if (e.code === 'ENOENT')
+    return {
+      status: 503,
+      code: 'unavailable',
+      detail: 'a dependency is unavailable; see the server log for the request id',
+    };
   return { status: 500, code: 'internal', detail: 'internal error; see the server log for the request id' };
 }
 

@@ -49,6 +49,8 @@ export interface Manifest {
   total_embeddings: number;
   /** The seed's own summary, kept for tools that read it. */
   metadata: { total_embeddings: number; collections: string[] };
+  /** The backup schedule that wrote it: its retention deletes only its own backups. */
+  schedule_id?: string;
 }
 
 /** `<collection>__<model>.parquet`, or `…_part0000.parquet` for parts. */

@@ -96,6 +96,8 @@ export interface LangchainManifest {
   total_files: number;
   files: string[];
   metadata: { total_embeddings: number; collections: string[]; include_event_summaries: boolean };
+  /** The backup schedule that wrote it: its retention deletes only its own backups. */
+  schedule_id?: string;
   vecflow?: {
     format_version: number;
     source: 'langchain';

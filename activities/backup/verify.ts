@@ -1,4 +1,5 @@
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { type BackupLocation, type Manifest, type ManifestFile, MANIFEST, backupStamp } from '../../core/backup.js';
 import type { LangchainManifest } from '../../core/langchain-backup.js';
@@ -98,33 +99,47 @@ export function verifyActivities(ctx: ActivityContext) {
 
     /**
      * Deletes complete backups (those with a manifest) under `base` beyond the policy: keep the
-     * last N and/or those younger than D days. A directory without a manifest is being written
-     * (or never finished) and is never touched; neither is `current`.
+     * last N and/or those younger than D days. Only backups this schedule wrote count (their
+     * manifests carry its id; another schedule's backups in the same place are not touched).
+     * A directory without a manifest is being written (or never finished) and is never
+     * touched; neither is `current`.
      */
     async applyRetention(input: {
       base: BackupLocation;
       policy: RetentionPolicy;
       current: string;
       now: string;
+      schedule_id?: string;
     }): Promise<string[]> {
       const { keep_last, max_age_days } = input.policy;
       if (keep_last === undefined && max_age_days === undefined) return [];
       const local = input.base.dir !== undefined ? backupDir(ctx.config, input.base.dir) : null;
       const s3 = input.base.s3 ? s3Store(ctx.config, input.base.s3) : null;
-      const complete = new Set<string>();
+      const stamped = (n: string) => /^\d{8}_\d{6}$/.test(n) && n !== input.current;
+      const owners = new Map<string, unknown>();
       if (local) {
-        for (const e of await readdir(local, { withFileTypes: true }).catch(() => [])) {
-          if (e.isDirectory() && (await stat(path.join(local, e.name, MANIFEST)).catch(() => null)))
-            complete.add(e.name);
-        }
+        for (const e of await readdir(local, { withFileTypes: true }).catch(() => []))
+          if (e.isDirectory() && stamped(e.name)) {
+            const m = await readFile(path.join(local, e.name, MANIFEST), 'utf8').catch(() => null);
+            if (m !== null) owners.set(e.name, scheduleOf(m));
+          }
       }
       const s3Keys = s3 ? await s3.list('') : [];
-      for (const b of s3Keys)
-        if (b.key.endsWith(`/${MANIFEST}`) && b.key.split('/').length === 2) complete.add(b.key.split('/')[0]);
-      const names = [...complete]
-        .filter((n) => /^\d{8}_\d{6}$/.test(n) && n !== input.current)
-        .sort()
-        .reverse();
+      if (s3) {
+        const scratch = await mkdtemp(path.join(os.tmpdir(), 'vecflow-retention-'));
+        try {
+          for (const b of s3Keys) {
+            const [name, file, more] = b.key.split('/');
+            if (file !== MANIFEST || more !== undefined || !stamped(name) || owners.has(name)) continue;
+            await s3.get(b.key, path.join(scratch, name));
+            owners.set(name, scheduleOf(await readFile(path.join(scratch, name), 'utf8')));
+          }
+        } finally {
+          await rm(scratch, { recursive: true, force: true });
+        }
+      }
+      const complete = new Set([...owners].filter(([, owner]) => owner === input.schedule_id).map(([n]) => n));
+      const names = [...complete].sort().reverse();
       const cutoff =
         max_age_days === undefined ? null : backupStamp(new Date(Date.parse(input.now) - max_age_days * 86_400_000));
       // A backup stays when any rule keeps it (the current run counts as one of the last N).
@@ -138,4 +153,13 @@ export function verifyActivities(ctx: ActivityContext) {
       return doomed.sort();
     },
   };
+}
+
+/** The schedule a manifest says wrote its backup (undefined: none, or not readable as JSON). */
+function scheduleOf(manifest: string): unknown {
+  try {
+    return (JSON.parse(manifest) as { schedule_id?: unknown }).schedule_id;
+  } catch {
+    return undefined;
+  }
 }

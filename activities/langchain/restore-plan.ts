@@ -6,6 +6,7 @@ import { type LangchainManifest, type TableColumn, nameOfStem } from '../../core
 import { vectorDimension } from '../../datafiles/langchain-parquet.js';
 import { parquetInfo } from '../../datafiles/parquet.js';
 import type { LangchainLayout } from '../../stores/langchain/tables.js';
+import { BACKUP_FILE } from '../backup/manifest.js';
 
 // What a restore into LangChain's tables will read: a LangChain backup written by vecflow (its
 // manifest's `vecflow` part), a directory written by the seed-004 scripts (their manifest, or
@@ -49,7 +50,7 @@ export interface LangchainRestorePlan {
 
 /** A file name from a manifest, used on disk only when it is a plain name inside the backup. */
 function safeFile(name: unknown): string {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_%.-]{1,250}\.parquet$/.test(name) || name.startsWith('.'))
+  if (typeof name !== 'string' || !BACKUP_FILE.test(name))
     throw new ValidationError(
       `the manifest names a file that is not a plain Parquet file name: ${JSON.stringify(name)}`,
     );

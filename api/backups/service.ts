@@ -139,6 +139,7 @@ export class BackupService {
       ...this.source(body),
       retention: body.retention,
       vecflow_version: VERSION,
+      schedule_id: id,
     };
     await this.deps.temporal.schedule.create({
       scheduleId: id,

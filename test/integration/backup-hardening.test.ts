@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, onTestFinished } from 'vitest';
 import { writeParquet } from '../../datafiles/parquet.js';
 import { fingerprint } from '../helpers/fingerprint.js';
 import { seedTextItems } from '../helpers/seed.js';
@@ -118,6 +118,58 @@ describe('backups as untrusted input', () => {
       [],
       'no temporary files or marker left',
     );
+  });
+
+  it('two schedules writing into one directory: each retention keeps exactly its own last backup', async () => {
+    for (const id of ['hourly-a', 'hourly-b']) {
+      const created = await stack.api('/api/v1/backups/schedules', {
+        body: {
+          schedule_id: id,
+          interval: '24h',
+          output_dir: 'shared',
+          collections: ['categories'],
+          retention: { keep_last: 1 },
+        },
+      });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      onTestFinished(async () => {
+        await stack.api(`/api/v1/backups/schedules/${id}`, { method: 'DELETE' });
+      });
+    }
+    const twice = await stack.api('/api/v1/backups/schedules', {
+      body: { schedule_id: 'hourly-a', interval: '1h', output_dir: 'elsewhere' },
+    });
+    assert.deepEqual([twice.status, twice.body.code], [409, 'conflict'], 'a schedule id is taken once');
+    /** Triggers a schedule and waits for its `n`th run to complete; returns that run's result. */
+    const run = async (id: string, n: number) => {
+      assert.equal((await stack.api(`/api/v1/backups/schedules/${id}/trigger`, { body: {} })).status, 200);
+      for (let i = 0; i < 300; i++) {
+        const runs = [];
+        for await (const wf of stack.client.workflow.list({
+          query: `TemporalScheduledById = '${id}' AND ExecutionStatus = 'Completed'`,
+        }))
+          runs.push(wf);
+        if (runs.length >= n) {
+          const latest = runs.sort((a, b) => b.startTime.getTime() - a.startTime.getTime())[0];
+          return (await stack.client.workflow.getHandle(latest.workflowId).result()) as {
+            backup: string;
+            deleted: string[];
+          };
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`${id} did not complete run ${n}`);
+    };
+    const a1 = await run('hourly-a', 1);
+    await new Promise((r) => setTimeout(r, 1100)); // backups are named by the second
+    const b1 = await run('hourly-b', 1);
+    await new Promise((r) => setTimeout(r, 1100));
+    const a2 = await run('hourly-a', 2);
+    assert.deepEqual([a1.deleted, b1.deleted, a2.deleted], [[], [], [a1.backup]]);
+    assert.deepEqual(readdirSync(path.join(root, 'shared')).sort(), [b1.backup, a2.backup].sort());
+    const owner = (stamp: string) =>
+      JSON.parse(readFileSync(path.join(root, 'shared', stamp, 'export_manifest.json'), 'utf8')).schedule_id;
+    assert.deepEqual([owner(b1.backup), owner(a2.backup)], ['hourly-b', 'hourly-a']);
   });
 
   it('refuses names from the Parquet metadata of a seed-layout file that are not valid vecflow names', async () => {

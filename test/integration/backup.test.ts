@@ -207,11 +207,20 @@ describe('backup and restore', () => {
     assert.equal(await stack.store.getBlue('chunk_embeddings'), 'external-8');
   });
 
-  it('schedules backups with retention: deletes exactly the older complete backups, locally and in S3', async () => {
+  it("schedules backups with retention: deletes exactly its own older complete backups, locally and in S3 (another schedule's stay)", async () => {
     const { S3BlobStore } = await import('../../blobs/s3.js');
     const bucket = new S3BlobStore({ bucket: 'backups', prefix: 'sched', endpoint: s3.endpoint });
+    // Fake backups of this schedule (their manifests name it), and of another one, which stay.
     const fake = path.join(os.tmpdir(), `vf-fake-${Date.now()}`);
-    writeFileSync(fake, '{}');
+    const mine = JSON.stringify({ schedule_id: 'nightly' });
+    writeFileSync(fake, mine);
+    const others = path.join(os.tmpdir(), `vf-fake-others-${Date.now()}`);
+    writeFileSync(others, JSON.stringify({ schedule_id: 'weekly' }));
+    for (const stamp of ['20241231_000000', '20250102_120000']) {
+      mkdirSync(path.join(root, 'sched', stamp), { recursive: true });
+      writeFileSync(path.join(root, 'sched', stamp, 'export_manifest.json'), JSON.stringify({ schedule_id: 'weekly' }));
+      await bucket.put(`${stamp}/export_manifest.json`, others);
+    }
     for (const stamp of [
       '20250101_000000',
       '20250102_000000',
@@ -225,7 +234,7 @@ describe('backup and restore', () => {
       writeFileSync(path.join(root, 'sched', stamp, 'data.parquet'), 'x');
       await bucket.put(`${stamp}/data.parquet`, fake);
       if (complete) {
-        writeFileSync(path.join(root, 'sched', stamp, 'export_manifest.json'), '{}');
+        writeFileSync(path.join(root, 'sched', stamp, 'export_manifest.json'), mine);
         await bucket.put(`${stamp}/export_manifest.json`, fake);
       }
     }
@@ -267,7 +276,17 @@ describe('backup and restore', () => {
     };
     assert.deepEqual(result.deleted, ['20250101_000000', '20250102_000000', '20250103_000000']);
     const left = readdirSync(path.join(root, 'sched')).sort();
-    assert.deepEqual(left, ['20250104_000000', '20250105_000000', '20250106_000000', result.backup].sort());
+    assert.deepEqual(
+      left,
+      [
+        '20241231_000000',
+        '20250102_120000',
+        '20250104_000000',
+        '20250105_000000',
+        '20250106_000000',
+        result.backup,
+      ].sort(),
+    );
     assert.ok(existsSync(path.join(root, 'sched', result.backup, 'export_manifest.json')));
     const s3Dirs = [...new Set((await bucket.list('')).map((b) => b.key.split('/')[0]))].sort();
     assert.deepEqual(s3Dirs, left);

@@ -33,6 +33,8 @@ export interface BackupInput {
   langchain?: { tables: string[]; include_event_summaries: boolean; vector_format: 'text' | 'float' };
   /** Write into a directory that holds another backup (which is removed first). */
   overwrite?: boolean;
+  /** The schedule running it (recorded in the manifest, for that schedule's retention). */
+  schedule_id?: string;
 }
 
 export interface BackupState {
@@ -63,6 +65,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState | 
       created_at: input.created_at,
       vecflow_version: input.vecflow_version,
       ...(input.overwrite ? { overwrite: true } : {}),
+      ...(input.schedule_id ? { schedule_id: input.schedule_id } : {}),
       ...(input.langchain ?? { tables: [], include_event_summaries: false, vector_format: 'text' }),
     });
   const id = workflowInfo().workflowId;
@@ -150,6 +153,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState | 
       collections,
       total_embeddings: state.rows_done,
       metadata: { total_embeddings: state.rows_done, collections: [...new Set(collections.map((c) => c.name))] },
+      ...(input.schedule_id ? { schedule_id: input.schedule_id } : {}),
     };
     await act.writeManifest({ dir, manifest });
     if (input.location.s3) {

@@ -20,6 +20,8 @@ export interface ScheduledBackupInput {
   langchain?: BackupInput['langchain'];
   retention: RetentionPolicy;
   vecflow_version: string;
+  /** The schedule's id: its backups say so in their manifests, and its retention touches only those. */
+  schedule_id?: string;
 }
 
 /** One run of a backup schedule: a backup into `<base>/<YYYYMMDD_HHMMSS>/`, then retention. */
@@ -54,6 +56,7 @@ export async function scheduledBackupWorkflow(
         ...(input.source ? { source: input.source, langchain: input.langchain } : {}),
         created_at: now.toISOString(),
         vecflow_version: input.vecflow_version,
+        ...(input.schedule_id ? { schedule_id: input.schedule_id } : {}),
       },
     ],
   });
@@ -62,6 +65,7 @@ export async function scheduledBackupWorkflow(
     policy: input.retention,
     current: stamp,
     now: now.toISOString(),
+    ...(input.schedule_id ? { schedule_id: input.schedule_id } : {}),
   });
   state.status = 'done';
   setJobStatus('done');

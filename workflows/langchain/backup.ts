@@ -27,6 +27,8 @@ export interface LangchainBackupOptions {
   vecflow_version: string;
   /** Write into a directory that holds another backup (which is removed first). */
   overwrite?: boolean;
+  /** The schedule running it (recorded in the manifest, for that schedule's retention). */
+  schedule_id?: string;
 }
 
 export interface LangchainBackupState {
@@ -139,6 +141,7 @@ export async function langchainBackup(input: LangchainBackupOptions): Promise<La
         counted.map((c) => ({ name: c.name, rows: rowsOf(c.files) })),
         input.include_event_summaries,
       ),
+      ...(input.schedule_id ? { schedule_id: input.schedule_id } : {}),
       vecflow: {
         format_version: 1,
         source: 'langchain',

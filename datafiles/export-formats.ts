@@ -22,7 +22,8 @@ export const CONTENT_TYPE: Record<ExportFormat, string> = {
 };
 
 const quoteIdent = (c: string) => `"${c.replace(/"/g, '""')}"`;
-const field = (c: string) => `(p->${sqlString(`$."${c.replace(/"/g, '\\"')}"`)})`;
+/** A payload field by JSON Pointer (RFC 6901): any key, quotes, backslashes, dots and "" included. */
+const field = (c: string) => `(p->${sqlString(`/${c.replace(/~/g, '~0').replace(/\//g, '~1')}`)})`;
 /** A payload field as text: strings as themselves, anything else as its JSON. */
 const asText = (c: string) =>
   `CASE WHEN json_type(${field(c)}) = 'VARCHAR' THEN ${field(c).replace('->', '->>')} ELSE ${field(c)}::VARCHAR END`;

@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { requestLog } from './request-log.js';
+import { guardHostAndOrigin } from './origin.js';
 import { httpRequests } from '../core/metrics.js';
 import { backupRoutes } from './routes/backups.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -16,7 +17,7 @@ import { healthRoutes } from './routes/health.js';
 import { reindexRoutes } from './routes/reindex.js';
 import { valdRoutes, valdStreamRoutes } from './routes/vald.js';
 
-/** The Express app: request ids, logs, body limits, API keys on /api/v1, JSON errors. */
+/** The Express app: request ids, logs, Host/Origin rules, body limits, API keys on /api/v1, JSON errors. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   const openapi = new OpenApiRegistry(VERSION);
@@ -35,6 +36,12 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(requestLog(deps.log));
+  app.use(
+    guardHostAndOrigin({
+      keys: deps.config.env.VECFLOW_API_KEYS.length > 0,
+      allowedHosts: deps.config.env.VECFLOW_ALLOWED_HOSTS,
+    }),
+  );
   app.use(healthRoutes(deps, openapi));
 
   const v1 = express.Router();

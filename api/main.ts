@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { checkServing, configOrExit, loadConfig } from '../core/config.js';
+import { checkServing, configOrExit, isLoopback, loadConfig } from '../core/config.js';
 import { createLogger, logFormat } from '../core/logger.js';
 import { lazyClient, temporalAddress } from '../core/temporal.js';
 import { openStore, storeTarget } from '../stores/index.js';
@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   // The record of single Vald writes: journals a killed API left behind go to Temporal now.
   void valdJournal(deps).catch((err: Error) => log.warn({ error: err.message }, 'Vald journal recovery failed'));
   if (grpc) log.info({ address: `${host}:${grpc.port}` }, 'Vald gRPC API listening');
+  if (!isLoopback(host) && config.env.VECFLOW_S3_BUCKETS.length === 0)
+    log.warn('VECFLOW_S3_BUCKETS is not set: requests may name any S3 bucket the credentials reach');
 
   let stopping = false;
   const stop = () => {

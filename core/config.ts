@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import bytes from 'bytes';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, ValidationError } from './errors.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/ids.js';
 import { NAME_PATTERN } from './names.js';
 
@@ -17,6 +17,12 @@ const wholeNumber = (expects: string, min: number, max = Number.MAX_SAFE_INTEGER
 const port = (def: number) => z.preprocess(unset, wholeNumber('a port number from 0 to 65535', 0, 65535).default(def));
 const positive = (def: number) => z.preprocess(unset, wholeNumber('a whole number of 1 or more', 1).default(def));
 
+const commaList = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+
 export const EnvSchema = z.object({
   PORT: port(8000),
   /** Vald's gRPC API (vald.v1.*) on this port, beside HTTP; 0 turns it off. Vald's own default. */
@@ -28,12 +34,9 @@ export const EnvSchema = z.object({
   VECFLOW_HOST: optional.default('127.0.0.1'),
   VECFLOW_DATA_DIR: optional.default('.data'),
   VECFLOW_CONFIG: optional,
-  VECFLOW_API_KEYS: optional.transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
-  ),
+  VECFLOW_API_KEYS: optional.transform(commaList),
+  /** Host names the API answers to (Host and Origin), with keys set; without keys: loopback only. */
+  VECFLOW_ALLOWED_HOSTS: optional.transform((v) => commaList(v).map((h) => h.toLowerCase())),
   VECFLOW_BODY_LIMIT: optional.default('60mb'),
   VECFLOW_TASK_QUEUE: optional.default(DEFAULT_TASK_QUEUE),
   VECFLOW_MAX_ACTIVITIES: positive(8),
@@ -77,6 +80,8 @@ export const EnvSchema = z.object({
       .filter(Boolean),
   ),
   S3_ENDPOINT: optional,
+  /** S3 buckets a request may name (comma-separated); unset: any. */
+  VECFLOW_S3_BUCKETS: optional.transform(commaList),
   QDRANT_URL: optional,
   QDRANT_API_KEY: optional,
   LOG_LEVEL: z.preprocess(
@@ -245,4 +250,11 @@ export function configOrExit(load: () => AppConfig = () => loadConfig()): AppCon
     process.stderr.write(`vecflow: configuration error: ${err.message}\n`);
     process.exit(CONFIG_ERROR_EXIT);
   }
+}
+
+/** Refuses an S3 bucket outside VECFLOW_S3_BUCKETS (when set), naming the field. */
+export function assertBucketAllowed(config: AppConfig, bucket: string, field = 's3.bucket'): void {
+  const allowed = config.env.VECFLOW_S3_BUCKETS;
+  if (allowed.length > 0 && !allowed.includes(bucket))
+    throw new ValidationError(`S3 bucket ${JSON.stringify(bucket)} is not one of VECFLOW_S3_BUCKETS`, { field });
 }

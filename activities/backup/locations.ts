@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LocalBlobStore } from '../../blobs/local.js';
 import { assertKey } from '../../blobs/keys.js';
 import { S3BlobStore } from '../../blobs/s3.js';
-import type { AppConfig } from '../../core/config.js';
+import { type AppConfig, assertBucketAllowed } from '../../core/config.js';
 import type { S3Location } from '../../core/backup.js';
 
 // Where backup files live on disk: every directory named in a request is taken relative to the
@@ -27,6 +27,7 @@ export async function scratchDir(config: AppConfig, kind: string, id: string): P
 }
 
 export function s3Store(config: AppConfig, s3: S3Location): S3BlobStore {
+  assertBucketAllowed(config, s3.bucket);
   return new S3BlobStore({
     bucket: s3.bucket,
     prefix: s3.prefix.replace(/^\/+|\/+$/g, ''),

@@ -19,6 +19,7 @@ import {
 import type { ApiDeps } from '../deps.js';
 import { NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
 import type { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from './schemas.js';
+import { assertBucketAllowed } from '../../core/config.js';
 
 // Backup, restore, verify and backup schedules over Temporal. Directories in requests are
 // relative to the backup root; the worker confines them there.
@@ -36,6 +37,7 @@ export class BackupService {
   constructor(private readonly deps: ApiDeps) {}
 
   async backup(body: z.infer<typeof BackupBody>): Promise<Record<string, unknown>> {
+    if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.backup_id ?? newJobId();
     const location: BackupLocation = {
       ...(body.output_dir ? { dir: body.output_dir } : {}),
@@ -79,6 +81,7 @@ export class BackupService {
   }
 
   async restore(body: z.infer<typeof RestoreBody>): Promise<Record<string, unknown>> {
+    if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.restore_id ?? newJobId();
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
     const input: RestoreInput = {
@@ -98,6 +101,7 @@ export class BackupService {
 
   /** Starts a verification and waits up to wait_seconds for its report. */
   async verify(body: z.infer<typeof VerifyBody>): Promise<{ finished: boolean; job: Record<string, unknown> }> {
+    if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.verify_id ?? newJobId();
     const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
     const input = { from, created_at: new Date().toISOString() };
@@ -131,6 +135,7 @@ export class BackupService {
   }
 
   async createSchedule(body: z.infer<typeof ScheduleBody>): Promise<Record<string, unknown>> {
+    if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.schedule_id ?? `backup-${newJobId()}`;
     const input: ScheduledBackupInput = {
       base: { ...(body.output_dir !== undefined ? { dir: body.output_dir } : {}), ...(body.s3 ? { s3: body.s3 } : {}) },

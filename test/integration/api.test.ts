@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack.js';
 import type { Json } from '../helpers/json.js';
@@ -99,6 +100,73 @@ describe('API keys', () => {
     assert.equal((await stack.api('/api/v1/collections', { headers: { authorization: 'Bearer k-two' } })).status, 200);
     assert.equal((await stack.api('/health')).status, 200);
     assert.equal((await stack.api('/ready')).status, 200);
+  });
+});
+
+/** A request with headers fetch() will not forge (Host). */
+function raw(
+  apiUrl: string,
+  method: string,
+  pathname: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: Json }> {
+  const url = new URL(pathname, apiUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, method, path: url.pathname, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
+    });
+    req.on('error', reject);
+    req.end(method === 'GET' ? undefined : '{}');
+  });
+}
+
+describe('Host and Origin (DNS rebinding, cross-site requests)', () => {
+  let open: TestStack;
+  let keyed: TestStack;
+  beforeAll(async () => {
+    open = await startStack({});
+    keyed = await startStack({ VECFLOW_API_KEYS: 'k-one', VECFLOW_ALLOWED_HOSTS: 'vecflow.example' });
+  });
+  afterAll(async () => {
+    await open.stop();
+    await keyed.stop();
+  });
+  const json = { 'content-type': 'application/json' };
+
+  it('without keys: answers loopback names only, and refuses state-changing requests from other origins', async () => {
+    for (const host of ['evil.example', 'evil.example:8000', '10.0.0.1', 'localhost.evil.example'])
+      assert.deepEqual([(await raw(open.apiUrl, 'GET', '/health', { host })).status, host], [403, host]);
+    for (const host of ['localhost:1234', '127.0.0.1', '[::1]:80', 'LOCALHOST'])
+      assert.equal((await raw(open.apiUrl, 'GET', '/api/v1/collections', { host })).status, 200, host);
+    const post = (origin: string, type = json) =>
+      raw(open.apiUrl, 'POST', '/api/v1/internal/collections', { host: 'localhost', origin, ...type });
+    for (const origin of ['http://evil.example', 'null', 'https://localhost.evil.example', 'file://'])
+      assert.equal((await post(origin)).status, 403, origin);
+    // A "simple" cross-origin POST (no preflight) is refused before its body is read.
+    assert.equal((await post('http://evil.example', { 'content-type': 'text/plain' })).status, 403);
+    // The same page origin as the API's own name passes the guard (and fails validation: 400).
+    assert.equal((await post('http://localhost:5173')).status, 400);
+    // Reading is not state-changing: the browser's same-origin policy guards the answer.
+    assert.equal(
+      (await raw(open.apiUrl, 'GET', '/api/v1/collections', { host: 'localhost', origin: 'http://evil.example' }))
+        .status,
+      200,
+    );
+  });
+
+  it('with keys: VECFLOW_ALLOWED_HOSTS restricts the names, and Origins to them', async () => {
+    const auth = { authorization: 'ApiKey k-one' };
+    assert.equal(
+      (await raw(keyed.apiUrl, 'GET', '/api/v1/collections', { host: 'vecflow.example', ...auth })).status,
+      200,
+    );
+    assert.equal((await raw(keyed.apiUrl, 'GET', '/api/v1/collections', { host: '127.0.0.1', ...auth })).status, 403);
+    const post = (origin: string) =>
+      raw(keyed.apiUrl, 'POST', '/api/v1/internal/collections', { host: 'vecflow.example', origin, ...auth, ...json });
+    assert.equal((await post('https://evil.example')).status, 403);
+    assert.equal((await post('https://vecflow.example')).status, 400);
   });
 });
 

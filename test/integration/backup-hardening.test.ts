@@ -33,7 +33,7 @@ describe('backups as untrusted input', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({ VECFLOW_BACKUP_ROOT: root });
+    stack = await startStack({ VECFLOW_BACKUP_ROOT: root, VECFLOW_S3_BUCKETS: 'team-backups' });
     await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 40, 'cat');
     const b = await job('backups', { backup_id: 'good', output_dir: 'good', collections: ['categories'] });
     assert.equal(b.status, 'done', JSON.stringify(b));
@@ -170,6 +170,21 @@ describe('backups as untrusted input', () => {
     const owner = (stamp: string) =>
       JSON.parse(readFileSync(path.join(root, 'shared', stamp, 'export_manifest.json'), 'utf8')).schedule_id;
     assert.deepEqual([owner(b1.backup), owner(a2.backup)], ['hourly-b', 'hourly-a']);
+  });
+
+  it('refuses S3 buckets outside VECFLOW_S3_BUCKETS: 400 naming the field, no job started', async () => {
+    const s3 = { bucket: 'someone-elses', prefix: 'x' };
+    for (const [route, body] of [
+      ['backups', { backup_id: 'bucket-b', s3 }],
+      ['restores', { restore_id: 'bucket-r', s3 }],
+      ['backups/verify', { verify_id: 'bucket-v', s3 }],
+      ['backups/schedules', { schedule_id: 'bucket-s', interval: '1h', s3 }],
+    ] as const) {
+      const r = await stack.api(`/api/v1/${route}`, { body });
+      assert.equal(r.status, 400, route);
+      assert.match(r.body.detail, /"someone-elses" is not one of VECFLOW_S3_BUCKETS/);
+    }
+    assert.equal((await stack.api('/api/v1/backups/bucket-b')).status, 404);
   });
 
   it('refuses names from the Parquet metadata of a seed-layout file that are not valid vecflow names', async () => {

@@ -4,7 +4,8 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { RESERVED_ID_MESSAGE, isReservedJobId } from '../workflows/ids.js';
 import { COLLECTION, KIND, STATUS } from '../core/search-attributes.js';
 import type { QueryDefinition } from '@temporalio/common';
 import type { ApiDeps } from './deps.js';
@@ -29,6 +30,8 @@ export async function startOnce<I>(
   workflow: JobWorkflow<I>,
   options: { workflowId: string; input: I; kind: string; collection: string; token?: string },
 ): Promise<boolean> {
+  if (isReservedJobId(options.workflowId))
+    throw new ValidationError(`job id ${JSON.stringify(options.workflowId)}: ${RESERVED_ID_MESSAGE}`, { field: 'id' });
   const token = options.token ?? newJobId();
   try {
     const handle = await deps.temporal.workflow.start(workflow, {

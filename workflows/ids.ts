@@ -24,6 +24,16 @@ export const scheduledCleanupWorkflowId = (queue: string) => `cleanup-jobs-${que
 /** A cleanup run on request (`POST /admin/cleanup-jobs`). */
 export const cleanupWorkflowId = (unique: string) => `cleanup-jobs-${unique}`;
 
+/**
+ * Ids vecflow gives its own workflows (locks, provisioning, Vald records, schedules' runs, child
+ * workflows): never accepted as a caller's job id, so no request can occupy one.
+ */
+export const RESERVED_ID_PREFIXES = ['provision-', 'reindex-lock-', 'vald-', 'vecflow-', 'cleanup-jobs-', 'scheduled-'];
+export function isReservedJobId(id: string): boolean {
+  return RESERVED_ID_PREFIXES.some((p) => id.startsWith(p)) || /\/(shard-\d+|backup-\d{8}_\d{6})$/.test(id);
+}
+export const RESERVED_ID_MESSAGE = `ids starting with ${RESERVED_ID_PREFIXES.join(', ')} (or ending in /shard-N, /backup-<stamp>) are vecflow's own`;
+
 /** The runs of backup schedule `scheduleId`, and the backup child of the run `runWorkflowId`. */
 export const scheduledBackupWorkflowId = (scheduleId: string) => `scheduled-${scheduleId}`;
 export const scheduledBackupChildId = (runWorkflowId: string, stamp: string) => `${runWorkflowId}/backup-${stamp}`;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { jobId } from '../validate.js';
 
 const s3 = z.object({ bucket: z.string().min(3).max(63), prefix: z.string().max(900).default('') });
-const id = z.string().min(1).max(900);
+const id = jobId(900);
 const collections = z.array(z.string().min(1)).min(1).optional();
 /** A Postgres table name (LangChain backups' extra tables). */
 const table = z

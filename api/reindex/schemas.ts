@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { jobId } from '../validate.js';
 
 const model = z.object({ embedding_model_id: z.string().min(1) });
 
 export const ReindexBody = z.object({
-  task_id: z.string().min(1).max(900).optional(),
-  id: z.string().min(1).max(900).optional(),
+  task_id: jobId(900).optional(),
+  id: jobId(900).optional(),
   collection: z.string().min(1).default('items'),
   source: model,
   dest: model,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { jobId } from '../validate.js';
 
 // Request bodies of the Embedding Studio task routes. Items are checked loosely here (shape);
 // each item is validated in its batch so one bad item fails alone and is reported.
 export const MAX_TASK_ITEMS = 100_000;
-const taskId = z.string().min(1).max(1000, 'task ids are at most 1000 characters');
+const taskId = jobId(1000, 'task ids are at most 1000 characters');
 
 const common = {
   task_id: taskId.optional(),

@@ -54,6 +54,24 @@ describe('API shell', () => {
     assert.ok(doc.paths['/api/v1/internal/collections'].post.requestBody);
   });
 
+  it("refuses job ids that are vecflow's own (internal workflows cannot be squatted): 400 naming the field", async () => {
+    for (const [route, body] of [
+      ['/api/v1/backups', { backup_id: 'reindex-lock-items', output_dir: 'x' }],
+      ['/api/v1/restores', { restore_id: 'provision-items-hash-384', input_dir: 'x' }],
+      ['/api/v1/embeddings/upsertion-tasks/run', { task_id: 'vald-insert-1', items: [] }],
+      [
+        '/api/v1/internal/reindex-tasks/run',
+        { task_id: 'abc/shard-0', source: { embedding_model_id: 'a' }, dest: { embedding_model_id: 'b' } },
+      ],
+    ] as const) {
+      const r = await stack.api(route, { body });
+      assert.equal(r.status, 400, `${route}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.detail, /(backup_id|restore_id|task_id): ids starting with provision-/, route);
+    }
+    // The internal workflow of that name is untouched and still unknown as a job.
+    assert.equal((await stack.api('/api/v1/backups/reindex-lock-items')).status, 404);
+  });
+
   it('provisions a collection through a workflow and lists the catalog', async () => {
     const res = await stack.api('/api/v1/internal/collections', {
       body: { collection: 'items', embedding_model_id: 'hash-256' },

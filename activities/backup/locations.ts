@@ -13,7 +13,7 @@ export function backupRoot(config: AppConfig): string {
 }
 
 export function backupDir(config: AppConfig, relative: string): string {
-  const rel = relative.replace(/^\.\/+/, '').replace(/\/+$/, '');
+  const rel = relative.replace(/^\.\/+/, '').replace(/\/+$/, ''); // as isSafeDir reads it
   return rel === '' || rel === '.'
     ? backupRoot(config)
     : path.join(backupRoot(config), ...assertKey(rel, 'dir').split('/'));

@@ -1,8 +1,18 @@
 import { z } from 'zod';
+import { isSafeDir } from '../../blobs/keys.js';
 import { jobId } from '../validate.js';
 
 const s3 = z.object({ bucket: z.string().min(3).max(63), prefix: z.string().max(900).default('') });
 const id = jobId(900);
+/** A directory under the backup root: refused up front when it would leave the root. */
+const safeDir = (s: z.ZodString) =>
+  s.max(1000).refine(isSafeDir, "a relative path under the backup root, without '..'");
+const dir = safeDir(z.string().min(1));
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const durationMs = (v: string) => {
+  const [, n, unit] = /^(\d+)\s*(ms|s|m|h|d)$/.exec(v) ?? [];
+  return n === undefined ? NaN : Number(n) * UNIT_MS[unit];
+};
 const collections = z.array(z.string().min(1)).min(1).optional();
 /** A Postgres table name (LangChain backups' extra tables). */
 const table = z
@@ -21,7 +31,7 @@ const source = {
 export const BackupBody = z
   .object({
     backup_id: id.optional(),
-    output_dir: z.string().min(1).optional(),
+    output_dir: dir.optional(),
     s3: s3.optional(),
     collections,
     batch_size: z.number().int().min(1).max(10_000_000).optional(),
@@ -34,7 +44,7 @@ export const BackupBody = z
 export const RestoreBody = z
   .object({
     restore_id: id.optional(),
-    input_dir: z.string().min(1).optional(),
+    input_dir: dir.optional(),
     s3: s3.optional(),
     collections,
     dry_run: z.boolean().default(false),
@@ -54,7 +64,7 @@ export const RestoreBody = z
 export const VerifyBody = z
   .object({
     verify_id: id.optional(),
-    input_dir: z.string().min(1).optional(),
+    input_dir: dir.optional(),
     s3: s3.optional(),
     wait_seconds: z.number().min(0).max(300).default(60),
   })
@@ -72,14 +82,21 @@ export const ScheduleBody = z
     interval: z
       .string()
       .regex(/^\d+\s*(s|m|h|d|ms)$/, 'a duration like 30m, 6h or 1d')
+      .refine((v) => {
+        const ms = durationMs(v);
+        return ms >= 1000 && ms <= 3650 * 86_400_000;
+      }, 'between 1s and 3650d')
       .optional(),
-    output_dir: z.string().optional(),
+    output_dir: safeDir(z.string()).optional(),
     s3: s3.optional(),
     collections,
     batch_size: z.number().int().min(1).optional(),
     ...source,
     retention: z
-      .object({ keep_last: z.number().int().min(1).optional(), max_age_days: z.number().min(0).optional() })
+      .object({
+        keep_last: z.number().int().min(1).max(100_000).optional(),
+        max_age_days: z.number().min(0).max(36_500).optional(),
+      })
       .default({}),
   })
   .refine((b) => (b.cron === undefined) !== (b.interval === undefined), {

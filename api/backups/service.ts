@@ -146,19 +146,28 @@ export class BackupService {
       vecflow_version: VERSION,
       schedule_id: id,
     };
-    await this.deps.temporal.schedule.create({
-      scheduleId: id,
-      spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.interval! as `${number}s` }] },
-      action: {
-        type: 'startWorkflow',
-        workflowType: scheduledBackupWorkflow,
-        taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-        args: [input],
-        workflowId: scheduledBackupWorkflowId(id),
-      },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      memo: { vecflow: 'backup-schedule' },
-    });
+    await this.deps.temporal.schedule
+      .create({
+        scheduleId: id,
+        spec: body.cron ? { cronExpressions: [body.cron] } : { intervals: [{ every: body.interval! as `${number}s` }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: scheduledBackupWorkflow,
+          taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
+          args: [input],
+          workflowId: scheduledBackupWorkflowId(id),
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        memo: { vecflow: 'backup-schedule' },
+      })
+      .catch((err: unknown) => {
+        // Temporal refuses a spec it cannot run (a cron it does not parse) with a TypeError.
+        if (err instanceof TypeError)
+          throw new ValidationError(`${body.cron ? 'cron' : 'interval'}: ${err.message}`, {
+            field: body.cron ? 'cron' : 'interval',
+          });
+        throw err;
+      });
     return this.describeSchedule(id);
   }
 

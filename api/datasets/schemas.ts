@@ -30,4 +30,5 @@ export const ExportBody = z.object({
   filters: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 });
 
-export const CleanupBody = z.object({ max_age_hours: z.number().min(0).default(24) });
+/** Up to ten years: further back than any job, and still a date. */
+export const CleanupBody = z.object({ max_age_hours: z.number().min(0).max(87_600).default(24) });

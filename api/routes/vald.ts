@@ -1,6 +1,7 @@
 import { type ErrorRequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { VecflowError, errorMessage } from '../../core/errors.js';
+import { assertName } from '../../core/names.js';
 import {
   type CodeName,
   HTTP_STATUS,
@@ -19,7 +20,11 @@ import { handleStream } from '../vald/stream.js';
 // Errors are Vald statuses: {code (numeric gRPC code), status, message}.
 const OPS: ValdOp[] = ['insert', 'update', 'upsert', 'remove'];
 const CollectionQuery = z.object({ collection: z.string().min(1).default('items') });
-const collectionOf = (q: unknown) => CollectionQuery.safeParse(q).data?.collection ?? 'items';
+/** `?collection=`: a valid name (INVALID_ARGUMENT otherwise, naming it), else the default. */
+const collectionOf = (q: unknown) => {
+  const given = (q as Record<string, unknown> | undefined)?.collection;
+  return given === undefined ? 'items' : assertName('collection', given);
+};
 
 function sendResult(res: import('express').Response, result: ValdResult): void {
   if ('location' in result) res.json(result.location);

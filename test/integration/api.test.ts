@@ -72,6 +72,37 @@ describe('API shell', () => {
     assert.equal((await stack.api('/api/v1/backups/reindex-lock-items')).status, 404);
   });
 
+  it('answers odd inputs that once were 500s with a 400 naming the field', async () => {
+    const probes: [string, string, unknown, RegExp][] = [
+      ['POST', '/api/v1/admin/cleanup-jobs', { max_age_hours: 1e308 }, /max_age_hours/],
+      ['GET', '/api/v1/vald/timestamp/abc?collection=%00', undefined, /invalid collection name/],
+      ['GET', '/api/v1/vald/exists/abc?collection=a&collection=b', undefined, /invalid collection name/],
+      ['POST', '/api/v1/vald/stream-insert?collection=%00', undefined, /invalid collection name/],
+      ['POST', '/api/v1/backups/schedules', { interval: '0s', output_dir: 'x' }, /interval: between 1s and 3650d/],
+      ['POST', '/api/v1/backups/schedules', { interval: '99999999999d', output_dir: 'x' }, /interval/],
+      ['POST', '/api/v1/backups/schedules', { cron: 'not a cron', output_dir: 'x' }, /cron: /],
+      ['POST', '/api/v1/backups/schedules', { cron: '* * * * * * * * *', output_dir: 'x' }, /cron: /],
+      [
+        'POST',
+        '/api/v1/backups/schedules',
+        { interval: '1h', output_dir: 'x', retention: { max_age_days: 1e308 } },
+        /max_age_days/,
+      ],
+    ];
+    for (const [method, path, body, detail] of probes) {
+      const res = await fetch(stack.apiUrl + path, {
+        method,
+        headers: {
+          'content-type': method === 'POST' && body === undefined ? 'application/x-ndjson' : 'application/json',
+        },
+        body: body === undefined ? (method === 'POST' ? '' : undefined) : JSON.stringify(body),
+      });
+      const json = (await res.json()) as { detail?: string; message?: string };
+      assert.equal(res.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(json)}`);
+      assert.match(json.detail ?? json.message ?? '', detail, path);
+    }
+  });
+
   it('provisions a collection through a workflow and lists the catalog', async () => {
     const res = await stack.api('/api/v1/internal/collections', {
       body: { collection: 'items', embedding_model_id: 'hash-256' },

@@ -350,10 +350,18 @@ describe('backup and restore', () => {
     assert.equal((await stack.api('/api/v1/backups/verify', { body: { input_dir: 'stale' } })).body.report.ok, true);
   });
 
-  it('refuses directories outside the backup root', async () => {
-    for (const dir of ['../escape', '/etc', 'a/../../b']) {
-      const r = await job('backups', { output_dir: dir });
-      assert.equal(r.status, 'failed', dir);
+  it('refuses directories outside the backup root (400 naming the field, nothing started)', async () => {
+    for (const dir of ['../escape', '/etc', 'a/../../b', 'a\\..\\b', 'x\u0000']) {
+      for (const [route, body] of [
+        ['backups', { output_dir: dir }],
+        ['restores', { input_dir: dir }],
+        ['backups/verify', { input_dir: dir }],
+        ['backups/schedules', { interval: '1h', output_dir: dir }],
+      ] as const) {
+        const r = await stack.api(`/api/v1/${route}`, { body });
+        assert.equal(r.status, 400, `${route} ${dir}`);
+        assert.match(r.body.detail, /(output|input)_dir: a relative path under the backup root/);
+      }
     }
     assert.equal((await stack.api('/api/v1/backups', { body: {} })).status, 400);
     assert.equal(

@@ -26,6 +26,11 @@ export interface TaskInput {
   embedding_model_id: string;
   ref: StagedRef;
   created_at: string;
+  /**
+   * The writes' timestamp (ns since the epoch, decimal), fixed when the task was accepted: a
+   * batch retried or run late never overwrites a write accepted after it.
+   */
+  timestamp?: string;
   /** Attempts per batch before its items are recorded as failed (default 8). */
   max_attempts?: number;
   /** Carried over continue-as-new. */
@@ -97,7 +102,13 @@ export async function runTask(
       while (next < end) {
         const batch = next++;
         if (state.status === 'pending') setStatus('processing');
-        const args: BatchInput = { taskId: input.task_id, collection: input.collection, ref: input.ref, batch };
+        const args: BatchInput = {
+          taskId: input.task_id,
+          collection: input.collection,
+          ref: input.ref,
+          batch,
+          ...(input.timestamp ? { timestamp: input.timestamp } : {}),
+        };
         let result: BatchResult;
         try {
           result = await processBatch(args);

@@ -28,6 +28,8 @@ export interface BatchInput {
   collection: string;
   ref: StagedRef;
   batch: number;
+  /** The task's write timestamp (ns, decimal), fixed when it was accepted. */
+  timestamp?: string;
 }
 
 export interface BatchResult {

@@ -174,7 +174,8 @@ export function upsertionActivities(ctx: ActivityContext) {
         }
       }
       const embedded = await embedAll(ctx, targets.blue.model, prepared, fail);
-      await store(ctx, targets, embedded, nowNs(), fail);
+      // The acceptance time, not this attempt's: a late retry loses to newer writes.
+      await store(ctx, targets, embedded, input.timestamp ? BigInt(input.timestamp) : nowNs(), fail);
       await staging.writeResult(input.ref, input.batch, failed);
       return { processed: raw.length, failed: failed.length };
     },

@@ -5,6 +5,7 @@ import { taskStateQuery } from '../../workflows/defs.js';
 import { deletionTaskWorkflow, upsertionTaskWorkflow } from '../../workflows/index.js';
 import type { TaskInput, TaskKind } from '../../workflows/task-loop.js';
 import type { ApiDeps } from '../deps.js';
+import { nowNs } from '../../core/time.js';
 import {
   NO_WORKER,
   noWorkerAnswer,
@@ -57,6 +58,7 @@ export class EmbeddingTaskService {
       embedding_model_id: blue,
       ref,
       created_at,
+      timestamp: nowNs().toString(), // accepted now: later writes win over this task's
       max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS,
     };
     const started = await startOnce(this.deps, TASK_WORKFLOWS[kind], {
@@ -115,6 +117,7 @@ export class EmbeddingTaskService {
       embedding_model_id: state.embedding_model_id,
       ref: state.ref,
       created_at: state.created_at,
+      timestamp: nowNs().toString(), // a restart is accepted anew
       max_attempts: this.deps.config.env.VECFLOW_TASK_MAX_ATTEMPTS,
     };
     await this.deps.temporal.workflow.start(TASK_WORKFLOWS[kind], {

@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { VecflowError } from '../core/errors.js';
+import { EmbedderError } from '../embedders/port.js';
 import type { Logger } from '../core/logger.js';
 
 // Every error leaves the API as JSON `{detail, code, request_id, errors?}`. Client mistakes are
@@ -28,6 +29,15 @@ function classify(err: unknown): HttpError {
   if (err instanceof WorkflowNotFoundError) return { status: 404, code: 'not_found', detail: err.message };
   if (err instanceof WorkflowExecutionAlreadyStartedError)
     return { status: 409, code: 'conflict', detail: err.message };
+  if (err instanceof EmbedderError) {
+    // The model refused the input itself: the caller's to fix. Otherwise the embedder is down
+    // (retryable) or misconfigured (its 401/403/404 say nothing about the caller's request).
+    if ([400, 413, 422].includes(err.upstreamStatus ?? 0) || (!err.retryable && err.upstreamStatus === undefined))
+      return { status: 400, code: 'invalid_argument', detail: `the embedding model refused the input: ${err.message}` };
+    return err.retryable
+      ? { status: 503, code: 'unavailable', detail: `the embedding service is unavailable: ${err.message}` }
+      : { status: 502, code: 'bad_gateway', detail: `the embedding service refused the request: ${err.message}` };
+  }
   if (err instanceof ScheduleAlreadyRunning)
     return {
       status: 409,

@@ -14,7 +14,8 @@ export class EmbedderError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
-    readonly status?: number,
+    /** The embedding service's HTTP status; never this API's own (an upstream 401 is not the caller's). */
+    readonly upstreamStatus?: number,
   ) {
     super(message);
     this.name = 'EmbedderError';

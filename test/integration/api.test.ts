@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack.js';
 import type { Json } from '../helpers/json.js';
@@ -216,6 +219,43 @@ describe('Host and Origin (DNS rebinding, cross-site requests)', () => {
       raw(keyed.apiUrl, 'POST', '/api/v1/internal/collections', { host: 'vecflow.example', origin, ...auth, ...json });
     assert.equal((await post('https://evil.example')).status, 403);
     assert.equal((await post('https://vecflow.example')).status, 400);
+  });
+});
+
+describe('an embedding service that refuses', () => {
+  let stack: TestStack;
+  let upstream: http.Server;
+  let answer = 401;
+  beforeAll(async () => {
+    upstream = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(answer, { 'content-type': 'application/json' }).end('{"error":{"message":"refused"}}');
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const port = (upstream.address() as { port: number }).port;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-upstream-'));
+    const config = path.join(dir, 'vecflow.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        models: [{ id: 'remote-8', kind: 'openai', dimension: 8, base_url: `http://127.0.0.1:${port}/v1`, model: 'm' }],
+        collections: [{ name: 'remote', blue_model: 'remote-8' }],
+      }),
+    );
+    stack = await startStack({ VECFLOW_CONFIG: config });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    upstream.close();
+  });
+
+  it("answers an upstream 401 as 502 (the service's credentials, not the caller's), an upstream 400 as 400", async () => {
+    const search = () => stack.api('/api/v1/collections/remote/search', { body: { text: 'chair' } });
+    const refused = await search();
+    assert.deepEqual([refused.status, refused.body.code], [502, 'bad_gateway'], JSON.stringify(refused.body));
+    answer = 400;
+    const bad = await search();
+    assert.deepEqual([bad.status, bad.body.code], [400, 'invalid_argument'], JSON.stringify(bad.body));
   });
 });
 

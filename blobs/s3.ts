@@ -28,6 +28,9 @@ export class S3BlobStore implements BlobStore {
     this.client = new S3Client({
       region: settings.region ?? process.env.AWS_REGION ?? 'us-east-1',
       ...(settings.endpoint ? { endpoint: settings.endpoint, forcePathStyle: true } : {}),
+      // A transfer that stops moving for two minutes fails (and is retried) instead of hanging
+      // while its activity heartbeats; a slow one that keeps moving goes on.
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000, throwOnRequestTimeout: true },
     });
   }
 

@@ -9,7 +9,7 @@ import type { LangchainManifest } from '../../core/langchain-backup.js';
 import type { Point, PhysicalSpec } from '../../core/types.js';
 import { Digest } from '../../datafiles/digest.js';
 import { writeParquet } from '../../datafiles/parquet.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 import { backupDir, s3Store, scratchDir } from './locations.js';
 
 export interface PlannedCollection extends PhysicalSpec {
@@ -194,10 +194,8 @@ export function backupActivities(ctx: ActivityContext) {
     /** Uploads files to S3 (the manifest is uploaded in a call of its own, after the rest). */
     async uploadBackupFiles(input: { dir: string; names: string[]; s3: S3Location }): Promise<void> {
       const store = s3Store(ctx.config, input.s3);
-      for (const name of input.names) {
-        await store.put(name, path.join(input.dir, name));
-        Context.current().heartbeat(name);
-      }
+      // Heartbeats go on while a file (or one slow part of it) is in flight.
+      for (const name of input.names) await keepAlive(() => store.put(name, path.join(input.dir, name)));
     },
 
     /** Removes a job's scratch directory (and nothing outside the scratch area). */

@@ -7,7 +7,7 @@ import { nameOfStem } from '../../core/langchain-backup.js';
 import type { Distance, PhysicalSpec } from '../../core/types.js';
 import { Digest } from '../../datafiles/digest.js';
 import { parquetInfo, readParquet, sha256File } from '../../datafiles/parquet.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 import { type LangchainRestorePlan, backupKind, planLangchainRestore } from '../langchain/restore-plan.js';
 import { backupDir, s3Store, scratchDir } from './locations.js';
 import { parseManifest } from './manifest.js';
@@ -56,10 +56,8 @@ async function localCopy(
     (b) => !b.key.includes('/') && (b.key.endsWith('.parquet') || b.key.endsWith('.json')),
   );
   if (blobs.length === 0) throw new NotFoundError(`nothing to restore in s3://${from.s3.bucket}/${from.s3.prefix}`);
-  for (const b of blobs) {
-    await store.get(b.key, path.join(dir, b.key));
-    Context.current().heartbeat(b.key);
-  }
+  // Heartbeats go on while a file is in flight.
+  for (const b of blobs) await keepAlive(() => store.get(b.key, path.join(dir, b.key)));
   return { dir, scratch: true };
 }
 

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { S3BlobStore } from '../../blobs/s3.js';
+import { randomVector, rng } from '../helpers/data.js';
+import { testS3 } from '../helpers/s3.js';
+import { type TestStack, startStack } from '../helpers/stack.js';
+import { waitForJob } from '../helpers/tasks.js';
+
+// An S3 upload slower than the activity's heartbeat timeout (30 s) completes: the activity
+// heartbeats while the file is in flight (issue #14). The S3 gateway is reached through a proxy
+// that lets 200 KB/s through, so the one ~7 MB file takes over 30 s.
+const RATE = 200 * 1024;
+
+/** A TCP proxy to `target` whose client→server bytes, all connections together, flow at `rate`. */
+function throttledProxy(target: URL, rate: number): Promise<{ url: string; close(): void }> {
+  let free = Date.now();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    upstream.pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk);
+      const now = Date.now();
+      free = Math.max(free, now) + (chunk.length / rate) * 1000;
+      client.pause();
+      setTimeout(() => client.resume(), free - now);
+    });
+    client.on('end', () => upstream.end());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
+describe('a slow S3', () => {
+  let stack: TestStack;
+  let s3: Awaited<ReturnType<typeof testS3>>;
+  let proxy: Awaited<ReturnType<typeof throttledProxy>>;
+  beforeAll(async () => {
+    s3 = await testS3('slow');
+    proxy = await throttledProxy(new URL(s3.endpoint), RATE);
+    const root = mkdtempSync(path.join(os.tmpdir(), 'vf-slow-s3-'));
+    stack = await startStack({ ...s3.env, S3_ENDPOINT: proxy.url, VECFLOW_BACKUP_ROOT: root });
+    // ~7 MB of Parquet: random float32s do not compress.
+    const ref = { collection: 'items', model: (await stack.store.getBlue('items'))! };
+    const next = rng(3);
+    for (let s = 0; s < 4500; s += 500)
+      await stack.store.upsert(
+        ref,
+        Array.from({ length: 500 }, (_, i) => ({
+          id: `slow-${s + i}`,
+          vector: randomVector(384, next),
+          payload: {},
+          timestamp: 1n,
+        })),
+      );
+  });
+  afterAll(async () => {
+    await stack.stop();
+    proxy.close();
+    await s3.stop();
+  });
+
+  it('uploads a file that takes longer than the heartbeat timeout, once, and the backup completes', async () => {
+    const res = await stack.api('/api/v1/backups', {
+      body: { backup_id: 'slow-s3', s3: { bucket: 'slow', prefix: 'b' }, collections: ['items'] },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const job = await waitForJob(stack, 'backups', 'slow-s3', 240_000);
+    assert.equal(job.status, 'done', JSON.stringify(job).slice(0, 400));
+    const bucket = new S3BlobStore({ bucket: 'slow', prefix: 'b', endpoint: s3.endpoint });
+    const blobs = await bucket.list('');
+    const parquet = blobs.filter((b) => b.key.endsWith('.parquet'));
+    assert.equal(parquet.length, 1);
+    // The throttle makes the upload take size / RATE seconds at least: more than the 30 s timeout.
+    assert.ok(parquet[0].size / RATE > 30, `a file big enough to be slow: ${parquet[0].size} bytes`);
+  });
+});

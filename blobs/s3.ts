@@ -44,7 +44,18 @@ export class S3BlobStore implements BlobStore {
       client: this.client,
       params: { Bucket: this.settings.bucket, Key: this.key(key), Body: createReadStream(file) },
       queueSize: 4,
-    }).done();
+    })
+      .done()
+      .catch((err: unknown) => {
+        // Retrying will not create the bucket or grant the access (S3 answers AccessDenied for a
+        // bucket one may not see; SeaweedFS for a missing one): the job fails now, saying so.
+        const name = (err as { name?: string }).name;
+        if (name === 'NoSuchBucket' || name === 'AccessDenied')
+          throw new NotFoundError(
+            `S3 bucket ${JSON.stringify(this.settings.bucket)} does not exist or these credentials may not write to it (${name})`,
+          );
+        throw err;
+      });
   }
 
   async get(key: string, file: string): Promise<void> {

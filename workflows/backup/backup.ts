@@ -1,4 +1,4 @@
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
 import type { PartResult, PlannedCollection } from '../../activities/backup/backup.js';
 import {
@@ -89,6 +89,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState | 
   };
   setHandler(backupStateQuery, () => state);
   labelJob('backup', input.collections?.join(',') || '*', 'processing');
+  let scratch: string | null = null;
   try {
     state.collections = await act.planBackup({ collections: input.collections });
     state.rows_total = state.collections.reduce((n, c) => n + c.count, 0);
@@ -97,6 +98,7 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState | 
       dir: input.location.dir,
       ...(input.overwrite ? { overwrite: true } : {}),
     });
+    if (!input.location.dir) scratch = dir;
     state.phase = 'writing';
     const digests = new Map<string, string[]>();
     let next = 0;
@@ -167,6 +169,9 @@ export async function backupWorkflow(input: BackupInput): Promise<BackupState | 
     setJobStatus('done');
     return state;
   } catch (err) {
+    // An S3-only backup's local copy is scratch: it goes with the failed job too.
+    if (scratch && patched('remove-failed-scratch'))
+      await CancellationScope.nonCancellable(() => act.removeScratch({ dir: scratch! })).catch(() => undefined);
     state.status = 'failed';
     setJobStatus('failed');
     throw err;

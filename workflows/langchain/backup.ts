@@ -1,4 +1,4 @@
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
 import type { LangchainFileResult, LangchainPlannedCollection } from '../../activities/langchain/backup.js';
 import type { BackupLocation } from '../../core/backup.js';
@@ -80,6 +80,7 @@ export async function langchainBackup(input: LangchainBackupOptions): Promise<La
     state.progress = state.rows_total ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total)) : 0;
     state.updated_at = new Date().toISOString();
   };
+  let scratch: string | null = null;
   try {
     const plan = await act.planLangchainBackup({
       collections: input.collections,
@@ -95,6 +96,7 @@ export async function langchainBackup(input: LangchainBackupOptions): Promise<La
       dir: input.location.dir,
       ...(input.overwrite ? { overwrite: true } : {}),
     });
+    if (!input.location.dir) scratch = dir;
     state.phase = 'writing';
     const upload = async (name: string) => {
       if (input.location.s3) await act.uploadBackupFiles({ dir, names: [name], s3: input.location.s3 });
@@ -178,6 +180,9 @@ export async function langchainBackup(input: LangchainBackupOptions): Promise<La
     setJobStatus('done');
     return state;
   } catch (err) {
+    // An S3-only backup's local copy is scratch: it goes with the failed job too.
+    if (scratch && patched('remove-failed-scratch'))
+      await CancellationScope.nonCancellable(() => act.removeScratch({ dir: scratch! })).catch(() => undefined);
     state.status = 'failed';
     setJobStatus('failed');
     throw err;

@@ -84,7 +84,7 @@ export const ScheduleBody = z
       .regex(/^\d+\s*(s|m|h|d|ms)$/, 'a duration like 30m, 6h or 1d')
       .refine((v) => {
         const ms = durationMs(v);
-        return ms >= 1000 && ms <= 3650 * 86_400_000;
+        return Number.isNaN(ms) || (ms >= 1000 && ms <= 3650 * 86_400_000); // (a malformed one: the regex says so)
       }, 'between 1s and 3650d')
       .optional(),
     output_dir: safeDir(z.string()).optional(),

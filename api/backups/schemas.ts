@@ -1,3 +1,4 @@
+import { type Duration, msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import { isSafeDir } from '../../blobs/keys.js';
 import { jobId } from '../validate.js';
@@ -8,10 +9,13 @@ const id = jobId(900);
 const safeDir = (s: z.ZodString) =>
   s.max(1000).refine(isSafeDir, "a relative path under the backup root, without '..'");
 const dir = safeDir(z.string().min(1));
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** An interval in ms as Temporal reads it (NaN when it cannot). */
 const durationMs = (v: string) => {
-  const [, n, unit] = /^(\d+)\s*(ms|s|m|h|d)$/.exec(v) ?? [];
-  return n === undefined ? NaN : Number(n) * UNIT_MS[unit];
+  try {
+    return msToNumber(v as Duration);
+  } catch {
+    return NaN;
+  }
 };
 const collections = z.array(z.string().min(1)).min(1).optional();
 /** A Postgres table name (LangChain backups' extra tables). */
@@ -84,7 +88,7 @@ export const ScheduleBody = z
       .regex(/^\d+\s*(s|m|h|d|ms)$/, 'a duration like 30m, 6h or 1d')
       .refine((v) => {
         const ms = durationMs(v);
-        return Number.isNaN(ms) || (ms >= 1000 && ms <= 3650 * 86_400_000); // (a malformed one: the regex says so)
+        return Number.isNaN(ms) || (ms >= 1000 && ms <= msToNumber('3650d')); // (a malformed one: the regex says so)
       }, 'between 1s and 3650d')
       .optional(),
     output_dir: safeDir(z.string()).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Role } from './auth.js';
 
 // The OpenAPI document, grown by each route as it is registered (see route.ts).
 export interface OperationSpec {
@@ -13,7 +14,13 @@ export interface OperationSpec {
   responses?: Record<number, string>;
   /** Routes outside /api/v1 (health, readiness) need no API key. */
   public?: boolean;
+  /** The least role a key needs (see api/auth.ts); GETs default to read, other methods to write. */
+  role?: Role;
 }
+
+/** The role a route needs when its spec does not say. */
+export const roleOf = (spec: Pick<OperationSpec, 'method' | 'role'>): Role =>
+  spec.role ?? (spec.method === 'get' ? 'read' : 'write');
 
 function multipartSchema(fields: z.ZodObject): Record<string, unknown> {
   const schema = jsonSchema(fields) as { properties?: Record<string, unknown>; required?: string[] };
@@ -45,7 +52,10 @@ export class OpenApiRegistry {
         }))
       : [];
     const responses = Object.fromEntries(
-      Object.entries(spec.responses ?? { 200: 'OK' }).map(([code, description]) => [
+      Object.entries({
+        ...(spec.responses ?? { 200: 'OK' }),
+        ...(spec.public ? {} : { 401: 'Missing or unknown API key', 403: `Needs the ${roleOf(spec)} role` }),
+      }).map(([code, description]) => [
         code,
         {
           description,
@@ -71,7 +81,7 @@ export class OpenApiRegistry {
           }
         : {}),
       responses,
-      ...(spec.public ? { security: [] } : {}),
+      ...(spec.public ? { security: [] } : { 'x-vecflow-role': roleOf(spec) }),
     };
   }
 

@@ -3,7 +3,7 @@ import { ReflectionService } from '@grpc/reflection';
 import bytes from 'bytes';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
-import { keyChecker } from '../auth.js';
+import { ForbiddenError, type Role, keyChecker, roleAllows } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ValdReads } from '../vald/reads.js';
 import { ValdService } from '../vald/service.js';
@@ -13,7 +13,8 @@ import { writeService } from './writes.js';
 
 // Vald's gRPC API (vald.v1.*) in the API process, beside standard health checking
 // (grpc.health.v1) and server reflection. Same bind rules as HTTP; with API keys set every call
-// but health checks needs metadata `authorization: ApiKey <key>` (or `Bearer <key>`).
+// but health checks needs metadata `authorization: ApiKey <key>` (or `Bearer <key>`) whose role
+// covers the RPC (PERMISSION_DENIED otherwise).
 export interface GrpcServer {
   /** The port it listens on (the one asked for, or the one the system chose for 0). */
   port: number;
@@ -22,17 +23,31 @@ export interface GrpcServer {
 
 const UNAUTHENTICATED = 'missing or invalid API key: send metadata authorization: ApiKey <key> or Bearer <key>';
 
+/** The least role each RPC needs, by its path (`/vald.v1.Search/Search`); the same rules as HTTP. */
+export function grpcRole(path: string): Role {
+  if (path === '/vald.v1.Remove/RemoveByTimestamp' || path.startsWith('/vald.v1.Flush/')) return 'admin';
+  if (/^\/vald\.v1\.(Insert|Upsert|Update|Remove)\//.test(path)) return 'write';
+  return 'read'; // Search, Object, reflection
+}
+
 function authInterceptor(keys: string[]): grpc.ServerInterceptor {
-  const allowed = keyChecker(keys);
+  const roleOf = keyChecker(keys);
   return (method, call) =>
     new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, proceed) => {
+            if (method.path.startsWith('/grpc.health.v1.')) return proceed(metadata);
             const value = metadata.get('authorization')[0];
-            if (method.path.startsWith('/grpc.health.v1.') || allowed(value === undefined ? undefined : String(value)))
-              proceed(metadata);
-            else call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHENTICATED });
+            const held = roleOf(value === undefined ? undefined : String(value));
+            const needed = grpcRole(method.path);
+            if (!held) call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHENTICATED });
+            else if (!roleAllows(held, needed))
+              call.sendStatus({
+                code: grpc.status.PERMISSION_DENIED,
+                details: new ForbiddenError(needed, held, method.path).message,
+              });
+            else proceed(metadata);
           },
         }),
     });

@@ -33,6 +33,7 @@ export function backupRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/backups/verify',
       summary: 'Verify a backup against its manifest (waits up to wait_seconds; 202 if still running)',
       tags,
+      role: 'read', // it only reads the backup
       body: VerifyBody,
     },
     async (req, res) => {
@@ -64,6 +65,7 @@ export function backupRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/backups/schedules',
       summary: 'Create a backup schedule (cron or interval, overlap SKIP, retention)',
       tags,
+      role: 'admin',
       body: ScheduleBody,
     },
     async (req, res) => {
@@ -81,7 +83,7 @@ export function backupRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
   route(
     router,
     openapi,
-    { method: 'delete', path: '/backups/schedules/{id}', summary: 'Delete a backup schedule', tags },
+    { method: 'delete', path: '/backups/schedules/{id}', summary: 'Delete a backup schedule', tags, role: 'admin' },
     async (req, res) => {
       await service.deleteSchedule(String(req.params.id));
       res.json({ deleted: String(req.params.id) });
@@ -90,7 +92,13 @@ export function backupRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
   route(
     router,
     openapi,
-    { method: 'post', path: '/backups/schedules/{id}/trigger', summary: 'Run a backup schedule now', tags },
+    {
+      method: 'post',
+      path: '/backups/schedules/{id}/trigger',
+      summary: 'Run a backup schedule now',
+      tags,
+      role: 'admin',
+    },
     async (req, res) => {
       res.json(await service.triggerSchedule(String(req.params.id)));
     },
@@ -111,6 +119,7 @@ export function backupRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/restores',
       summary: 'Start a restore (dry_run, clear_existing, collections)',
       tags,
+      role: 'admin',
       body: RestoreBody,
     },
     async (req, res) => {

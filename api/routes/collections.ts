@@ -25,6 +25,7 @@ export function collectionRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Route
       path: '/internal/collections',
       summary: 'Create the physical collection of a model (optionally as blue), as a workflow',
       tags: ['collections'],
+      role: 'admin',
       body: ProvisionBody,
       responses: { 200: 'The collection after provisioning', 400: 'Invalid request', 404: 'Unknown model' },
     },

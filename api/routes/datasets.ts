@@ -74,6 +74,7 @@ export function datasetRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/datasets/{dataset_id}/export',
       summary: 'Start an export: format, limit, filters (JSON string or object; metadata keys by name)',
       tags,
+      role: 'read', // it copies data out, changing nothing
       body: ExportBody,
     },
     async (req, res) => {
@@ -111,6 +112,7 @@ export function datasetRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/admin/cleanup-jobs',
       summary: 'Remove finished import/export jobs (records and files) older than max_age_hours',
       tags: ['admin'],
+      role: 'admin',
       body: CleanupBody,
     },
     async (req, res) => {

@@ -4,6 +4,7 @@ import { parseFilter } from '../../core/filter.js';
 import { assertName } from '../../core/names.js';
 import { EmbedderRegistry } from '../../embedders/index.js';
 import type { ApiDeps } from '../deps.js';
+import { requireRole } from '../auth.js';
 import { listJobs } from '../jobs.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { BlueBody, ReindexBody, SearchBody } from '../reindex/schemas.js';
@@ -32,7 +33,9 @@ export function reindexRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       responses: { 200: 'The task', 400: 'Invalid request', 404: 'Unknown collection or model' },
     },
     async (req, res) => {
-      res.json(await service.start(parse(ReindexBody, req.body, 'body')));
+      const body = parse(ReindexBody, req.body, 'body');
+      if (body.deploy_as_blue) requireRole(res, 'admin', 'deploy_as_blue');
+      res.json(await service.start(body));
     },
   );
   route(
@@ -94,6 +97,7 @@ export function reindexRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/internal/collections/blue',
       summary: 'Switch blue by hand (atomic)',
       tags: ['collections'],
+      role: 'admin',
       body: BlueBody,
       responses: { 200: 'The collection', 404: "That model's collection does not exist" },
     },
@@ -115,6 +119,7 @@ export function reindexRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/collections/{collection}/search',
       summary: 'Nearest neighbours by text or vector, in blue or a given model',
       tags: ['collections'],
+      role: 'read',
       body: SearchBody,
     },
     async (req, res) => {

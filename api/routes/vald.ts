@@ -33,6 +33,7 @@ function sendResult(res: import('express').Response, result: ValdResult): void {
 
 const VALD_NAME: Record<number, CodeName> = {
   400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
   404: 'NOT_FOUND',
   409: 'ALREADY_EXISTS',
   413: 'INVALID_ARGUMENT',
@@ -117,6 +118,7 @@ export function valdRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       path: '/vald/remove-by-timestamp',
       summary: 'Vald RemoveByTimestamp: conditions ANDed; an empty list is refused',
       tags,
+      role: 'admin',
       query: CollectionQuery,
     },
     async (req, res) => {

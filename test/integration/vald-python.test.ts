@@ -131,7 +131,7 @@ describe('Vald gRPC API (vald-client-python)', () => {
 describe('Vald gRPC API keys', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startStack({ VECFLOW_API_KEYS: 'grpc-key-1' }, { grpc: true });
+    stack = await startStack({ VECFLOW_API_KEYS: 'grpc-key-1,reader-1:read,writer-1:write' }, { grpc: true });
   });
   afterAll(async () => stack?.stop());
 
@@ -143,5 +143,28 @@ describe('Vald gRPC API keys', () => {
     assert.equal(out.apikey[0], 'NOT_FOUND', 'with the key the call goes through (to an unknown id)');
     assert.equal(out.bearer[0], 'NOT_FOUND');
     assert.equal(out.health, 'SERVING', 'health checks need no key');
+  });
+
+  it('roles: read keys read, write keys write, RemoveByTimestamp and Flush need admin (PERMISSION_DENIED)', async () => {
+    const as = (key: string) => checks(stack.grpcAddress!, 'roles', { VALD_API_KEY: key });
+    assert.deepEqual(await as('reader-1'), {
+      exists: 'NOT_FOUND',
+      insert: 'PERMISSION_DENIED',
+      remove_by_timestamp: 'PERMISSION_DENIED',
+      flush: 'PERMISSION_DENIED',
+    });
+    assert.deepEqual(await as('writer-1'), {
+      exists: 'NOT_FOUND',
+      insert: 'OK',
+      remove_by_timestamp: 'PERMISSION_DENIED',
+      flush: 'PERMISSION_DENIED',
+    });
+    // A bare key is admin, as before roles existed.
+    assert.deepEqual(await as('grpc-key-1'), {
+      exists: 'NOT_FOUND',
+      insert: 'OK',
+      remove_by_timestamp: 'OK',
+      flush: 'OK',
+    });
   });
 });

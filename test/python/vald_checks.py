@@ -174,5 +174,19 @@ def auth():
     return out
 
 
+def roles():
+    """What one key (VALD_API_KEY) may do: a read, a write, and the two admin RPCs."""
+    op = p.Remove.Timestamp.Operator
+    never = p.Remove.TimestampRequest(timestamps=[p.Remove.Timestamp(timestamp=1, operator=op.LT)])
+    calls = {
+        "exists": lambda: object_pb2_grpc.ObjectStub(channel).Exists(p.Object.ID(id="py-none"), metadata=METADATA),
+        "insert": lambda: insert(f"py-role-{KEY}", 3, 10),
+        "remove_by_timestamp": lambda: remove_pb2_grpc.RemoveStub(channel).RemoveByTimestamp(never, metadata=METADATA),
+        "flush": lambda: flush_pb2_grpc.FlushStub(channel).Flush(p.Flush.Request(), metadata=METADATA),
+    }
+    return {name: code(fn) for name, fn in calls.items()}
+
+
 print(json.dumps({"timestamps": timestamps, "list": listing, "flush": flush, "health": health,
-                  "reflection": reflection, "search": search, "auth": auth}[SCENARIO]()))
+                  "reflection": reflection, "search": search, "auth": auth,
+                  "roles": roles}[SCENARIO]()))

@@ -56,6 +56,8 @@ export const EnvSchema = z.object({
   VECFLOW_UPLOAD_LIMIT: optional
     .default('10gb')
     .refine((v) => bytes.parse(v) !== null && Number.isFinite(bytes.parse(v)), 'a size such as 500mb or 10gb'),
+  /** Most rows one import may hold; a Parquet file over it is refused from its footer, before decoding. */
+  VECFLOW_IMPORT_MAX_ROWS: positive(100_000_000),
   /** Largest import batch_size a request may ask for. */
   VECFLOW_IMPORT_MAX_BATCH: positive(1000),
   /** Row errors listed in an import's status; all of them go to its dead-letter file. */

@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { duckdb, sqlString } from './duckdb.js';
+import { MAX_RECORD_BYTES, boundedLines, csvSplitter } from './lines.js';
 
 // Reading import files row by row, each row with its position for error reports and a cursor
 // to resume after it. JSONL and CSV stream in Node from a byte offset (so a retried chunk
@@ -42,74 +44,78 @@ export async function detectFormat(file: string, name = file): Promise<ImportFor
   }
 }
 
+/** Read size for streamed formats: large reads make long lines cheap to skip. */
+const CHUNK = 1024 * 1024;
+
 const truncated = (text: string) => (text.length > 2000 ? `${text.slice(0, 2000)}…` : text);
 
-/** Lines of a file from a byte offset, with the offset after each (LF or CRLF, UTF-8). */
-export async function* lines(file: string, from: Cursor): AsyncGenerator<{ text: string; next: Cursor }> {
-  let pos = from.pos;
-  let index = from.index;
-  let pending: Buffer[] = [];
-  for await (const chunk of createReadStream(file, { start: from.pos }) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
-      const line = Buffer.concat([...pending, chunk.subarray(start, nl)]);
-      pending = [];
-      pos += line.length + 1;
-      yield { text: line.toString('utf8').replace(/\r$/, ''), next: { pos, index: ++index } };
-      start = nl + 1;
-    }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
-  }
-  const rest = Buffer.concat(pending);
-  if (rest.length) yield { text: rest.toString('utf8'), next: { pos: pos + rest.length, index: index + 1 } };
-}
-
-/** JSONL: one object per line; blank lines are skipped, lines are numbered from 1. */
+/** JSONL: one object per line; blank lines are skipped, lines are numbered from 1, each capped at MAX_RECORD_BYTES. */
 export async function* jsonlRows(file: string, from: Cursor): AsyncGenerator<ReadRow> {
-  for await (const { text, next } of lines(file, from)) {
+  let index = from.index;
+  const source = createReadStream(file, { start: from.pos, highWaterMark: CHUNK }) as AsyncIterable<Buffer>;
+  for await (const line of boundedLines(source, MAX_RECORD_BYTES, from.pos)) {
+    const next = { pos: line.end, index: ++index };
+    if ('tooLong' in line) {
+      yield {
+        index,
+        error: `line ${index} is ${line.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit of one record`,
+        data: truncated(line.head),
+        next,
+      };
+      continue;
+    }
+    const { text } = line;
     if (!text.trim()) continue;
-    const first = next.index === 1 ? text.replace(/^\uFEFF/, '') : text;
+    const first = index === 1 ? text.replace(/^\uFEFF/, '') : text;
     try {
-      yield { index: next.index, row: JSON.parse(first), next };
+      yield { index, row: JSON.parse(first), next };
     } catch (err) {
-      yield { index: next.index, error: `Invalid JSON: ${(err as Error).message}`, data: truncated(text), next };
+      yield { index, error: `Invalid JSON: ${(err as Error).message}`, data: truncated(text), next };
     }
   }
 }
 
 /** The header of a CSV file (its first record). */
 export async function csvHeader(file: string): Promise<string[]> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true }));
+  const parser = createReadStream(file).pipe(
+    parse({ bom: true, to_line: 1, relax_column_count: true, max_record_size: MAX_RECORD_BYTES }),
+  );
   for await (const record of parser as AsyncIterable<string[]>) return record.map((c) => c.trim());
   return [];
 }
 
 /**
- * CSV with a header row; rows are numbered from 1 after it. A record with the wrong number of
- * fields is reported on its own; broken quoting stops the file (the parser says where).
+ * CSV with a header row; rows are numbered from 1 after it. Records are split first (quote-aware,
+ * each capped at MAX_RECORD_BYTES) and then parsed one by one, so a record that is too long,
+ * has the wrong number of fields or broken quoting is reported on its own and the file goes on.
  */
 export async function* csvRows(file: string, header: string[], from: Cursor): AsyncGenerator<ReadRow> {
-  const parser = createReadStream(file, { start: from.pos }).pipe(
-    parse({ bom: from.pos === 0, info: true, raw: true, relax_column_count: true, skip_empty_lines: true }),
-  );
   let index = from.index;
-  let skipHeader = from.pos === 0;
-  for await (const { record, info, raw } of parser as AsyncIterable<{
-    record: string[];
-    info: { bytes: number };
-    raw: string;
-  }>) {
-    const next = { pos: from.pos + info.bytes, index };
-    if (skipHeader) {
-      skipHeader = false;
+  let first = from.pos === 0;
+  const source = createReadStream(file, { start: from.pos, highWaterMark: CHUNK }) as AsyncIterable<Buffer>;
+  for await (const line of boundedLines(source, MAX_RECORD_BYTES, from.pos, csvSplitter())) {
+    const isHeader = first;
+    first = false;
+    if (isHeader) continue;
+    if ('text' in line && !line.text.trim()) continue; // blank lines are not records
+    const next = { pos: line.end, index: ++index };
+    if ('tooLong' in line) {
+      const error = `row ${index} is ${line.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit of one record`;
+      yield { index, error, data: truncated(line.head), next };
       continue;
     }
-    next.index = ++index;
+    let record: string[];
+    try {
+      [record = []] = parseCsv(line.text, { relax_column_count: true, record_delimiter: '\n' }) as string[][];
+    } catch (err) {
+      yield { index, error: `Invalid CSV: ${(err as Error).message}`, data: truncated(line.text), next };
+      continue;
+    }
     if (record.length !== header.length) {
       yield {
         index,
         error: `Expected ${header.length} columns (${header.join(',')}), found ${record.length}`,
-        data: truncated(raw.replace(/[\r\n]+$/, '')),
+        data: truncated(line.text),
         next,
       };
       continue;

@@ -11,6 +11,7 @@ import {
   tableRows,
   tableSource,
 } from './readers.js';
+import { type ImportLimits, assertParquetWithin } from './parquet-limits.js';
 import { RowError, rowToPoint } from './rows.js';
 
 // An import source: the uploaded file, planned once before any row is written. Planning counts
@@ -113,10 +114,12 @@ async function planTable(
   format: 'json' | 'parquet' | 'csv',
   workDir: string,
   source: string,
+  limits?: ImportLimits,
 ): Promise<SourcePlan> {
   const normalized = path.join(workDir, NORMALIZED);
   const con = await duckdb();
   try {
+    if (format === 'parquet' && limits) await assertParquetWithin(con, file, limits);
     await con.run(
       `COPY (SELECT row_number() OVER () AS __row, * FROM ${source}) TO ${sqlString(normalized)} (FORMAT parquet, ROW_GROUP_SIZE 4096)`,
     );
@@ -167,8 +170,17 @@ async function planCsv(file: string, workDir: string): Promise<SourcePlan> {
   }
 }
 
-/** Plans a source; throws (a plain Error from the parser) when the file cannot be read at all. */
-export function planSource(file: string, format: SourceFormat, workDir: string): Promise<SourcePlan> {
-  if (format === 'json' || format === 'parquet') return planTable(file, format, workDir, tableSource(file, format));
+/**
+ * Plans a source; throws (a plain Error from the parser) when the file cannot be read at all, a
+ * ValidationError when a Parquet file is over the limits.
+ */
+export function planSource(
+  file: string,
+  format: SourceFormat,
+  workDir: string,
+  limits?: ImportLimits,
+): Promise<SourcePlan> {
+  if (format === 'json' || format === 'parquet')
+    return planTable(file, format, workDir, tableSource(file, format), limits);
   return format === 'csv' ? planCsv(file, workDir) : planStream(file, format, workDir);
 }

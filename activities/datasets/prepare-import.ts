@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import bytes from 'bytes';
 import { ValidationError, VecflowError, errorMessage } from '../../core/errors.js';
 import { JobFiles } from '../../core/job-files.js';
 import { assertName } from '../../core/names.js';
@@ -94,7 +95,10 @@ export function prepareImportActivities(ctx: ActivityContext) {
         let format: SourceFormat = input.format ?? 'jsonl';
         try {
           format = input.format ?? (await detectFormat(input.file, input.name));
-          plan = await planSource(input.file, format, workDir);
+          plan = await planSource(input.file, format, workDir, {
+            maxRows: ctx.config.env.VECFLOW_IMPORT_MAX_ROWS,
+            maxDecodedBytes: 2 * bytes.parse(ctx.config.env.VECFLOW_UPLOAD_LIMIT)!,
+          });
         } catch (err) {
           if (err instanceof VecflowError) throw err;
           // The parser's own message: broken quoting, not JSON, not Parquet, missing file…

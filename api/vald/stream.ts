@@ -1,6 +1,6 @@
-import readline from 'node:readline';
 import type { Request, Response } from 'express';
 import { errorMessage } from '../../core/errors.js';
+import { boundedLines } from '../../datafiles/lines.js';
 import { type ValdOp, type ValdResult, status } from '../../core/vald.js';
 import type { ValdService } from './service.js';
 
@@ -47,17 +47,17 @@ export async function handleStream(
   };
 
   let index = 0;
-  const rl = readline.createInterface({ input: req, crlfDelay: Infinity });
-  for await (const line of rl) {
+  // Lines are capped as they stream in: a body without newlines holds at most MAX_LINE bytes.
+  for await (const line of boundedLines(req, MAX_LINE)) {
     const i = index++;
-    if (!line.trim()) continue;
-    if (line.length > MAX_LINE) {
-      send(i, null, status('INVALID_ARGUMENT', `line ${i} is longer than ${MAX_LINE} characters`));
+    if ('tooLong' in line) {
+      send(i, null, status('INVALID_ARGUMENT', `line ${i} is ${line.bytes} bytes, over the ${MAX_LINE}-byte limit`));
       continue;
     }
+    if (!line.text.trim()) continue;
     let raw: unknown;
     try {
-      raw = JSON.parse(line);
+      raw = JSON.parse(line.text);
     } catch (err) {
       send(i, null, status('INVALID_ARGUMENT', `line ${i} is not valid JSON: ${errorMessage(err)}`));
       continue;

@@ -184,6 +184,45 @@ describe('Vald-semantics API', () => {
     assert.equal((await stack.store.get(items, ['s-1199']))[0].vector[0], 1199);
   });
 
+  it('stream-*: a line over 4 MiB is refused as it streams, without buffering it, and the stream goes on', async () => {
+    const MiB = 1024 * 1024;
+    const block = Buffer.alloc(MiB, 'x');
+    const good = JSON.stringify({ vector: { id: 'after-huge', vector: vec(3) } });
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent < 256)
+          c.enqueue(block); // 256 MiB without a newline: one line
+        else if (sent === 256) c.enqueue(Buffer.from(`\n${good}\n`));
+        else c.close();
+        sent++;
+      },
+    });
+    const before = process.memoryUsage().rss;
+    const res = await fetch(`${stack.apiUrl}/api/v1/vald/stream-upsert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const out = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const grown = process.memoryUsage().rss - before;
+    assert.equal(res.status, 200);
+    assert.deepEqual(out.map((o) => [o.index, o.status?.code ?? 0]).sort(), [
+      [0, 3],
+      [1, 0],
+    ]);
+    assert.match(
+      out.find((o) => o.index === 0).status.message,
+      /line 0 is 268435456 bytes, over the 4194304-byte limit/,
+    );
+    assert.ok(grown < 128 * MiB, `the API grew by ${Math.round(grown / MiB)} MiB reading one 256 MiB line`);
+    assert.equal((await stack.store.get(items, ['after-huge'])).length, 1);
+  });
+
   it('remove-by-timestamp: ANDed operators; an empty list is INVALID_ARGUMENT', async () => {
     const empty = await call('remove-by-timestamp', { timestamps: [] });
     assert.deepEqual([empty.status, empty.body.code], [400, 3]);

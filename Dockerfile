@@ -18,6 +18,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY vecflow.config.example.json ./
+# The data directory (VECFLOW_DATA_DIR=/data in docker-compose.yml), owned by the non-root user the
+# image runs as: an empty named volume mounted there takes this directory's owner on first use.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8000
 # The API by default; the worker service overrides the command (node dist/worker/main.js).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameSchema } from '../core/names.js';
 import type { Role } from './auth.js';
 
 // The OpenAPI document, grown by each route as it is registered (see route.ts).
@@ -22,6 +23,25 @@ export interface OperationSpec {
 export const roleOf = (spec: Pick<OperationSpec, 'method' | 'role'>): Role =>
   spec.role ?? (spec.method === 'get' ? 'read' : 'write');
 
+/**
+ * What any route of its shape may answer besides its own responses: 400 for input it refuses
+ * (a body that is not JSON included), 404 for an unknown id in its path, 413 for a body over
+ * the limit, 401/403/503 for keys, roles and dependencies.
+ */
+const NAME_PARAMS = new Set(['collection', 'dataset_id']);
+
+function implicitResponses(spec: OperationSpec): Record<number, string> {
+  const takesBody = spec.method === 'post' || spec.method === 'put';
+  const hasPath = spec.path.includes('{');
+  const out: Record<number, string> = {};
+  if (takesBody || hasPath || spec.query) out[400] = 'Invalid request: the body names each bad field';
+  if (!spec.public) Object.assign(out, { 401: 'Missing or unknown API key', 403: `Needs the ${roleOf(spec)} role` });
+  if (hasPath || (spec.query && 'collection' in spec.query.shape)) out[404] = 'No such resource';
+  if (takesBody) out[413] = 'Body over the limit';
+  if (!spec.public) out[503] = 'A dependency (Temporal, the store) is unavailable';
+  return out;
+}
+
 function multipartSchema(fields: z.ZodObject): Record<string, unknown> {
   const schema = jsonSchema(fields) as { properties?: Record<string, unknown>; required?: string[] };
   return {
@@ -41,7 +61,8 @@ export class OpenApiRegistry {
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      // Path segments that are collection names follow the name rule (handlers check it).
+      schema: NAME_PARAMS.has(m[1]) ? jsonSchema(nameSchema()) : { type: 'string' },
     }));
     const query = spec.query
       ? Object.entries(spec.query.shape).map(([name, schema]) => ({
@@ -52,18 +73,17 @@ export class OpenApiRegistry {
         }))
       : [];
     const responses = Object.fromEntries(
-      Object.entries({
-        ...(spec.responses ?? { 200: 'OK' }),
-        ...(spec.public ? {} : { 401: 'Missing or unknown API key', 403: `Needs the ${roleOf(spec)} role` }),
-      }).map(([code, description]) => [
-        code,
-        {
-          description,
-          content: {
-            'application/json': { schema: Number(code) >= 400 ? { $ref: '#/components/schemas/Error' } : {} },
+      Object.entries({ ...implicitResponses(spec), ...(spec.responses ?? { 200: 'OK' }) }).map(
+        ([code, description]) => [
+          code,
+          {
+            description,
+            content: {
+              'application/json': { schema: Number(code) >= 400 ? { $ref: '#/components/schemas/Error' } : {} },
+            },
           },
-        },
-      ]),
+        ],
+      ),
     );
     (this.paths[spec.path] ??= {})[spec.method] = {
       summary: spec.summary,

@@ -1,5 +1,5 @@
 import { type AppConfig, configOrExit } from '../core/config.js';
-import { lazyClient, temporalAddress } from '../core/temporal.js';
+import { lazyClient } from '../core/temporal.js';
 import { openStore, storeTarget } from '../stores/index.js';
 import type { Client } from '@temporalio/client';
 import type { ApiDeps } from '../api/deps.js';
@@ -12,8 +12,7 @@ export function cliConfig(): AppConfig {
 }
 
 export function cliTemporal(config: AppConfig): Client {
-  const address = temporalAddress(config.env);
-  return lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
+  return lazyClient(config.temporal);
 }
 
 /** Runs `fn` with what the API's services are built from (config, Temporal, a lazily opened store), closing it after. */

@@ -4,7 +4,8 @@ import bytes from 'bytes';
 import { z } from 'zod';
 import { ConfigError, ValidationError } from './errors.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/ids.js';
-import { NAME_PATTERN } from './names.js';
+import { isName, nameSchema } from './names.js';
+import { type TemporalConnection, temporalConnection } from './temporal-connection.js';
 
 // Configuration: environment variables (validated at start-up) plus an optional JSON file that
 // declares embedding models and collections. Built-in defaults make everything work with neither.
@@ -30,7 +31,7 @@ export const EnvSchema = z.object({
   /** The collection Vald calls address unless their metadata `vecflow-collection` names another. */
   VECFLOW_VALD_COLLECTION: optional
     .default('items')
-    .refine((v) => new RegExp(NAME_PATTERN).test(v), 'a collection name (1-63 of A-Z a-z 0-9 _ . -)'),
+    .refine((v) => isName(v), 'a collection name (1-63 of A-Z a-z 0-9 _ . -, no "__")'),
   VECFLOW_HOST: optional.default('127.0.0.1'),
   VECFLOW_DATA_DIR: optional.default('.data'),
   VECFLOW_CONFIG: optional,
@@ -44,8 +45,21 @@ export const EnvSchema = z.object({
   VECFLOW_TASK_MAX_ATTEMPTS: positive(8),
   VECFLOW_TEMPORAL_PORT: port(7233),
   VECFLOW_TEMPORAL_UI_PORT: port(8233),
+  /** Temporal's own connection variables (@temporalio/envconfig; core/temporal-connection.ts resolves them). */
   TEMPORAL_ADDRESS: optional,
-  TEMPORAL_NAMESPACE: optional.default('default'),
+  /** Default `default` (or the profile's), applied with the profile in core/temporal-connection.ts. */
+  TEMPORAL_NAMESPACE: optional,
+  TEMPORAL_API_KEY: optional,
+  TEMPORAL_TLS: z.preprocess(unset, z.enum(['true', 'false', '1', '0'], { error: 'true or false' }).optional()),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optional,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: optional,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optional,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: optional,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optional,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: optional,
+  TEMPORAL_TLS_SERVER_NAME: optional,
+  TEMPORAL_PROFILE: optional,
+  TEMPORAL_CONFIG_FILE: optional,
   DATABASE_URL: optional,
   VECFLOW_BACKUP_ROOT: optional,
   /** The Postgres holding LangChain's PGVector tables for `--source langchain` backups and restores (worker only); default: the store's own Postgres. */
@@ -99,10 +113,7 @@ export const EnvSchema = z.object({
 });
 export type Env = z.infer<typeof EnvSchema>;
 
-const name = z
-  .string()
-  .regex(new RegExp(NAME_PATTERN))
-  .refine((s) => !s.includes('__'), 'must not contain "__"');
+const name = nameSchema();
 const distance = z.enum(['cosine', 'dot', 'euclid']);
 
 const HashingModel = z.object({
@@ -152,6 +163,8 @@ export const BUILTIN_COLLECTIONS: CollectionConfig[] = [
 
 export interface AppConfig {
   env: Env;
+  /** Where Temporal is and how to connect (address, namespace, TLS, API key). */
+  temporal: TemporalConnection;
   dataDir: string;
   models: ModelConfig[];
   collections: CollectionConfig[];
@@ -220,6 +233,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, cwd = proces
   }
   return {
     env,
+    temporal: temporalConnection(source, env.VECFLOW_TEMPORAL_PORT, cwd),
     dataDir: path.resolve(cwd, env.VECFLOW_DATA_DIR),
     models,
     collections,

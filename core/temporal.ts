@@ -1,21 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
-import type { Env } from './config.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
+import type { TemporalConnection } from './temporal-connection.js';
 
 // Temporal connections and the one-time registration of vecflow's search attributes.
-export interface TemporalSettings {
-  address: string;
-  namespace: string;
-}
 
-/** Where Temporal is: TEMPORAL_ADDRESS, else the dev server's port on loopback. */
-export function temporalAddress(env: Pick<Env, 'TEMPORAL_ADDRESS' | 'VECFLOW_TEMPORAL_PORT'>): string {
-  return env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.VECFLOW_TEMPORAL_PORT}`;
-}
-
-/** A client whose connection is opened on first use, so a process can start before Temporal does. */
-export function lazyClient(settings: TemporalSettings): Client {
-  return new Client({ connection: Connection.lazy({ address: settings.address }), namespace: settings.namespace });
+/**
+ * A client whose connection is opened on first use, so a process can start before Temporal does.
+ * `temporal` is the configuration's (core/temporal-connection.ts): address, namespace, TLS, API key.
+ */
+export function lazyClient(temporal: Pick<TemporalConnection, 'options' | 'namespace'>): Client {
+  return new Client({ connection: Connection.lazy(temporal.options), namespace: temporal.namespace });
 }
 
 const INDEXED_TYPE = { KEYWORD: 2 } as const; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD

@@ -26,6 +26,8 @@ export async function startSeaweed(options: { dir?: string; log?: (msg: string) 
     `-master.port=${p.master}`,
     `-master.port.grpc=${grpc.master}`,
     '-master.volumeSizeLimitMB=256',
+    // Off: nothing may leave the machine (SeaweedFS reports usage statistics by default).
+    '-master.telemetry=false',
     `-volume.port=${p.volume}`,
     `-volume.port.grpc=${grpc.volume}`,
     '-volume.max=50',

@@ -58,7 +58,8 @@ export async function runSupervisor(): Promise<void> {
   setInterval(() => process.ppid !== parent && void shutdown(0), 500).unref();
 
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (!config.env.TEMPORAL_ADDRESS) {
+  // A dev server unless TEMPORAL_ADDRESS (or a Temporal profile) names a Temporal to use.
+  if (!config.temporal.external) {
     say('starting Temporal dev server…');
     temporal = await startTemporalDev({
       dbFile: path.join(config.dataDir, 'temporal.db'),
@@ -111,7 +112,7 @@ export async function runSupervisor(): Promise<void> {
     say(
       `Vald gRPC   ${host}:${config.env.VECFLOW_GRPC_PORT}  (vald.v1 Insert/Upsert/Update/Remove/Object/Search/Flush)`,
     );
-  say(`Temporal    ${env.TEMPORAL_ADDRESS} namespace ${config.env.TEMPORAL_NAMESPACE}`);
+  say(`Temporal    ${temporal?.address ?? config.temporal.address} namespace ${config.temporal.namespace}`);
   if (temporal?.uiUrl) say(`Temporal UI ${temporal.uiUrl}`);
   say(`Store       ${describeTarget(storeTarget(config))}`);
   say(`Data dir    ${config.dataDir}`);

@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { configOrExit } from '../core/config.js';
 import { createLogger, logFormat } from '../core/logger.js';
-import { ensureSearchAttributes, lazyClient, temporalAddress, waitForTemporal } from '../core/temporal.js';
+import { ensureSearchAttributes, lazyClient, waitForTemporal } from '../core/temporal.js';
 import { describeTarget, openStore, storeTarget } from '../stores/index.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../stores/postgres/embedded.js';
 import path from 'node:path';
@@ -29,23 +29,28 @@ async function main(): Promise<void> {
   }
   log.info({ store: describeTarget(target) }, 'store ready');
   const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE, embedded);
-  const address = temporalAddress(config.env);
-  const client = lazyClient({ address, namespace: config.env.TEMPORAL_NAMESPACE });
+  const { address, namespace } = config.temporal;
+  const client = lazyClient(config.temporal);
   const ctx = await prepareContext(config, store, log, client, embedded);
 
   await waitForTemporal(client, 120_000);
   await ensureSearchAttributes(client);
   await ensureCleanupSchedule(client, config, log);
-  const metrics = config.env.VECFLOW_WORKER_METRICS_PORT
-    ? await serveWorkerMetrics(config.env.VECFLOW_WORKER_METRICS_PORT, config.env.VECFLOW_WORKER_METRICS_HOST)
-    : null;
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(config.temporal.options);
   const worker = await createVecflowWorker(ctx, {
     connection,
-    namespace: config.env.TEMPORAL_NAMESPACE,
+    namespace,
     taskQueue: config.env.VECFLOW_TASK_QUEUE,
     maxActivities: config.env.VECFLOW_MAX_ACTIVITIES,
   });
+  // Its /health answers 200 while the worker polls its task queue (docker-compose's health check).
+  const metrics = config.env.VECFLOW_WORKER_METRICS_PORT
+    ? await serveWorkerMetrics(
+        config.env.VECFLOW_WORKER_METRICS_PORT,
+        config.env.VECFLOW_WORKER_METRICS_HOST,
+        () => worker.getState() === 'RUNNING',
+      )
+    : null;
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -61,7 +66,7 @@ async function main(): Promise<void> {
   // The IPC channel only tells us the parent is gone; it must not keep the process alive.
   process.channel?.unref();
 
-  log.info({ taskQueue: config.env.VECFLOW_TASK_QUEUE, temporal: address }, 'worker running');
+  log.info({ taskQueue: config.env.VECFLOW_TASK_QUEUE, temporal: address, namespace }, 'worker running');
   await worker.run();
   metrics?.close();
   await connection.close();

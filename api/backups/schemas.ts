@@ -1,5 +1,6 @@
 import { type Duration, msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
+import { nameSchema } from '../../core/names.js';
 import { isSafeDir } from '../../blobs/keys.js';
 import { jobId } from '../validate.js';
 
@@ -17,7 +18,7 @@ const durationMs = (v: string) => {
     return NaN;
   }
 };
-const collections = z.array(z.string().min(1)).min(1).optional();
+const collections = z.array(nameSchema()).min(1).optional();
 /** A Postgres table name (LangChain backups' extra tables). */
 const table = z
   .string()
@@ -53,7 +54,7 @@ export const RestoreBody = z
     collections,
     dry_run: z.boolean().default(false),
     clear_existing: z.boolean().default(false),
-    model: z.string().min(1).optional(),
+    model: nameSchema().optional(),
     /** auto: a vecflow backup into vecflow, a LangChain backup (vecflow's or the seed's) into LangChain's tables. */
     target: z.enum(['auto', 'vecflow', 'langchain']).default('auto'),
     /** Into LangChain's tables: leave event_summaries (every extra table) out. */

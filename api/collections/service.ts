@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../core/errors.js';
-import { assertName } from '../../core/names.js';
+import { assertName, nameSchema } from '../../core/names.js';
 import type { CatalogEntry } from '../../stores/port.js';
 import { provisionWorkflowId } from '../../workflows/ids.js';
 import { provisionCollectionWorkflow } from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
 
 export const ProvisionBody = z.object({
-  collection: z.string().min(1),
-  embedding_model_id: z.string().min(1),
+  collection: nameSchema(),
+  embedding_model_id: nameSchema(),
   deploy_as_blue: z.boolean().default(false),
 });
 

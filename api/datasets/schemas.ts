@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameSchema } from '../../core/names.js';
 
 // Request shapes of the import/export API (the seed's, plus Parquet).
 const boolish = z.preprocess(
@@ -15,7 +16,7 @@ export const importFields = (maxBatch: number) =>
       z.coerce.number().int().min(1).max(maxBatch).default(100),
     ),
     skip_existing: boolish.default(false),
-    embedding_model_id: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(63).optional()),
+    embedding_model_id: z.preprocess((v) => (v === '' ? undefined : v), nameSchema().optional()),
   });
 
 export const RetryBody = z.object({

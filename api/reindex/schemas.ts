@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { nameSchema } from '../../core/names.js';
 import { jobId } from '../validate.js';
 
-const model = z.object({ embedding_model_id: z.string().min(1) });
+const model = z.object({ embedding_model_id: nameSchema() });
 
 export const ReindexBody = z.object({
   task_id: jobId(900).optional(),
   id: jobId(900).optional(),
-  collection: z.string().min(1).default('items'),
+  collection: nameSchema().default('items'),
   source: model,
   dest: model,
   deploy_as_blue: z.boolean().default(false),
@@ -27,8 +28,8 @@ export const ReindexBody = z.object({
 });
 
 export const BlueBody = z.object({
-  embedding_model_id: z.string().min(1),
-  collection: z.string().min(1).default('items'),
+  embedding_model_id: nameSchema(),
+  collection: nameSchema().default('items'),
 });
 
 export const SearchBody = z
@@ -37,7 +38,7 @@ export const SearchBody = z
     vector: z.array(z.number()).min(2).optional(),
     k: z.number().int().min(1).max(1000).default(10),
     filter: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
-    embedding_model_id: z.string().min(1).optional(),
+    embedding_model_id: nameSchema().optional(),
   })
   .refine((b) => (b.text === undefined) !== (b.vector === undefined), {
     message: 'give exactly one of text or vector',

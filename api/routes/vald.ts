@@ -1,7 +1,7 @@
 import { type ErrorRequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { VecflowError, errorMessage } from '../../core/errors.js';
-import { assertName } from '../../core/names.js';
+import { assertName, nameSchema } from '../../core/names.js';
 import {
   type CodeName,
   HTTP_STATUS,
@@ -19,7 +19,7 @@ import { handleStream } from '../vald/stream.js';
 // A JSON mirror of Vald's Insert/Update/Upsert/Remove/Object services under /api/v1/vald/.
 // Errors are Vald statuses: {code (numeric gRPC code), status, message}.
 const OPS: ValdOp[] = ['insert', 'update', 'upsert', 'remove'];
-const CollectionQuery = z.object({ collection: z.string().min(1).default('items') });
+const CollectionQuery = z.object({ collection: nameSchema().default('items') });
 /** `?collection=`: a valid name (INVALID_ARGUMENT otherwise, naming it), else the default. */
 const collectionOf = (q: unknown) => {
   const given = (q as Record<string, unknown> | undefined)?.collection;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameSchema } from '../../core/names.js';
 import { jobId } from '../validate.js';
 
 // Request bodies of the Embedding Studio task routes. Items are checked loosely here (shape);
@@ -9,7 +10,7 @@ const taskId = jobId(1000, 'task ids are at most 1000 characters');
 const common = {
   task_id: taskId.optional(),
   id: taskId.optional(),
-  collection: z.string().min(1).optional(),
+  collection: nameSchema().optional(),
 };
 
 export const UpsertionBody = z.object({

@@ -4,6 +4,16 @@ import { defineConfig } from 'vitest/config';
 // `integration` runs end to end against the real servers test/setup/servers.ts starts once per
 // run, one file at a time (the 2-core machines here; several files share those servers).
 // Timeouts are per tier; nothing is retried.
+/** The integration tiers: real servers started once per run, one file at a time. */
+const SERVERS = {
+  globalSetup: ['./test/setup/servers.ts'],
+  setupFiles: ['./test/setup/runtime.ts'],
+  testTimeout: 600_000,
+  hookTimeout: 600_000,
+  fileParallelism: false,
+  maxWorkers: 1,
+};
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/setup/summary-reporter.ts'],
@@ -25,13 +35,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['./test/setup/servers.ts'],
-          setupFiles: ['./test/setup/runtime.ts'],
-          testTimeout: 600_000,
-          hookTimeout: 600_000,
-          fileParallelism: false,
-          maxWorkers: 1,
+          ...SERVERS,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Faults injected into real processes (SIGKILLed workers, S3 down, Temporal restarted):
+        // once each in `npm test`, three times each in `npm run test:faults` (VECFLOW_FAULTS=full).
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          ...SERVERS,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

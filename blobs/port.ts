@@ -15,4 +15,9 @@ export interface BlobStore {
   list(prefix: string): Promise<BlobInfo[]>;
   /** Deletes the keys; missing keys are not an error. */
   delete(keys: string[]): Promise<void>;
+  /**
+   * Abandons uploads of `key` that were started and never finished (a worker killed mid-upload
+   * leaves S3 multipart parts behind, billed and invisible to listings); how many there were.
+   */
+  abortUnfinished(key: string): Promise<number>;
 }

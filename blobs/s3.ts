@@ -1,7 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError } from '../core/errors.js';
 import { assertKey, joinKey } from './keys.js';
@@ -46,16 +53,7 @@ export class S3BlobStore implements BlobStore {
       queueSize: 4,
     })
       .done()
-      .catch((err: unknown) => {
-        // Retrying will not create the bucket or grant the access (S3 answers AccessDenied for a
-        // bucket one may not see; SeaweedFS for a missing one): the job fails now, saying so.
-        const name = (err as { name?: string }).name;
-        if (name === 'NoSuchBucket' || name === 'AccessDenied')
-          throw new NotFoundError(
-            `S3 bucket ${JSON.stringify(this.settings.bucket)} does not exist or these credentials may not write to it (${name})`,
-          );
-        throw err;
-      });
+      .catch((err: unknown) => this.fail(err));
   }
 
   async get(key: string, file: string): Promise<void> {
@@ -81,6 +79,49 @@ export class S3BlobStore implements BlobStore {
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
     return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  /**
+   * Retrying will not create the bucket or grant the access (S3 answers AccessDenied for a bucket
+   * one may not see; SeaweedFS NoSuchBucket for a missing one): the job fails now, saying so.
+   */
+  private fail(err: unknown): never {
+    const name = (err as { name?: string }).name;
+    if (name === 'NoSuchBucket' || name === 'AccessDenied')
+      throw new NotFoundError(
+        `S3 bucket ${JSON.stringify(this.settings.bucket)} does not exist or these credentials may not write to it (${name})`,
+      );
+    throw err;
+  }
+
+  async abortUnfinished(key: string): Promise<number> {
+    const full = this.key(key);
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const res = await this.client
+        .send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.settings.bucket,
+            Prefix: full,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        )
+        .catch((err: unknown) => this.fail(err));
+      for (const u of res.Uploads ?? []) {
+        if (u.Key !== full) continue; // the prefix also matches longer keys
+        await this.client.send(
+          new AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: full, UploadId: u.UploadId }),
+        );
+        aborted++;
+      }
+      [keyMarker, uploadIdMarker] = res.IsTruncated
+        ? [res.NextKeyMarker, res.NextUploadIdMarker]
+        : [undefined, undefined];
+    } while (keyMarker);
+    return aborted;
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -67,6 +67,8 @@ export async function runTask(
 ): Promise<TaskState> {
   const processBatch: (b: BatchInput) => Promise<BatchResult> = proxyActivities<activities.Activities>({
     startToCloseTimeout: '5 minutes',
+    // Batches heartbeat while they run (keepAlive): a dead worker's batch is retried in 30 s.
+    heartbeatTimeout: '30 seconds',
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,

@@ -195,7 +195,13 @@ export function backupActivities(ctx: ActivityContext) {
     async uploadBackupFiles(input: { dir: string; names: string[]; s3: S3Location }): Promise<void> {
       const store = s3Store(ctx.config, input.s3);
       // Heartbeats go on while a file (or one slow part of it) is in flight.
-      for (const name of input.names) await keepAlive(() => store.put(name, path.join(input.dir, name)));
+      // A retry after a killed worker first abandons what that attempt left half-uploaded.
+      for (const name of input.names)
+        await keepAlive(async () => {
+          const aborted = await store.abortUnfinished(name);
+          if (aborted) ctx.log.info({ key: name, aborted }, 'abandoned unfinished uploads of an earlier attempt');
+          await store.put(name, path.join(input.dir, name));
+        });
     },
 
     /** Removes a job's scratch directory (and nothing outside the scratch area). */

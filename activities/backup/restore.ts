@@ -222,12 +222,19 @@ export function restoreActivities(ctx: ActivityContext) {
         throw new ValidationError(`backup files failed their checksum, nothing was restored: ${bad.join('; ')}`);
     },
 
-    /** Creates the target (after dropping it, with clear_existing). */
-    async prepareRestoreTarget(input: { spec: PhysicalSpec; clear: boolean }): Promise<void> {
-      if (input.clear)
+    /**
+     * Creates the target (after dropping it, with clear_existing). A dropped collection that was
+     * blue is blue again at once (empty, then refilled): the collection never loses its blue,
+     * and a failure midway leaves it pointing at the partly restored data the job reports.
+     */
+    async prepareRestoreTarget(input: { spec: PhysicalSpec; clear: boolean }): Promise<{ cleared: boolean }> {
+      let wasBlue = false;
+      if (input.clear) {
+        wasBlue = (await ctx.store.getBlue(input.spec.collection)) === input.spec.model;
         await ctx.store
           .dropCollection(input.spec)
           .catch((err) => (err instanceof NotFoundError ? undefined : Promise.reject(err)));
+      }
       try {
         await ctx.store.ensureCollection(input.spec);
       } catch (err) {
@@ -235,6 +242,8 @@ export function restoreActivities(ctx: ActivityContext) {
           throw new ConflictError(`${err.message}; restore with clear_existing to replace it`);
         throw err;
       }
+      if (wasBlue) await ctx.store.setBlue(input.spec);
+      return { cleared: input.clear };
     },
 
     /**
@@ -252,6 +261,8 @@ export function restoreActivities(ctx: ActivityContext) {
       }
       let done = (activity.info.heartbeatDetails as number | undefined) ?? 0;
       for await (const batch of readParquet(file, { offset: done, batchSize: 1000 })) {
+        // A cancelled restore stops between batches, so what it reports having left is final.
+        if (activity.cancellationSignal.aborted) await activity.cancelled;
         await ctx.store.upsert(input.spec, batch, 'overwrite');
         done += batch.length;
         activity.heartbeat(done);

@@ -1,6 +1,6 @@
 import { StagingArea } from '../../core/staging.js';
 import { errorMessage } from '../../core/errors.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 import { deleteFromTargets, refOf, resolveWriteTargets } from '../write-path.js';
 import { staleChunkIds } from './chunks.js';
 import type { BatchInput, BatchResult, FailedDeletion, FailedItem, TaskItem } from './types.js';
@@ -9,20 +9,22 @@ export function deletionActivities(ctx: ActivityContext) {
   const staging = new StagingArea(ctx.config.dataDir);
   return {
     /** One batch of a deletion task: each object and all its chunks, from every write target. */
-    async deleteObjectsBatch(input: BatchInput): Promise<BatchResult> {
-      const ids = await staging.readBatch<unknown>(input.ref, input.batch);
-      const failed: FailedDeletion[] = [];
-      const valid: string[] = [];
-      for (const id of ids) {
-        if (typeof id === 'string' && id.length > 0) valid.push(id);
-        else failed.push({ object_id: String(id), detail: 'object id must be a non-empty string' });
-      }
-      const targets = await resolveWriteTargets(ctx, input.collection);
-      // Missing ids are not failures: deleting what is not there leaves the wanted state.
-      const chunks = await staleChunkIds(ctx.store, refOf(targets, targets.blue), valid, () => 0);
-      await deleteFromTargets(ctx, targets, [...valid, ...chunks]);
-      await staging.writeResult(input.ref, input.batch, failed);
-      return { processed: ids.length, failed: failed.length };
+    deleteObjectsBatch(input: BatchInput): Promise<BatchResult> {
+      return keepAlive(async () => {
+        const ids = await staging.readBatch<unknown>(input.ref, input.batch);
+        const failed: FailedDeletion[] = [];
+        const valid: string[] = [];
+        for (const id of ids) {
+          if (typeof id === 'string' && id.length > 0) valid.push(id);
+          else failed.push({ object_id: String(id), detail: 'object id must be a non-empty string' });
+        }
+        const targets = await resolveWriteTargets(ctx, input.collection);
+        // Missing ids are not failures: deleting what is not there leaves the wanted state.
+        const chunks = await staleChunkIds(ctx.store, refOf(targets, targets.blue), valid, () => 0);
+        await deleteFromTargets(ctx, targets, [...valid, ...chunks]);
+        await staging.writeResult(input.ref, input.batch, failed);
+        return { processed: ids.length, failed: failed.length };
+      });
     },
 
     /**

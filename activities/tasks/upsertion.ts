@@ -4,7 +4,7 @@ import { assertPointId } from '../../core/point-id.js';
 import { StagingArea } from '../../core/staging.js';
 import type { Point } from '../../core/types.js';
 import { EmbedderError } from '../../embedders/port.js';
-import type { ActivityContext } from '../context.js';
+import { type ActivityContext, keepAlive } from '../context.js';
 import { nowNs } from '../../core/time.js';
 import {
   type TargetWrite,
@@ -149,35 +149,38 @@ export function upsertionActivities(ctx: ActivityContext) {
   const staging = new StagingArea(ctx.config.dataDir);
   return {
     /** One batch of an upsertion task. Idempotent: a retry rewrites the same items and the same failure file. */
-    async upsertItemsBatch(input: BatchInput): Promise<BatchResult> {
-      const raw = await staging.readBatch<TaskItem>(input.ref, input.batch);
-      const targets = await resolveWriteTargets(ctx, input.collection);
-      const cfg = textSettings(ctx.config, input.collection);
-      const failed: FailedItem[] = [];
-      const fail = (p: { item: TaskItem } | TaskItem, stage: FailureStage, detail: string) => {
-        const item = 'item' in p ? p.item : p;
-        failed.push({
-          object_id: item?.object_id ?? null,
-          payload: item?.payload ?? null,
-          item_info: item?.item_info ?? null,
-          detail,
-          failure_stage: stage,
-        } as FailedItem);
-      };
-      const prepared: Prepared[] = [];
-      for (const item of raw) {
-        try {
-          prepared.push(prepare(item, targets.blue.dimension, cfg));
-        } catch (err) {
-          if (!(err instanceof ItemFailure)) throw err;
-          fail(item, err.stage, err.message);
+    upsertItemsBatch(input: BatchInput): Promise<BatchResult> {
+      // Heartbeats while it runs: a killed worker is noticed in 30 s, not at the 5-minute timeout.
+      return keepAlive(async () => {
+        const raw = await staging.readBatch<TaskItem>(input.ref, input.batch);
+        const targets = await resolveWriteTargets(ctx, input.collection);
+        const cfg = textSettings(ctx.config, input.collection);
+        const failed: FailedItem[] = [];
+        const fail = (p: { item: TaskItem } | TaskItem, stage: FailureStage, detail: string) => {
+          const item = 'item' in p ? p.item : p;
+          failed.push({
+            object_id: item?.object_id ?? null,
+            payload: item?.payload ?? null,
+            item_info: item?.item_info ?? null,
+            detail,
+            failure_stage: stage,
+          } as FailedItem);
+        };
+        const prepared: Prepared[] = [];
+        for (const item of raw) {
+          try {
+            prepared.push(prepare(item, targets.blue.dimension, cfg));
+          } catch (err) {
+            if (!(err instanceof ItemFailure)) throw err;
+            fail(item, err.stage, err.message);
+          }
         }
-      }
-      const embedded = await embedAll(ctx, targets.blue.model, prepared, fail);
-      // The acceptance time, not this attempt's: a late retry loses to newer writes.
-      await store(ctx, targets, embedded, input.timestamp ? BigInt(input.timestamp) : nowNs(), fail);
-      await staging.writeResult(input.ref, input.batch, failed);
-      return { processed: raw.length, failed: failed.length };
+        const embedded = await embedAll(ctx, targets.blue.model, prepared, fail);
+        // The acceptance time, not this attempt's: a late retry loses to newer writes.
+        await store(ctx, targets, embedded, input.timestamp ? BigInt(input.timestamp) : nowNs(), fail);
+        await staging.writeResult(input.ref, input.batch, failed);
+        return { processed: raw.length, failed: failed.length };
+      });
     },
   };
 }

@@ -54,6 +54,11 @@ export function blobConformance(name: string, open: () => Promise<{ store: BlobS
       assert.deepEqual(await store.list(`${prefix}/nothing-here/`), []);
     });
 
+    it('abandons nothing when no upload of a key is unfinished, and confines its key too', async () => {
+      assert.equal(await store.abortUnfinished(`${prefix}/never-started.bin`), 0);
+      for (const bad of ['../x', '/abs']) await assert.rejects(store.abortUnfinished(bad), ValidationError, bad);
+    });
+
     it('says NotFound for a missing key and refuses keys escaping the root', async () => {
       await assert.rejects(store.get(`${prefix}/missing.bin`, path.join(dir, 'm')), NotFoundError);
       for (const bad of ['../x', 'a/../../x', '/abs', 'a\\b', ''])

@@ -45,11 +45,17 @@ export interface TestStack {
  */
 export async function startStack(
   env: Record<string, string> = {},
-  options: { inProcessWorker?: boolean; persistentStore?: boolean; grpc?: boolean } = {},
+  options: {
+    inProcessWorker?: boolean;
+    persistentStore?: boolean;
+    grpc?: boolean;
+    /** A Temporal server the test runs (and restarts) itself, instead of the run's shared one. */
+    temporalAddress?: string;
+  } = {},
 ): Promise<TestStack> {
   const taskQueue = uniqueQueue('test');
   const pglite = await startTestPglite({ persistent: options.persistentStore });
-  const temporal = await testTemporal();
+  const temporal = await testTemporal(options.temporalAddress);
   const config = loadConfig({
     VECFLOW_TASK_QUEUE: taskQueue,
     VECFLOW_DATA_DIR: pglite.dir,

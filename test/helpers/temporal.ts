@@ -7,10 +7,10 @@ import { installTemporalRuntime } from '../../worker/runtime.js';
 import { provided } from './servers.js';
 
 // Temporal for tests: the dev server the run's globalSetup started, or (outside vitest: the
-// benchmarks) TEMPORAL_ADDRESS, or one of our own.
-export async function testTemporal(): Promise<{ address: string; client: Client; stop(): Promise<void> }> {
+// benchmarks) TEMPORAL_ADDRESS, or one of our own; `own` is a server a test runs itself.
+export async function testTemporal(own?: string): Promise<{ address: string; client: Client; stop(): Promise<void> }> {
   installTestRuntime();
-  const shared = (await provided('temporalAddress')) ?? process.env.TEMPORAL_ADDRESS;
+  const shared = own ?? (await provided('temporalAddress')) ?? process.env.TEMPORAL_ADDRESS;
   const server = shared ? null : await startTemporalDev();
   const address = shared ?? server!.address;
   const connection = await Connection.connect({ address });

@@ -1,4 +1,12 @@
-import { ApplicationFailure, CancellationScope, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
 import type { RestoreCollection } from '../../activities/backup/restore.js';
 import type { BackupLocation } from '../../core/backup.js';
@@ -18,6 +26,13 @@ const act = proxyActivities<activities.Activities>({
   // Pages heartbeat every few seconds; a dead worker is noticed within this.
   heartbeatTimeout: '30 seconds',
   retry: JOB_ACTIVITY_RETRY,
+});
+/** Imports: a cancel waits until the activity has stopped, so the rows left are counted after. */
+const importing = proxyActivities<activities.Activities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: JOB_ACTIVITY_RETRY,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 export interface RestoreInput {
@@ -44,7 +59,11 @@ export interface RestoreState {
   format: 'vecflow' | 'seed' | 'langchain' | null;
   /** A restore into LangChain's tables: per collection and table, what was there and what was restored. */
   langchain?: LangchainRestoreReport;
-  collections: Omit<RestoreCollection, 'files'>[];
+  /** Per collection: the manifest's facts, and how far this job got (exact after a failure). */
+  collections: (Omit<RestoreCollection, 'files'> & {
+    restore: 'pending' | 'cleared' | 'partial' | 'done';
+    rows_imported: number;
+  })[];
   files: { name: string; rows: number; imported: number | null }[];
   rows_done: number;
   rows_total: number;
@@ -106,7 +125,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
       setJobStatus('done');
       return state;
     }
-    state.collections = plan.collections.map(({ files: _f, ...c }) => c);
+    state.collections = plan.collections.map(({ files: _f, ...c }) => ({ ...c, restore: 'pending', rows_imported: 0 }));
     state.files = plan.collections.flatMap((c) => c.files.map((f) => ({ name: f.name, rows: f.rows, imported: null })));
     state.rows_total = plan.rows;
     if (!input.dry_run) {
@@ -114,10 +133,14 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
       state.phase = 'importing';
       for (const c of plan.collections) {
         const spec = { collection: c.collection, model: c.model, dimension: c.dimension, distance: c.distance };
+        const progress = state.collections.find((x) => x.collection === c.collection && x.model === c.model)!;
         await act.prepareRestoreTarget({ spec, clear: !!input.clear_existing });
+        progress.restore = input.clear_existing ? 'cleared' : 'partial';
         for (const f of c.files) {
-          const n = await act.restoreFile({ dir: plan.dir, file: f, spec });
+          const n = await importing.restoreFile({ dir: plan.dir, file: f, spec });
           state.files.find((x) => x.name === f.name)!.imported = n;
+          progress.restore = 'partial';
+          progress.rows_imported += n;
           state.rows_done += n;
           state.progress = state.rows_total
             ? Math.min(100, Math.floor((state.rows_done * 100) / state.rows_total))
@@ -125,6 +148,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
           state.updated_at = new Date().toISOString();
         }
         if (c.blue || plan.format === 'seed') await act.restoreBlue({ spec, force: c.blue });
+        progress.restore = 'done';
       }
       state.phase = 'verifying';
       for (const c of plan.collections.filter((x) => x.count !== null)) {
@@ -158,10 +182,28 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
     return state;
   } catch (err) {
     state.status = 'failed';
-    state.detail = rootMessage(err);
+    state.detail = rootMessage(err) + (await unfinished(state, !!input.clear_existing));
     setJobStatus('failed');
     throw err;
   } finally {
     if (scratch) await CancellationScope.nonCancellable(() => act.removeScratch({ dir: scratch! }));
   }
+}
+
+/**
+ * What a failed or cancelled restore left behind, exactly: each collection it cleared or partly
+ * restored, with the rows it holds now (counted, not estimated) against the backup's.
+ */
+async function unfinished(state: RestoreState, cleared: boolean): Promise<string> {
+  const left = state.collections.filter((c) => c.restore === 'cleared' || c.restore === 'partial');
+  if (!left.length || !patched('restore-reports-what-is-left')) return '';
+  const each: string[] = [];
+  for (const c of left) {
+    const spec = { collection: c.collection, model: c.model, dimension: c.dimension, distance: c.distance };
+    const now = await CancellationScope.nonCancellable(() => act.measureCollection({ spec })).catch(() => null);
+    each.push(
+      `${c.collection}/${c.model} ${cleared ? 'was cleared and ' : ''}holds ${now ? now.count : 'an unknown number of'} rows (the backup has ${c.count ?? 'an unrecorded number'})`,
+    );
+  }
+  return ` — left unfinished: ${each.join('; ')}; restore again${cleared ? ' with clear_existing' : ''} to finish`;
 }

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { S3BlobStore } from '../../blobs/s3.js';
 import { randomVector, rng } from '../helpers/data.js';
-import { testS3 } from '../helpers/s3.js';
+import { testS3, throttledProxy } from '../helpers/s3.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import { waitForJob } from '../helpers/tasks.js';
 
@@ -14,33 +13,6 @@ import { waitForJob } from '../helpers/tasks.js';
 // heartbeats while the file is in flight (issue #14). The S3 gateway is reached through a proxy
 // that lets 200 KB/s through, so the one ~7 MB file takes over 30 s.
 const RATE = 200 * 1024;
-
-/** A TCP proxy to `target` whose client→server bytes, all connections together, flow at `rate`. */
-function throttledProxy(target: URL, rate: number): Promise<{ url: string; close(): void }> {
-  let free = Date.now();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    upstream.pipe(client);
-    client.on('data', (chunk: Buffer) => {
-      upstream.write(chunk);
-      const now = Date.now();
-      free = Math.max(free, now) + (chunk.length / rate) * 1000;
-      client.pause();
-      setTimeout(() => client.resume(), free - now);
-    });
-    client.on('end', () => upstream.end());
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-        close: () => server.close(),
-      }),
-    ),
-  );
-}
 
 describe('S3 faults during backups', () => {
   let stack: TestStack;

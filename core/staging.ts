@@ -14,6 +14,7 @@ export interface StagedRef {
 }
 
 const SAFE_DIR = /^[a-z]+\/[0-9a-f-]{36}$/;
+const KEPT_INPUTS = 'inputs-kept.json';
 
 export class StagingArea {
   readonly root: string;
@@ -57,7 +58,10 @@ export class StagingArea {
     return JSON.parse(await readFile(this.resolve(ref.dir, batchFile(batch)), 'utf8')) as T[];
   }
 
+  /** Every staged item: the batches, or what removeInputs kept of them. */
   async readAll<T>(ref: StagedRef): Promise<T[]> {
+    const kept = await readFile(this.resolve(ref.dir, KEPT_INPUTS), 'utf8').catch(() => null);
+    if (kept !== null) return JSON.parse(kept) as T[];
     const out: T[] = [];
     for (let b = 0; b < ref.batches; b++) out.push(...(await this.readBatch<T>(ref, b)));
     return out;
@@ -82,10 +86,20 @@ export class StagingArea {
     return out;
   }
 
-  /** Drops the staged input batches, keeping results and metadata. */
+  /**
+   * Drops the staged input batches, keeping results and metadata. A deletion task's inputs are
+   * only ids, which its status answers with (`object_ids`): they are kept, in one file.
+   */
   async removeInputs(ref: Pick<StagedRef, 'dir'>): Promise<void> {
-    const names = await readdir(this.resolve(ref.dir)).catch(() => [] as string[]);
-    for (const n of names.filter((n) => n.startsWith('batch-'))) await rm(this.resolve(ref.dir, n), { force: true });
+    const names = (await readdir(this.resolve(ref.dir)).catch(() => [] as string[]))
+      .filter((n) => n.startsWith('batch-'))
+      .sort();
+    if (ref.dir.startsWith('deletion/') && names.length) {
+      const ids: unknown[] = [];
+      for (const n of names) ids.push(...(JSON.parse(await readFile(this.resolve(ref.dir, n), 'utf8')) as unknown[]));
+      await writeAtomic(this.resolve(ref.dir, KEPT_INPUTS), JSON.stringify(ids));
+    }
+    for (const n of names) await rm(this.resolve(ref.dir, n), { force: true });
   }
 
   async remove(ref: Pick<StagedRef, 'dir'>): Promise<void> {

@@ -234,6 +234,8 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     assert.deepEqual(started.object_ids, ['gone-1', 'gone-2', 'never-existed']);
     const task = await waitForTask(stack, DELETES, started.id);
     assert.deepEqual([task.status, task.failed_item_ids, task.processed_count], ['done', [], 3]);
+    // The staged batches are gone once the task ended; its status still names its ids.
+    assert.deepEqual(task.object_ids, ['gone-1', 'gone-2', 'never-existed']);
     assert.deepEqual(await stack.store.get(items, ['gone-1', 'gone-2']), []);
   });
 

@@ -5,12 +5,13 @@ export function phaseTimer() {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   return {
-    /** Runs `fn`: its seconds, the RSS peak while it ran, its value. */
-    async phase<T>(fn: () => Promise<T>): Promise<{ secs: number; peak: number; value: T }> {
-      peak = process.memoryUsage().rss;
+    /** Runs `fn`: its seconds, the RSS peak while it ran and how far that is over the RSS at its start, its value. */
+    async phase<T>(fn: () => Promise<T>): Promise<{ secs: number; peak: number; grew: number; value: T }> {
+      const start = process.memoryUsage().rss;
+      peak = start;
       const t = performance.now();
       const value = await fn();
-      return { secs: (performance.now() - t) / 1000, peak, value };
+      return { secs: (performance.now() - t) / 1000, peak, grew: peak - start, value };
     },
     stop: () => clearInterval(sampler),
   };

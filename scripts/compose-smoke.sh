@@ -72,6 +72,13 @@ expect() { # DESCRIPTION ACTUAL EXPECTED
   echo "ok: $1 = $2"
 }
 search() { api POST "/api/v1/collections/$collection/search" '{"text": "rivers carry water to the sea", "k": 10}'; }
+# The five items are found, the one about rivers first.
+expect_all_found() {
+  local hits
+  hits=$(search)
+  expect 'search hits' "$(jq '.results | length' <<<"$hits")" 5
+  expect 'nearest item' "$(jq -r '.results[0].id' <<<"$hits")" doc-2
+}
 
 project=${SMOKE_PROJECT:-vecflow-smoke}
 compose() { docker compose -p "$project" -f "$root/docker-compose.yml" --profile "$store" "$@"; }
@@ -122,9 +129,7 @@ expect 'upserted items' "$(jq .processed_count <<<"$task")" 5
 expect 'failed items' "$(jq '.failed_items | length' <<<"$task")" 0
 
 say "search"
-hits=$(search)
-expect 'search hits' "$(jq '.results | length' <<<"$hits")" 5
-expect 'nearest item' "$(jq -r '.results[0].id' <<<"$hits")" doc-2
+expect_all_found
 
 say "back up $collection to s3://$bucket/$prefix"
 api POST /api/v1/backups "$(jq -nc --arg c "$collection" --arg b "$bucket" --arg p "$prefix" \
@@ -155,9 +160,7 @@ expect 'rows restored' "$(jq .rows_done <<<"$restore")" 5
 expect 'count/digest mismatches' "$(jq '.mismatches | length' <<<"$restore")" 0
 
 say "search after the restore"
-hits=$(search)
-expect 'search hits' "$(jq '.results | length' <<<"$hits")" 5
-expect 'nearest item' "$(jq -r '.results[0].id' <<<"$hits")" doc-2
+expect_all_found
 expect 'blue model' "$(api GET /api/v1/collections | jq -r --arg c "$collection" '.collections[] | select(.collection == $c) | .blue')" hash-256
 
 say "compose smoke test passed ($store)"

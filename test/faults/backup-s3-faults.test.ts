@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { S3BlobStore } from '../../blobs/s3.js';
 import { randomVector, rng } from '../helpers/data.js';
+import { seedItems } from '../helpers/faults.js';
 import { testS3, throttledProxy } from '../helpers/s3.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import { waitForJob } from '../helpers/tasks.js';
@@ -24,18 +25,7 @@ describe('S3 faults during backups', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'vf-slow-s3-'));
     stack = await startStack({ ...s3.env, S3_ENDPOINT: proxy.url, VECFLOW_BACKUP_ROOT: root });
     // ~7 MB of Parquet: random float32s do not compress.
-    const ref = { collection: 'items', model: (await stack.store.getBlue('items'))! };
-    const next = rng(3);
-    for (let s = 0; s < 4500; s += 500)
-      await stack.store.upsert(
-        ref,
-        Array.from({ length: 500 }, (_, i) => ({
-          id: `slow-${s + i}`,
-          vector: randomVector(384, next),
-          payload: {},
-          timestamp: 1n,
-        })),
-      );
+    await seedItems(stack, 4500, 'slow', 3);
   });
   afterAll(async () => {
     await stack.stop();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { S3BlobStore } from '../../blobs/s3.js';
-import { randomVector, rng } from '../helpers/data.js';
+import { seedItems } from '../helpers/faults.js';
 import { testS3, throttledProxy } from '../helpers/s3.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import { waitForJob } from '../helpers/tasks.js';
@@ -29,18 +29,7 @@ describe('a backup to S3 whose worker is killed mid-upload', () => {
       { ...s3.env, S3_ENDPOINT: proxy.url, VECFLOW_BACKUP_ROOT: root },
       { inProcessWorker: false },
     );
-    const ref = { collection: 'items', model: (await stack.store.getBlue('items'))! };
-    const next = rng(11);
-    for (let s = 0; s < 4500; s += 500)
-      await stack.store.upsert(
-        ref,
-        Array.from({ length: 500 }, (_, i) => ({
-          id: `k-${s + i}`,
-          vector: randomVector(384, next),
-          payload: {},
-          timestamp: 1n,
-        })),
-      );
+    await seedItems(stack, 4500, 'k', 11);
   });
   afterAll(async () => {
     for (const w of workers) await stopWorkerProcess(w.child);

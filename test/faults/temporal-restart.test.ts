@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { freePort } from '../../devstack/ports.js';
 import { type TemporalDev, startTemporalDev } from '../../devstack/temporal-dev.js';
-import { FAULT_ROUNDS } from '../helpers/faults.js';
+import { FAULT_ROUNDS, waitForRows } from '../helpers/faults.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import { UPSERTS, waitForTask } from '../helpers/tasks.js';
 import { spawnWorker, stopWorkerProcess } from '../helpers/worker-process.js';
@@ -40,9 +40,7 @@ describe('a task survives Temporal being killed and restarted', () => {
     assert.equal(started.status, 200, JSON.stringify(started.body));
     for (let round = 1; round <= FAULT_ROUNDS; round++) {
       const at = (N * round) / (FAULT_ROUNDS + 1);
-      for (let i = 0; i < 1200 && (await stack.store.count(ref)) < at; i++)
-        await new Promise((r) => setTimeout(r, 100));
-      assert.ok((await stack.store.count(ref)) < N, `Temporal killed mid-task (round ${round})`);
+      assert.ok((await waitForRows(stack, at)) < N, `Temporal killed mid-task (round ${round})`);
       process.kill(temporal.pid!, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 2000));
       temporal = await startTemporalDev({ dbFile, port, log: () => undefined });

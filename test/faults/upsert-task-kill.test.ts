@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { FAULT_ROUNDS, killAndReplace } from '../helpers/faults.js';
+import { FAULT_ROUNDS, killAndReplace, waitForRows } from '../helpers/faults.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import { UPSERTS, waitForTask } from '../helpers/tasks.js';
 import { spawnWorker, stopWorkerProcess } from '../helpers/worker-process.js';
@@ -29,9 +29,7 @@ describe('an upsertion task survives killed workers', () => {
     assert.equal(started.status, 200, JSON.stringify(started.body));
     for (let round = 1; round <= FAULT_ROUNDS; round++) {
       const at = (N * round) / (FAULT_ROUNDS + 1);
-      for (let i = 0; i < 1200 && (await stack.store.count(ref)) < at; i++)
-        await new Promise((r) => setTimeout(r, 100));
-      const stored = await stack.store.count(ref);
+      const stored = await waitForRows(stack, at);
       assert.ok(stored < N, `killed mid-task (round ${round}: ${stored} of ${N} stored)`);
       await killAndReplace(workers, stack.workerEnv);
     }

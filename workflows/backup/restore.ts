@@ -21,17 +21,16 @@ import { rootMessage } from '../failures.js';
 import { labelJob, setJobStatus } from '../job-attributes.js';
 import { JOB_ACTIVITY_RETRY } from '../retry.js';
 
-const act = proxyActivities<activities.Activities>({
+const JOB_ACTIVITY = {
   startToCloseTimeout: '4 hours',
   // Pages heartbeat every few seconds; a dead worker is noticed within this.
   heartbeatTimeout: '30 seconds',
   retry: JOB_ACTIVITY_RETRY,
-});
+} as const;
+const act = proxyActivities<activities.Activities>(JOB_ACTIVITY);
 /** Imports: a cancel waits until the activity has stopped, so the rows left are counted after. */
 const importing = proxyActivities<activities.Activities>({
-  startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: JOB_ACTIVITY_RETRY,
+  ...JOB_ACTIVITY,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 

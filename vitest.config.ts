@@ -1,10 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (see README, Tests): `unit` is pure logic with no servers and runs in seconds;
+// Three tiers (see README, Tests): `unit` is pure logic with no servers and runs in seconds;
 // `integration` runs end to end against the real servers test/setup/servers.ts starts once per
-// run, one file at a time (the 2-core machines here; several files share those servers).
+// run, two files at a time (each file's stack has a task queue, collections and job ids of its
+// own on the shared servers); `faults` kills processes, one file at a time.
 // Timeouts are per tier; nothing is retried.
-/** The integration tiers: real servers started once per run, one file at a time. */
+/** Integration files at once: two take 60 % of the serial time on the 2-core machines here. */
+const INTEGRATION_FORKS = Number(process.env.VECFLOW_TEST_FORKS ?? 2);
+/** The server tiers: real servers started once per run. */
 const SERVERS = {
   globalSetup: ['./test/setup/servers.ts'],
   setupFiles: ['./test/setup/runtime.ts'],
@@ -40,6 +43,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           ...SERVERS,
+          fileParallelism: INTEGRATION_FORKS > 1,
+          maxWorkers: INTEGRATION_FORKS,
           sequence: { groupOrder: 1 },
         },
       },

@@ -57,10 +57,11 @@ function classify(err: unknown): HttpError {
   const status = e.status ?? e.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500)
     return { status, code: 'bad_request', detail: e.message ?? 'bad request' };
-  // gRPC UNAVAILABLE / DEADLINE_EXCEEDED from Temporal, connection refusals from the store.
-  if (e.code === 14 || e.code === 4 || e.code === 'ECONNREFUSED') {
-    return { status: 503, code: 'unavailable', detail: `a dependency is unavailable: ${e.message}` };
-  }
+  // gRPC UNAVAILABLE / DEADLINE_EXCEEDED from Temporal (the client's ServiceError carries it as
+  // its cause), connection refusals from the store.
+  const down = causes(err).find((c) => c.code === 14 || c.code === 4 || c.code === 'ECONNREFUSED');
+  if (down)
+    return { status: 503, code: 'unavailable', detail: `a dependency is unavailable: ${e.message ?? down.message}` };
   // A missing socket (the embedded store not running): the server's paths stay in its log.
   if (e.code === 'ENOENT')
     return {
@@ -74,7 +75,10 @@ function classify(err: unknown): HttpError {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const http = classify(err);
-    if (http.status >= 500) log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request failed');
+    // A dependency that is down is one line each time (no stack); anything else is a bug to read.
+    if (http.status === 503)
+      log.warn({ requestId: res.locals.requestId, path: req.path, reason: http.detail }, 'dependency unavailable');
+    else if (http.status >= 500) log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request failed');
     if (res.headersSent) return res.end();
     res.status(http.status).json({
       detail: http.detail,
@@ -90,3 +94,15 @@ export const notFound: RequestHandler = (req, res) => {
     .status(404)
     .json({ detail: `no route ${req.method} ${req.path}`, code: 'not_found', request_id: res.locals.requestId });
 };
+
+/** The error and its causes, outermost first (at most 5 deep). */
+function causes(err: unknown): { code?: unknown; message?: string }[] {
+  const out: { code?: unknown; message?: string }[] = [];
+  for (
+    let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined;
+    e && out.length < 5;
+    e = e.cause as typeof e
+  )
+    out.push(e);
+  return out;
+}

@@ -118,13 +118,19 @@ export interface JobSummary {
   updated_at: string;
 }
 
-/** Lists jobs of one kind, newest first, from Temporal visibility. */
+/**
+ * Lists jobs of one kind started on this deployment's task queue (a namespace may hold several
+ * deployments), newest first, from Temporal visibility.
+ */
 export async function listJobs(
-  client: Client,
+  deps: Pick<ApiDeps, 'temporal' | 'config'>,
   kind: string,
   q: { status?: JobStatus; limit: number; offset: number },
 ): Promise<JobSummary[]> {
-  const query = `VecflowKind = '${kind}'` + (q.status ? ` AND ${VISIBILITY_STATUS[q.status]}` : '');
+  const client = deps.temporal;
+  const queue = deps.config.env.VECFLOW_TASK_QUEUE.replace(/'/g, "\\'");
+  const query =
+    `VecflowKind = '${kind}' AND TaskQueue = '${queue}'` + (q.status ? ` AND ${VISIBILITY_STATUS[q.status]}` : '');
   const out: JobSummary[] = [];
   let seen = 0;
   for await (const wf of client.workflow.list({ query })) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FILTER_COMPONENTS } from '../core/filter-schema.js';
 import { nameSchema } from '../core/names.js';
 import type { Role } from './auth.js';
 
@@ -118,6 +119,7 @@ export class OpenApiRegistry {
           Bearer: { type: 'http', scheme: 'bearer' },
         },
         schemas: {
+          ...FILTER_COMPONENTS,
           Error: {
             type: 'object',
             required: ['detail', 'code'],
@@ -134,9 +136,25 @@ export class OpenApiRegistry {
   }
 }
 
+/** A filter field (filterSchema()): the filter object, or its JSON text, both by reference. */
+const FILTER_FIELD = {
+  anyOf: [
+    { $ref: '#/components/schemas/Filter' },
+    { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/Filter' } },
+  ],
+};
+
 function jsonSchema(schema: z.ZodType): unknown {
   try {
-    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+    return z.toJSONSchema(schema, {
+      io: 'input',
+      unrepresentable: 'any',
+      override: ({ jsonSchema: node }) => {
+        if (!(node as Record<string, unknown>)['x-vecflow-filter']) return;
+        for (const key of Object.keys(node)) delete (node as Record<string, unknown>)[key];
+        Object.assign(node, FILTER_FIELD);
+      },
+    });
   } catch {
     return {};
   }

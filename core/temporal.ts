@@ -1,4 +1,10 @@
-import { Client, Connection } from '@temporalio/client';
+import {
+  type BackoffOptions,
+  Client,
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+} from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 import type { TemporalConnection } from './temporal-connection.js';
 
@@ -8,9 +14,23 @@ import type { TemporalConnection } from './temporal-connection.js';
  * A client whose connection is opened on first use, so a process can start before Temporal does.
  * `temporal` is the configuration's (core/temporal-connection.ts): address, namespace, TLS, API key.
  */
-export function lazyClient(temporal: Pick<TemporalConnection, 'options' | 'namespace'>): Client {
-  return new Client({ connection: Connection.lazy(temporal.options), namespace: temporal.namespace });
+export function lazyClient(
+  temporal: Pick<TemporalConnection, 'options' | 'namespace'>,
+  retry?: Partial<BackoffOptions>,
+): Client {
+  const interceptors = retry ? [makeGrpcRetryInterceptor(defaultGrpcRetryOptions(retry))] : undefined;
+  return new Client({
+    connection: Connection.lazy({ ...temporal.options, interceptors }),
+    namespace: temporal.namespace,
+  });
 }
+
+/**
+ * The API's client: a call retries for about a second (a blip), then fails, and the request is
+ * answered 503 at once — not held for the SDK's default ~20 s of retries per call.
+ */
+export const apiClient = (temporal: Pick<TemporalConnection, 'options' | 'namespace'>): Client =>
+  lazyClient(temporal, { maxAttempts: 4 });
 
 const INDEXED_TYPE = { KEYWORD: 2 } as const; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
 

@@ -6,9 +6,15 @@ import { jobId } from '../validate.js';
 
 const s3 = z.object({ bucket: z.string().min(3).max(63), prefix: z.string().max(900).default('') });
 const id = jobId(900);
+/** isSafeDir as a pattern for the document (a subset: segments neither '.' nor '..', no '\\' or NUL). */
+const SEGMENT = '([^/\\\\\\u0000.][^/\\\\\\u0000]*|\\.[^/\\\\\\u0000.][^/\\\\\\u0000]*|\\.\\.[^/\\\\\\u0000]+)';
+const SAFE_DIR_PATTERN = `^(\\./)?(${SEGMENT}(/${SEGMENT})*/?)?$`;
 /** A directory under the backup root: refused up front when it would leave the root. */
 const safeDir = (s: z.ZodString) =>
-  s.max(1000).refine(isSafeDir, "a relative path under the backup root, without '..'");
+  s
+    .max(1000)
+    .refine(isSafeDir, "a relative path under the backup root, without '..'")
+    .meta({ pattern: SAFE_DIR_PATTERN });
 const dir = safeDir(z.string().min(1));
 /** An interval in ms as Temporal reads it (NaN when it cannot). */
 const durationMs = (v: string) => {
@@ -25,6 +31,13 @@ const table = z
   .min(1)
   .max(63)
   .refine((v) => !v.includes('\u0000'), 'a table name without NUL');
+/** The LangChain-only options need `source: "langchain"` (validation refuses them otherwise). */
+const LANGCHAIN_ONLY = Object.fromEntries(
+  ['include_tables', 'include_event_summaries', 'vector_format'].map((k) => [
+    k,
+    { properties: { source: { const: 'langchain' } }, required: ['source'] },
+  ]),
+);
 /** What a backup reads, and the LangChain-only options (the seed-004 scripts' flags). */
 const source = {
   source: z.enum(['vecflow', 'langchain']).optional(),
@@ -44,7 +57,8 @@ export const BackupBody = z
     /** Write into output_dir even if it holds another backup (removed first). */
     overwrite: z.boolean().default(false),
   })
-  .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' });
+  .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' })
+  .meta({ anyOf: [{ required: ['output_dir'] }, { required: ['s3'] }], dependentSchemas: LANGCHAIN_ONLY });
 
 export const RestoreBody = z
   .object({
@@ -64,7 +78,8 @@ export const RestoreBody = z
   })
   .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), {
     message: 'give exactly one of input_dir or s3',
-  });
+  })
+  .meta({ oneOf: [{ required: ['input_dir'] }, { required: ['s3'] }] });
 
 export const VerifyBody = z
   .object({
@@ -75,7 +90,12 @@ export const VerifyBody = z
   })
   .refine((b) => (b.input_dir === undefined) !== (b.s3 === undefined), {
     message: 'give exactly one of input_dir or s3',
-  });
+  })
+  .meta({ oneOf: [{ required: ['input_dir'] }, { required: ['s3'] }] });
+
+/** Five-field cron (minute hour day-of-month month day-of-week), numbers or `*`: a subset Temporal reads. */
+const CRON_PATTERN =
+  '^(\\*|[1-5]?[0-9]) (\\*|1?[0-9]|2[0-3]) (\\*|[1-9]|[12][0-9]|3[01]) (\\*|[1-9]|1[0-2]) (\\*|[0-6])$';
 
 export const ScheduleBody = z
   .object({
@@ -83,10 +103,11 @@ export const ScheduleBody = z
       .string()
       .regex(/^[\w.-]{1,200}$/)
       .optional(),
-    cron: z.string().min(1).optional(),
+    cron: z.string().min(1).meta({ pattern: CRON_PATTERN }).optional(),
     interval: z
       .string()
       .regex(/^\d+\s*(s|m|h|d|ms)$/, 'a duration like 30m, 6h or 1d')
+      .meta({ pattern: '^[1-9][0-9]{0,2}(m|h|d)$' })
       .refine((v) => {
         const ms = durationMs(v);
         return Number.isNaN(ms) || (ms >= 1000 && ms <= msToNumber('3650d')); // (a malformed one: the regex says so)
@@ -107,4 +128,11 @@ export const ScheduleBody = z
   .refine((b) => (b.cron === undefined) !== (b.interval === undefined), {
     message: 'give exactly one of cron or interval',
   })
-  .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' });
+  .refine((b) => b.output_dir !== undefined || b.s3 !== undefined, { message: 'give output_dir and/or s3' })
+  .meta({
+    allOf: [
+      { oneOf: [{ required: ['cron'] }, { required: ['interval'] }] },
+      { anyOf: [{ required: ['output_dir'] }, { required: ['s3'] }] },
+    ],
+    dependentSchemas: LANGCHAIN_ONLY,
+  });

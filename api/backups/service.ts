@@ -187,8 +187,10 @@ export class BackupService {
   async describeSchedule(id: string): Promise<Record<string, unknown>> {
     try {
       const d = await this.deps.temporal.schedule.getHandle(id).describe();
-      if (d.memo?.vecflow !== 'backup-schedule') throw new NotFoundError(`no backup schedule ${id}`);
-      const action = d.action as { args?: unknown[] };
+      // Another deployment's schedules (its own task queue in the same namespace) are not ours.
+      const action = d.action as { args?: unknown[]; taskQueue?: string };
+      if (d.memo?.vecflow !== 'backup-schedule' || action.taskQueue !== this.deps.config.env.VECFLOW_TASK_QUEUE)
+        throw new NotFoundError(`no backup schedule ${id}`);
       return {
         schedule_id: id,
         spec: d.spec,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nameSchema } from '../../core/names.js';
+import { filterSchema } from '../../core/filter-schema.js';
 
 // Request shapes of the import/export API (the seed's, plus Parquet).
 const boolish = z.preprocess(
@@ -28,7 +29,7 @@ export const ExportBody = z.object({
   format: z.enum(['csv', 'json', 'jsonl', 'parquet']).default('jsonl'),
   limit: z.number().int().min(1).optional(),
   /** A JSON-encoded string (as in the seed) or an object. */
-  filters: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  filters: filterSchema().optional(),
 });
 
 /** Up to ten years: further back than any job, and still a date. */

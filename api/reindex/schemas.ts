@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filterSchema } from '../../core/filter-schema.js';
 import { nameSchema } from '../../core/names.js';
 import { jobId } from '../validate.js';
 
@@ -35,11 +36,12 @@ export const BlueBody = z.object({
 export const SearchBody = z
   .object({
     text: z.string().min(1).optional(),
-    vector: z.array(z.number()).min(2).optional(),
+    vector: z.array(z.number()).min(2).meta({ 'x-vecflow-dimension': 'collection' }).optional(),
     k: z.number().int().min(1).max(1000).default(10),
-    filter: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
+    filter: filterSchema().optional(),
     embedding_model_id: nameSchema().optional(),
   })
   .refine((b) => (b.text === undefined) !== (b.vector === undefined), {
     message: 'give exactly one of text or vector',
-  });
+  })
+  .meta({ oneOf: [{ required: ['text'] }, { required: ['vector'] }] });

@@ -61,7 +61,7 @@ export function embeddingTaskRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Ro
       },
       async (req, res) => {
         const q = parse(ListQuery, req.query, 'query');
-        res.json({ tasks: await listJobs(deps.temporal, kind, q), limit: q.limit, offset: q.offset });
+        res.json({ tasks: await listJobs(deps, kind, q), limit: q.limit, offset: q.offset });
       },
     );
     route(

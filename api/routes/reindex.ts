@@ -44,7 +44,7 @@ export function reindexRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
     { method: 'get', path: base, summary: 'List reindex tasks', tags, query: ListQuery },
     async (req, res) => {
       const q = parse(ListQuery, req.query, 'query');
-      res.json({ tasks: await listJobs(deps.temporal, 'reindex', q), limit: q.limit, offset: q.offset });
+      res.json({ tasks: await listJobs(deps, 'reindex', q), limit: q.limit, offset: q.offset });
     },
   );
   route(

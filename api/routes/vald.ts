@@ -14,6 +14,7 @@ import type { ApiDeps } from '../deps.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { route } from '../route.js';
 import { ValdService } from '../vald/service.js';
+import { RemoveByTimestampBody, ValdRemoveRequest, ValdWriteRequest, multi } from '../vald/schemas.js';
 import { handleStream } from '../vald/stream.js';
 
 // A JSON mirror of Vald's Insert/Update/Upsert/Remove/Object services under /api/v1/vald/.
@@ -76,6 +77,7 @@ export function valdRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
   const tags = ['vald'];
   for (const op of OPS) {
     const name = op[0].toUpperCase() + op.slice(1);
+    const request = op === 'remove' ? ValdRemoveRequest : ValdWriteRequest;
     route(
       router,
       openapi,
@@ -85,6 +87,7 @@ export function valdRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
         summary: `Vald ${name}: one request, a Location or a status`,
         tags,
         query: CollectionQuery,
+        body: request,
         responses: { 200: 'Location', 400: 'INVALID_ARGUMENT', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS / ABORTED' },
       },
       async (req, res) => {
@@ -101,6 +104,7 @@ export function valdRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
         summary: `Vald Multi${name}: non-atomic; results index-aligned with requests`,
         tags,
         query: CollectionQuery,
+        body: multi(request),
       },
       async (req, res) => {
         const requests = (req.body as { requests?: unknown })?.requests;
@@ -120,6 +124,7 @@ export function valdRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       tags,
       role: 'admin',
       query: CollectionQuery,
+      body: RemoveByTimestampBody,
     },
     async (req, res) => {
       const conditions = parseTimestampConditions(req.body);

@@ -7,7 +7,7 @@ import { startGrpcServer } from '../../api/grpc/server.js';
 import { closeValdJournal } from '../../api/vald/journal.js';
 import { type AppConfig, loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
-import { ensureSearchAttributes } from '../../core/temporal.js';
+import { apiClient, ensureSearchAttributes } from '../../core/temporal.js';
 import { LazyStore } from '../../stores/lazy.js';
 import type { VectorStore } from '../../stores/port.js';
 import { prepareContext } from '../../worker/context.js';
@@ -80,7 +80,9 @@ export async function startStack(
   const stopWorker = worker ? runInBackground(worker) : async () => undefined;
 
   const apiStore = new LazyStore(() => pglite.openStore(4));
-  const deps = { config, store: apiStore, temporal: temporal.client, log };
+  // The API's own client (its retry policy: a Temporal outage is a quick 503).
+  const apiTemporal = apiClient({ options: { address: temporal.address }, namespace: 'default' });
+  const deps = { config, store: apiStore, temporal: apiTemporal, log };
   const app = createApp(deps);
   // The Vald gRPC API, as the API process serves it, on a port of its own.
   const grpc = options.grpc ? await startGrpcServer(deps, '127.0.0.1', 0) : null;
@@ -144,6 +146,7 @@ export async function startStack(
       await stopWorker();
       await pool?.end();
       await connection.close();
+      await apiTemporal.connection.close();
       await apiStore.close();
       await temporal.stop();
       await pglite.stop();

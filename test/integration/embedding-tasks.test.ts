@@ -262,7 +262,7 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     assert.ok(list.body.tasks.every((t: { status: string }) => t.status === 'done'));
     const cats: string[] = [];
     for await (const wf of stack.client.workflow.list({
-      query: `VecflowKind = 'upsertion' AND VecflowCollection = 'categories' AND VecflowStatus = 'done'`,
+      query: `VecflowKind = 'upsertion' AND VecflowCollection = 'categories' AND VecflowStatus = 'done' AND TaskQueue = '${stack.taskQueue}'`,
     }))
       cats.push(wf.workflowId);
     assert.equal(cats.length, 1);

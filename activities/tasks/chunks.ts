@@ -18,6 +18,19 @@ export async function staleChunkIds(
   let probes = objectIds.map((id) => ({ id, from: keep(id) === 1 ? 0 : keep(id) }));
   const singles = objectIds.filter((id) => keep(id) !== 1);
   if (singles.length) stale.push(...(await store.get(ref, singles, false)).map((p) => p.id));
+  // Runs are contiguous, so an object has stale chunks only if its first stale position is taken:
+  // one id per object first (the common case — new objects, or as many chunks as before — ends
+  // here), the 64-wide windows only for the others.
+  const taken = new Set(
+    (
+      await store.get(
+        ref,
+        probes.map((p) => `${p.id}#${p.from}`),
+        false,
+      )
+    ).map((p) => p.id),
+  );
+  probes = probes.filter((p) => taken.has(`${p.id}#${p.from}`));
   while (probes.length) {
     const wanted = probes.flatMap((p) => Array.from({ length: PROBE }, (_, i) => `${p.id}#${p.from + i}`));
     const found = new Set((await store.get(ref, wanted, false)).map((p) => p.id));

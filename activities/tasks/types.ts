@@ -8,6 +8,8 @@ export interface TaskItem {
   payload: Record<string, unknown>;
   item_info?: Record<string, unknown> | null;
   vector?: number[];
+  /** The vector as staged by the API (core/task-vectors.ts). */
+  vector_f32?: string;
 }
 
 export interface FailedItem {

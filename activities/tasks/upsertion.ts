@@ -2,6 +2,7 @@ import { VecflowError, errorMessage } from '../../core/errors.js';
 import { type TextSettings, chunkIds, chunkText, itemText, textSettings } from '../../core/items.js';
 import { assertPointId } from '../../core/point-id.js';
 import { StagingArea } from '../../core/staging.js';
+import { stagedVector } from '../../core/task-vectors.js';
 import type { Point } from '../../core/types.js';
 import { EmbedderError } from '../../embedders/port.js';
 import { type ActivityContext, keepAlive } from '../context.js';
@@ -46,6 +47,12 @@ function prepare(raw: TaskItem, dimension: number, cfg: TextSettings): Prepared 
     throw new ItemFailure('on_validation', 'payload must be a JSON object');
   }
   const fullText = itemText(raw.payload, cfg);
+  const packed = stagedVector(raw);
+  if (packed) {
+    if (packed.length !== dimension)
+      throw new ItemFailure('on_validation', `vector must be an array of ${dimension} numbers, got ${packed.length}`);
+    return { item: raw, texts: [fullText], vectors: [packed], fullText };
+  }
   if (raw.vector !== undefined && raw.vector !== null) {
     const v = raw.vector;
     if (!Array.isArray(v) || v.length !== dimension) {
@@ -56,7 +63,10 @@ function prepare(raw: TaskItem, dimension: number, cfg: TextSettings): Prepared 
     }
     const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
     if (bad >= 0) throw new ItemFailure('on_validation', `vector[${bad}] is not a finite number`);
-    return { item: raw, texts: [fullText], vectors: [Float32Array.from(v)], fullText };
+    const floats = Float32Array.from(v);
+    const overflow = floats.findIndex((x) => !Number.isFinite(x));
+    if (overflow >= 0) throw new ItemFailure('on_validation', `vector[${overflow}] is outside the float32 range`);
+    return { item: raw, texts: [fullText], vectors: [floats], fullText };
   }
   if (!fullText) throw new ItemFailure('on_validation', 'no text to embed: the payload has no non-empty text field');
   const texts = chunkText(fullText, cfg.max_chunk_chars);

@@ -5,6 +5,7 @@ import { taskStateQuery } from '../../workflows/defs.js';
 import { deletionTaskWorkflow, upsertionTaskWorkflow } from '../../workflows/index.js';
 import type { TaskInput, TaskKind } from '../../workflows/task-loop.js';
 import type { ApiDeps } from '../deps.js';
+import { packItemVector } from '../../core/task-vectors.js';
 import { nowNs } from '../../core/time.js';
 import {
   NO_WORKER,
@@ -58,7 +59,8 @@ export class EmbeddingTaskService {
       if (!(err instanceof NotFoundError)) throw err;
     }
     const created_at = new Date().toISOString();
-    const ref = await this.staging.stage(kind, items, batchSizeOf(kind, items), {
+    const staged = kind === 'upsertion' ? items.map(packItemVector) : items;
+    const ref = await this.staging.stage(kind, staged, batchSizeOf(kind, items), {
       task_id: id,
       kind,
       collection,

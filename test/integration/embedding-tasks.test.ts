@@ -78,6 +78,34 @@ describe('Embedding Studio upsertion and deletion tasks', () => {
     assert.equal(t.status, 'done');
     const [p] = await stack.store.get(items, ['with-vector']);
     assert.equal(bytesOf(p.vector), bytesOf(Float32Array.from(vector)));
+
+    // Refused per item, the others written: a value beyond float32, a non-number, a wrong length.
+    const bad = await waitForTask(
+      stack,
+      UPSERTS,
+      (
+        await run(`${UPSERTS}/run`, {
+          items: [
+            { object_id: 'v-ok', payload: {}, vector },
+            { object_id: 'v-huge', payload: {}, vector: vector.map((x, i) => (i === 3 ? 1e39 : x)) },
+            { object_id: 'v-text', payload: {}, vector: vector.map((x, i) => (i === 5 ? 'x' : x)) },
+            { object_id: 'v-short', payload: {}, vector: vector.slice(1) },
+          ],
+        })
+      ).id,
+    );
+    assert.deepEqual(
+      bad.failed_items.map((f: { object_id: string; detail: string }) => `${f.object_id}: ${f.detail}`),
+      [
+        'v-huge: vector[3] is outside the float32 range',
+        'v-text: vector[5] is not a finite number',
+        'v-short: vector must be an array of 384 numbers, got 383',
+      ],
+    );
+    assert.deepEqual(
+      (await stack.store.get(items, ['v-ok', 'v-huge', 'v-text', 'v-short'])).map((q) => q.id),
+      ['v-ok'],
+    );
   });
 
   it('answers the same task id with the same task and runs it once; any string id works', async () => {

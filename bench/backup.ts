@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../test/helpers/stack.js';
-import { mb, phaseTimer } from './phases.js';
+import { mb, signedMb, phaseTimer } from './phases.js';
 import { randomVector, rng } from '../test/helpers/data.js';
 import { waitForJob } from '../test/helpers/tasks.js';
 
@@ -66,7 +66,7 @@ try {
     console.log(`  backup           : ${rate(N, backup.secs)} (${backup.value.files.length} files)`);
     console.log(`  restore          : ${rate(N, restore.secs)} (sha256 check, import, count + digest verification)`);
     console.log(
-      `  worker RSS       : ${mb(baseline)} before backup; peak +${mb(backup.peak - baseline)} during backup, +${mb(restore.peak - baseline)} during restore`,
+      `  worker RSS       : ${mb(baseline)} before backup; peak ${signedMb(backup.peak - baseline)} during backup, ${signedMb(restore.peak - baseline)} during restore`,
     );
   }
 } finally {

@@ -10,7 +10,7 @@ import { postgresPool } from '../stores/index.js';
 import { randomVector, rng } from '../test/helpers/data.js';
 import { startStack } from '../test/helpers/stack.js';
 import { waitForJob } from '../test/helpers/tasks.js';
-import { mb, phaseTimer } from './phases.js';
+import { mb, signedMb, phaseTimer } from './phases.js';
 
 // `npm run bench:langchain`: backup and restore of LangChain PGVector tables holding N × D rows
 // (default 200,000 × 768) in the embedded store (on disk, as `npm start` runs it), next to
@@ -160,7 +160,7 @@ try {
     `  restore : ${fmt(r.restore)} = ${(r.restore / r.copyFrom).toFixed(2)}× text COPY … FROM (goal 0.8×), ${(r.restore / r.copyBinary).toFixed(2)}× binary, ${(r.restore / SEED_IMPORT).toFixed(1)}× the seed (goal 5×)`,
   );
   console.log(
-    `  worker RSS (the embedded database included): ${mb(baseline)} before; peak +${mb(backup.peak - baseline)} during backup, +${mb(restore.peak - baseline)} during restore (goal ≤ 512 MB)`,
+    `  worker RSS (the embedded database included): ${mb(baseline)} before; peak ${signedMb(backup.peak - baseline)} during backup, ${signedMb(restore.peak - baseline)} during restore (goal ≤ 512 MB)`,
   );
 } finally {
   timer.stop();

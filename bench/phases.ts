@@ -1,5 +1,7 @@
 // Timing and peak RSS of benchmark phases (the worker runs in the benchmark's own process).
 export const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+/** A change in bytes with its sign: +12 MB, -83 MB (a peak below the baseline: memory was freed). */
+export const signedMb = (b: number) => `${b < 0 ? '-' : '+'}${mb(Math.abs(b))}`;
 
 export function phaseTimer() {
   let peak = 0;

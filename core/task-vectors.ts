@@ -1,11 +1,10 @@
-import { packVector, unpackVector } from './vald.js';
+import { FLOAT32_MAX, packVector, unpackVector } from './vald.js';
 
 // Upsertion items are staged on disk between the API and the worker. A caller's vector is
 // staged as the base64 of its float32 values (`vector_f32`) instead of JSON numbers: writing
 // and re-reading 384 numbers as text cost more than the store's write itself (issue #15). Only
 // vectors that convert exactly as the worker would convert them are packed; anything else
 // (a non-number, NaN, a value beyond float32) stays as given, so the worker reports it per item.
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** The item as staged: `vector` packed into `vector_f32` when every value is a float32-range number. */
 export function packItemVector(item: unknown): unknown {

@@ -79,6 +79,8 @@ export function unpackVector(packed: string): Float32Array {
 
 export const MIN_DIM = 2;
 export const MAX_DIM = 65_536;
+/** The largest finite float32: a number beyond it becomes Infinity when stored. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 export function status(name: CodeName, message: string, field?: string): { status: Status } {
   return { status: { code: CODES[name], status: name, message, ...(field ? { field } : {}) } };

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { MAX_ID_BYTES } from '../../core/point-id.js';
-import { MAX_DIM, MIN_DIM, TS_OPERATORS } from '../../core/vald.js';
+import { FLOAT32_MAX, MAX_DIM, MIN_DIM, TS_OPERATORS } from '../../core/vald.js';
 
 // The bodies of Vald's JSON mirror as the OpenAPI document states them. core/vald.ts parses
 // them (with Vald's status codes); these schemas describe exactly what it accepts, so a client
 // generated from the document sends nothing it refuses — except a vector whose length is not the
 // collection's dimension, which only the collection knows (`x-vecflow-dimension`).
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** int64 nanoseconds, as a decimal string (exact) or a JSON integer; 0 or absent: now. */
 const int64 = z

@@ -96,6 +96,15 @@ export const LANGCHAIN_PYTHON: PythonLibSpec[] = [
   { dist: 'pgvector', version: '0.3.6' },
 ];
 
+/**
+ * For the Qdrant contract test: qdrant-client's local mode (Qdrant's own Python implementation of
+ * its semantics, matching the server docker-compose runs) and a JSON Schema validator.
+ */
+export const QDRANT_PYTHON: PythonLibSpec[] = [
+  { dist: 'qdrant-client', version: '1.18.0' },
+  { dist: 'jsonschema', version: '4.26.0' },
+];
+
 /** .tools/bin/python with `libs` installed at their pinned versions (installing what is missing). */
 export async function resolvePythonLib(
   libs: PythonLibSpec[],

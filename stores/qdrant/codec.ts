@@ -4,7 +4,8 @@ import { PAYLOAD_KEY } from './filter.js';
 // How a vecflow point is laid out in a Qdrant point's payload. Reserved keys sit beside the
 // user payload (kept whole under `p`): the caller's id, and the int64 timestamp split into
 // seconds and nanoseconds so Qdrant's integer filters compare it exactly. Qdrant normalises
-// vectors of cosine collections, so their exact float32 bytes are kept too (`v`).
+// vectors of cosine collections, so their exact float32 bytes are kept too (`v`), as they are for
+// a vector holding -0, which JSON cannot carry (JSON.stringify(-0) is "0").
 export const RESERVED = { id: 'id', tsHi: 'ts_s', tsLo: 'ts_ns', exact: 'v' } as const;
 const NS = 1_000_000_000n;
 
@@ -15,7 +16,7 @@ export function encodePayload(point: Point, keepExact: boolean): Record<string, 
     [RESERVED.tsLo]: Number(point.timestamp % NS),
     [PAYLOAD_KEY]: point.payload,
   };
-  if (keepExact)
+  if (keepExact || point.vector.some((x) => Object.is(x, -0)))
     out[RESERVED.exact] = Buffer.from(point.vector.buffer, point.vector.byteOffset, point.vector.byteLength).toString(
       'base64',
     );

@@ -22,6 +22,17 @@ import { toQdrantFilter } from './filter.js';
 
 type Payload = Record<string, unknown>;
 
+/** The oldest Qdrant whose published API the adapter's requests are validated against (contract test). */
+export const MIN_QDRANT = [1, 18] as const;
+
+function atLeast(version: string, min: readonly number[]): boolean {
+  const parts = version.split(/[.-]/).map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < min.length; i++) {
+    if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
+  }
+  return true;
+}
+
 /** The Qdrant adapter: one Qdrant collection per physical collection, blue as an alias. */
 export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements VectorStore {
   readonly kind = 'qdrant' as const;
@@ -31,7 +42,15 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
   }
 
   static async open(url: string, apiKey?: string): Promise<QdrantStore> {
-    const store = new QdrantStore(new QdrantClient({ url, apiKey, checkCompatibility: false }));
+    const client = new QdrantClient({ url, apiKey, checkCompatibility: false });
+    const { version } = await client.versionInfo();
+    if (!atLeast(version, MIN_QDRANT)) {
+      // Older servers ignore update_mode: an insert-only write would silently overwrite.
+      throw new Error(
+        `Qdrant ${version} at ${url} is too old: vecflow needs Qdrant ${MIN_QDRANT.join('.')} or newer (insert-only and update-only writes use update_mode)`,
+      );
+    }
+    const store = new QdrantStore(client);
     await store.catalogBackend.init();
     return store;
   }
@@ -73,7 +92,8 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
       await this.client.upsert(name, {
         wait: true,
         points: rows.map(struct),
-        update_mode: mode === 'absent' ? 'insert_only' : 'upsert',
+        // Only where it differs from the default, so plain writes stay within every 1.x API.
+        ...(mode === 'absent' ? { update_mode: 'insert_only' as const } : {}),
       });
     }
     const wrote = (p: Point) =>

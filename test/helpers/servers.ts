@@ -11,7 +11,7 @@ declare module 'vitest' {
     pgliteSocketDir: string;
     /** The workflow bundle, built once for the run. */
     workflowBundlePath: string;
-    /** A python with vald-client-python, grpcio-health-checking, grpcio-reflection and LangChain's PGVector (devstack/tools.ts). */
+    /** A python with vald-client-python, grpcio-health-checking, grpcio-reflection, LangChain's PGVector and qdrant-client (devstack/tools.ts). */
     python: string;
   }
 }

@@ -4,7 +4,15 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startSeaweed } from '../../devstack/seaweed.js';
 import { startTemporalDev } from '../../devstack/temporal-dev.js';
-import { LANGCHAIN_PYTHON, TEMPORAL, VALD_PYTHON, WEED, resolvePythonLib, resolveTool } from '../../devstack/tools.js';
+import {
+  LANGCHAIN_PYTHON,
+  QDRANT_PYTHON,
+  TEMPORAL,
+  VALD_PYTHON,
+  WEED,
+  resolvePythonLib,
+  resolveTool,
+} from '../../devstack/tools.js';
 import { startEmbeddedPostgres } from '../../stores/postgres/embedded.js';
 import { writeWorkflowBundle } from '../../worker/bundle.js';
 import '../helpers/servers.js';
@@ -17,7 +25,7 @@ import '../helpers/servers.js';
 //   production worker does: its bulk path runs in the owning process, and its catalog is its own;
 // - the workflow bundle, built once instead of once per test file;
 // - a Python with Vald's own client (vald-client-python), the gRPC health/reflection clients and
-//   LangChain's PGVector code (both table layouts) over psycopg.
+//   LangChain's PGVector code (both table layouts) over psycopg, and qdrant-client (local mode).
 // The tools are installed if missing; with CI=true a tool that cannot be had fails the run.
 const log = (msg: string) => console.log(`[test] ${msg}`);
 
@@ -28,8 +36,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   try {
     for (const tool of [TEMPORAL, WEED]) log(`${tool.bin}: ${await resolveTool(tool, log)}`);
-    const python = await resolvePythonLib([...VALD_PYTHON, ...LANGCHAIN_PYTHON], log);
-    log(`python with Vald's and LangChain's clients: ${python}`);
+    const python = await resolvePythonLib([...VALD_PYTHON, ...LANGCHAIN_PYTHON, ...QDRANT_PYTHON], log);
+    log(`python with Vald's, LangChain's and Qdrant's clients: ${python}`);
     const temporal = await startTemporalDev({ log });
     stops.push(() => temporal.stop());
     log(`Temporal dev server on ${temporal.address}`);

@@ -19,7 +19,9 @@ const SERVERS = {
 
 const FULL_FAULTS = process.env.VECFLOW_FAULTS === 'full';
 /** One fault of each kind: a worker SIGKILLed mid-job, Temporal restarted, S3 down. */
-const SHORT_FAULTS = ['reindex-kill', 'temporal-restart', 's3-outage'].map((f) => `test/faults/${f}.test.ts`);
+const SHORT_FAULTS = ['reindex-kill', 'temporal-restart', 's3-outage', 'workers-kill'].map(
+  (f) => `test/faults/${f}.test.ts`,
+);
 
 export default defineConfig({
   test: {

@@ -6,7 +6,7 @@ import { VecflowError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EmbedderRegistry } from '../embedders/index.js';
 import { EmbedderError } from '../embedders/port.js';
-import type { EmbeddedPostgres } from '../stores/postgres/embedded.js';
+import type { EmbeddedBulkAccess } from '../stores/postgres/embedded.js';
 import type { VectorStore } from '../stores/port.js';
 
 /** What activities run against: the worker builds one of these at start-up. */
@@ -17,8 +17,8 @@ export interface ActivityContext {
   log: Logger;
   /** For activities that start or signal workflows (the reindex lock). */
   temporal?: Client;
-  /** The embedded database, when this worker owns it (COPY in process for LangChain jobs). */
-  embedded?: EmbeddedPostgres;
+  /** The embedded database's bulk path: in process when this worker owns it, else the store process's. */
+  embedded?: EmbeddedBulkAccess;
 }
 
 /**

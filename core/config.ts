@@ -42,6 +42,13 @@ export const EnvSchema = z.object({
   VECFLOW_TASK_QUEUE: optional.default(DEFAULT_TASK_QUEUE),
   VECFLOW_MAX_ACTIVITIES: positive(8),
   VECFLOW_PG_POOL_SIZE: positive(8),
+  /** `npm start`: worker processes; above 1 the embedded store runs as a process of its own they share. */
+  VECFLOW_WORKERS: z.preprocess(unset, wholeNumber('a whole number from 1 to 16', 1, 16).default(1)),
+  /**
+   * Embedded store only: `own` — this worker opens PGlite and serves it (one worker); `shared` —
+   * connect to the store process serving `<data dir>/run` (several workers, `npm run store`).
+   */
+  VECFLOW_EMBEDDED_STORE: z.preprocess(unset, z.enum(['own', 'shared'], { error: 'own or shared' }).default('own')),
   VECFLOW_TASK_MAX_ATTEMPTS: positive(8),
   VECFLOW_TEMPORAL_PORT: port(7233),
   VECFLOW_TEMPORAL_UI_PORT: port(8233),

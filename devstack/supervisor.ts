@@ -11,15 +11,18 @@ import { type TemporalDev, startTemporalDev } from './temporal-dev.js';
 
 // `npm start`: the whole embedded stack as one supervised process tree — a Temporal dev server
 // (unless TEMPORAL_ADDRESS is set), the worker (which owns the embedded store unless
-// DATABASE_URL or QDRANT_URL is set) and the API. A crashed worker or API is restarted with
+// DATABASE_URL or QDRANT_URL is set) and the API. With VECFLOW_WORKERS=N > 1: N workers, and
+// the embedded store as a process of its own that they share (worker/store-main.ts). A crashed worker or API is restarted with
 // backoff; a configuration mistake is not a crash: the whole configuration is checked before
 // anything starts, and a child that exits on one (exit 2) stops the stack instead of restarting.
 // SIGINT/SIGTERM stops every child before the supervisor exits.
 const MAX_RESTARTS_PER_MINUTE = 5;
 
 interface Service {
-  name: 'worker' | 'api';
+  name: string;
   entry: string;
+  /** Added to the common environment. */
+  env?: NodeJS.ProcessEnv;
   child?: ChildProcess;
   restarts: number[];
 }
@@ -35,8 +38,16 @@ export async function runSupervisor(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   let stopping = false;
   let temporal: TemporalDev | null = null;
+  const workers = config.env.VECFLOW_WORKERS;
+  const sharedStore = workers > 1 && storeTarget(config).kind === 'embedded';
   const services: Service[] = [
-    { name: 'worker', entry: 'worker/main', restarts: [] },
+    ...(sharedStore ? [{ name: 'store', entry: 'worker/store-main', restarts: [] }] : []),
+    ...Array.from({ length: workers }, (_, i) => ({
+      name: workers > 1 ? `worker-${i + 1}` : 'worker',
+      entry: 'worker/main',
+      env: sharedStore ? { VECFLOW_EMBEDDED_STORE: 'shared' } : {},
+      restarts: [],
+    })),
     { name: 'api', entry: 'api/main', restarts: [] },
   ];
 
@@ -44,7 +55,7 @@ export async function runSupervisor(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    // API first (stop taking requests), then the worker (finish activities), then Temporal.
+    // API first (stop taking requests), then the workers (finish activities), the store, Temporal.
     for (const s of [...services].reverse()) if (s.child) await stopProcess(s.child, 25_000);
     await temporal?.stop();
     say('stopped');
@@ -71,14 +82,22 @@ export async function runSupervisor(): Promise<void> {
     env.TEMPORAL_ADDRESS = temporal.address;
   }
   if (stopping) return;
-  // The worker serves its job metrics on a loopback port; the API sums them into its own.
-  if (!config.env.VECFLOW_WORKER_METRICS_PORT) env.VECFLOW_WORKER_METRICS_PORT = String(await freePort());
-  env.VECFLOW_WORKER_METRICS_URLS ||= `http://127.0.0.1:${env.VECFLOW_WORKER_METRICS_PORT}`;
+  // Each worker serves its job metrics on a loopback port of its own; the API sums them.
+  const metricsPorts: number[] = [];
+  for (const s of services.filter((x) => x.entry === 'worker/main')) {
+    const port =
+      workers === 1 && config.env.VECFLOW_WORKER_METRICS_PORT
+        ? config.env.VECFLOW_WORKER_METRICS_PORT
+        : await freePort();
+    s.env = { ...s.env, VECFLOW_WORKER_METRICS_PORT: String(port) };
+    metricsPorts.push(port);
+  }
+  env.VECFLOW_WORKER_METRICS_URLS ||= metricsPorts.map((p) => `http://127.0.0.1:${p}`).join(',');
 
   const launch = (s: Service) => {
     const child = spawn(process.execPath, entryArgs(s.entry), {
       cwd: process.cwd(),
-      env,
+      env: { ...env, ...s.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     s.child = child;
@@ -114,6 +133,8 @@ export async function runSupervisor(): Promise<void> {
     );
   say(`Temporal    ${temporal?.address ?? config.temporal.address} namespace ${config.temporal.namespace}`);
   if (temporal?.uiUrl) say(`Temporal UI ${temporal.uiUrl}`);
-  say(`Store       ${describeTarget(storeTarget(config))}`);
+  say(
+    `Store       ${describeTarget(storeTarget(config))}${sharedStore ? ' — its own process' : ''}; ${workers} worker${workers > 1 ? 's' : ''}`,
+  );
   say(`Data dir    ${config.dataDir}`);
 }

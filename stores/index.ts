@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { AppConfig } from '../core/config.js';
 import { Db } from './postgres/db.js';
-import { EMBEDDED_SOCKET_PORT, type EmbeddedPostgres, embeddedSocketDir } from './postgres/embedded.js';
+import { EMBEDDED_SOCKET_PORT, type EmbeddedBulkAccess, embeddedSocketDir } from './postgres/embedded.js';
 import { PostgresStore } from './postgres/store.js';
 import { QdrantStore } from './qdrant/store.js';
 import type { VectorStore } from './port.js';
@@ -41,7 +41,11 @@ export function postgresPool(target: Exclude<StoreTarget, { kind: 'qdrant' }>, m
 }
 
 /** Opens the store; `embedded` (given by the process that owns PGlite) enables the bulk path. */
-export async function openStore(target: StoreTarget, poolSize = 8, embedded?: EmbeddedPostgres): Promise<VectorStore> {
+export async function openStore(
+  target: StoreTarget,
+  poolSize = 8,
+  embedded?: EmbeddedBulkAccess,
+): Promise<VectorStore> {
   if (target.kind === 'qdrant') return QdrantStore.open(target.url, target.apiKey);
   return PostgresStore.open(new Db(postgresPool(target, poolSize)), target.kind === 'embedded' ? embedded : undefined);
 }

@@ -3,7 +3,7 @@ import type { ActivityContext } from '../activities/index.js';
 import type { AppConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { EmbedderRegistry } from '../embedders/index.js';
-import type { EmbeddedPostgres } from '../stores/postgres/embedded.js';
+import type { EmbeddedBulkAccess } from '../stores/postgres/embedded.js';
 import type { VectorStore } from '../stores/port.js';
 
 /** Builds the activity context and makes sure every configured collection has its blue model. */
@@ -12,7 +12,7 @@ export async function prepareContext(
   store: VectorStore,
   log: Logger,
   temporal?: Client,
-  embedded?: EmbeddedPostgres,
+  embedded?: EmbeddedBulkAccess,
 ): Promise<ActivityContext> {
   const embedders = new EmbedderRegistry(config.models);
   for (const c of config.collections) {

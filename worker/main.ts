@@ -3,7 +3,9 @@ import { configOrExit } from '../core/config.js';
 import { createLogger, logFormat } from '../core/logger.js';
 import { ensureSearchAttributes, lazyClient, waitForTemporal } from '../core/temporal.js';
 import { describeTarget, openStore, storeTarget } from '../stores/index.js';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../stores/postgres/embedded.js';
+import { connectBulk } from '../stores/postgres/bulk-service.js';
+import { type EmbeddedBulkAccess, type EmbeddedPostgres, startEmbeddedPostgres } from '../stores/postgres/embedded.js';
+import { waitForSharedStore } from '../stores/postgres/shared.js';
 import path from 'node:path';
 import { prepareContext } from './context.js';
 import { installTemporalRuntime } from './runtime.js';
@@ -12,7 +14,8 @@ import { ensureCleanupSchedule } from './schedules.js';
 import { createVecflowWorker } from './worker.js';
 
 // The worker process. In embedded mode it also owns the PGlite database and serves it on a
-// Unix socket for the API and the CLI (only the owner may open PGlite's files).
+// Unix socket for the API and the CLI (only the owner may open PGlite's files) — unless the
+// store runs as a process of its own that several workers share (VECFLOW_EMBEDDED_STORE=shared).
 // The whole configuration is checked before anything starts (a mistake exits 2, never restarted).
 const config = configOrExit();
 const log = createLogger('worker', config.env.LOG_LEVEL, config.env.LOG_FORMAT ?? logFormat());
@@ -20,14 +23,24 @@ const log = createLogger('worker', config.env.LOG_LEVEL, config.env.LOG_FORMAT ?
 async function main(): Promise<void> {
   installTemporalRuntime(log);
   const target = storeTarget(config);
-  let embedded: EmbeddedPostgres | undefined;
-  if (target.kind === 'embedded') {
-    embedded = await startEmbeddedPostgres({
+  let owned: EmbeddedPostgres | undefined;
+  let embedded: EmbeddedBulkAccess | undefined;
+  if (target.kind === 'embedded' && config.env.VECFLOW_EMBEDDED_STORE === 'shared') {
+    await waitForSharedStore(target.socketDir, 120_000);
+    embedded = connectBulk(target.socketDir);
+  } else if (target.kind === 'embedded') {
+    embedded = owned = await startEmbeddedPostgres({
       dataDir: path.join(config.dataDir, 'pglite'),
       socketDir: target.socketDir,
     });
   }
-  log.info({ store: describeTarget(target) }, 'store ready');
+  log.info(
+    {
+      store: describeTarget(target),
+      ...(target.kind === 'embedded' ? { owner: owned ? 'this worker' : 'the store process' } : {}),
+    },
+    'store ready',
+  );
   const store = await openStore(target, config.env.VECFLOW_PG_POOL_SIZE, embedded);
   const { address, namespace } = config.temporal;
   const client = lazyClient(config.temporal);
@@ -72,7 +85,7 @@ async function main(): Promise<void> {
   await connection.close();
   await client.connection.close();
   await store.close();
-  await embedded?.stop();
+  await owned?.stop();
   log.info('worker stopped');
   process.exit(0);
 }

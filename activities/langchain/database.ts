@@ -22,7 +22,9 @@ export function langchainDatabase(ctx: ActivityContext): LangchainDatabase {
       "the store is Qdrant: set VECFLOW_LANGCHAIN_DATABASE_URL in the worker's environment to the Postgres that holds LangChain's tables",
     );
   if (target.kind === 'embedded' && !ctx.embedded)
-    throw new ValidationError('LangChain jobs on the embedded database run in the worker that owns it');
+    throw new ValidationError(
+      'LangChain jobs on the embedded database need its bulk path: run them in the worker that owns it or one sharing the store process (VECFLOW_EMBEDDED_STORE=shared)',
+    );
   db =
     target.kind === 'embedded'
       ? new EmbeddedLangchainDatabase(postgresPool(target, 2), ctx.embedded!)

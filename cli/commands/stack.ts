@@ -14,6 +14,14 @@ export function registerStackCommands(program: Command): void {
       await import('../../worker/main.js');
     });
   program
+    .command('store')
+    .description(
+      'run only the embedded store (PGlite) as a process of its own, for workers started with VECFLOW_EMBEDDED_STORE=shared',
+    )
+    .action(async () => {
+      await import('../../worker/store-main.js');
+    });
+  program
     .command('api')
     .description('run only the HTTP API')
     .action(async () => {

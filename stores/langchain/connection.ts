@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Db } from '../postgres/db.js';
-import type { EmbeddedPostgres } from '../postgres/embedded.js';
+import type { EmbeddedBulkAccess } from '../postgres/embedded.js';
 
 // A Postgres database holding LangChain's tables, with the two things a backup and a restore
 // need beyond statements: a SELECT's rows as CSV (COPY … TO) and a CSV loaded into a staging
@@ -70,29 +70,28 @@ export class EmbeddedLangchainDatabase implements LangchainDatabase {
   readonly db: Db;
   constructor(
     pool: pg.Pool,
-    private readonly embedded: EmbeddedPostgres,
+    private readonly embedded: EmbeddedBulkAccess,
   ) {
     this.db = new Db(pool);
   }
 
-  copyOut(select: string, format: CopyFormat): Promise<Buffer> {
-    return this.embedded.exclusive(async (db) => {
-      const result = await db.query(`COPY (${select}) TO '/dev/blob' WITH (FORMAT ${format})`);
-      return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
-    });
+  async copyOut(select: string, format: CopyFormat): Promise<Buffer> {
+    const [{ blob }] = await this.embedded.runBlob([
+      { sql: `COPY (${select}) TO '/dev/blob' WITH (FORMAT ${format})` },
+    ]);
+    return blob ? Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength) : Buffer.alloc(0);
   }
 
-  load(before: string[], target: string, data: Buffer, after: string[], format: CopyFormat): Promise<number> {
-    const blob = new Blob([data]);
-    return this.embedded.exclusive((db) =>
-      db.transaction(async (tx) => {
-        for (const sql of before) await tx.exec(sql);
-        await tx.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT ${format})`, [], { blob });
-        let count = 0;
-        for (const sql of after) count = (await tx.query(sql)).affectedRows ?? 0;
-        return count;
-      }),
+  async load(before: string[], target: string, data: Buffer, after: string[], format: CopyFormat): Promise<number> {
+    const results = await this.embedded.runBlob(
+      [
+        ...before.map((sql) => ({ sql })),
+        { sql: `COPY ${target} FROM '/dev/blob' WITH (FORMAT ${format})`, blob: data },
+        ...after.map((sql) => ({ sql })),
+      ],
+      { transaction: true },
     );
+    return after.length ? results[results.length - 1].affectedRows : 0;
   }
 
   close(): Promise<void> {

@@ -11,10 +11,33 @@ import { isolateStatementNames } from './statement-names.js';
 // talks to it exactly as to a real server. The process that runs this owns the database.
 export const EMBEDDED_SOCKET_PORT = 5432;
 
-export interface EmbeddedPostgres {
-  db: PGlite;
+/** A statement of the bulk path; `blob` feeds its `COPY … FROM '/dev/blob'`. */
+export interface BlobStatement {
+  sql: string;
+  blob?: Uint8Array;
+}
+
+export interface BlobResult {
+  rows: Record<string, unknown>[];
+  affectedRows: number;
+  /** What a `COPY … TO '/dev/blob'` wrote. */
+  blob?: Uint8Array;
+}
+
+/**
+ * The embedded database's bulk path — binary COPY through PGlite's '/dev/blob', which its socket
+ * cannot carry — from the process that owns it, or from another one through the store process's
+ * bulk service (bulk-service.ts).
+ */
+export interface EmbeddedBulkAccess {
   /** Directory holding the `.s.PGSQL.5432` socket, usable as pg's `host`. */
-  socketDir: string;
+  readonly socketDir: string;
+  /** Runs the statements in order with the database to itself (in one transaction if asked). */
+  runBlob(statements: BlobStatement[], options?: { transaction?: boolean }): Promise<BlobResult[]>;
+}
+
+export interface EmbeddedPostgres extends EmbeddedBulkAccess {
+  db: PGlite;
   /**
    * Runs `fn` with the database to itself, in this process: no socket client runs a statement
    * meanwhile, and none is inside a transaction (whose statements ours would otherwise join —
@@ -36,6 +59,19 @@ function lockedView(db: PGlite, lock: Mutex): PGlite {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+async function runAll(db: Pick<PGlite, 'query'>, statements: BlobStatement[]): Promise<BlobResult[]> {
+  const out: BlobResult[] = [];
+  for (const { sql, blob } of statements) {
+    const r = await db.query<Record<string, unknown>>(sql, [], blob ? { blob: new Blob([blob]) } : undefined);
+    out.push({
+      rows: r.rows,
+      affectedRows: r.affectedRows ?? 0,
+      blob: r.blob ? new Uint8Array(await r.blob.arrayBuffer()) : undefined,
+    });
+  }
+  return out;
 }
 
 export function embeddedSocketDir(dataDir: string): string {
@@ -63,7 +99,7 @@ export async function startEmbeddedPostgres(options: {
   });
   isolateStatementNames(server, db);
   await server.start();
-  return {
+  const embedded: EmbeddedPostgres = {
     db,
     socketDir: options.socketDir,
     async exclusive(fn) {
@@ -81,10 +117,16 @@ export async function startEmbeddedPostgres(options: {
         await new Promise((r) => setTimeout(r, wait));
       }
     },
+    runBlob(statements, { transaction = false } = {}) {
+      return embedded.exclusive((db) =>
+        transaction ? db.transaction((tx) => runAll(tx, statements)) : runAll(db, statements),
+      );
+    },
     async stop() {
       await server.stop();
       await db.close();
       await rm(socketPath, { force: true });
     },
   };
+  return embedded;
 }

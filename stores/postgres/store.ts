@@ -16,7 +16,7 @@ import type {
 import { PostgresCatalog, migrate } from './catalog.js';
 import { EmbeddedBulk } from './bulk.js';
 import { type Db, quoteIdent } from './db.js';
-import type { EmbeddedPostgres } from './embedded.js';
+import type { EmbeddedBulkAccess } from './embedded.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
 import { prepareBatch } from '../batch.js';
 import { CatalogBackedStore } from '../catalog-store.js';
@@ -55,14 +55,14 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
 
   private constructor(
     private readonly db: Db,
-    embedded?: EmbeddedPostgres,
+    embedded?: EmbeddedBulkAccess,
   ) {
     super(new PostgresCatalog(db));
     this.bulk = embedded ? new EmbeddedBulk(embedded) : null;
   }
 
   /** With `embedded` (this process owns the PGlite), point writes and scans take the bulk path. */
-  static async open(db: Db, embedded?: EmbeddedPostgres): Promise<PostgresStore> {
+  static async open(db: Db, embedded?: EmbeddedBulkAccess): Promise<PostgresStore> {
     await migrate(db);
     return new PostgresStore(db, embedded);
   }

@@ -25,7 +25,7 @@ export interface ValdWriteInput {
 }
 
 export function valdActivities(ctx: ActivityContext) {
-  const staging = new StagingArea(ctx.config.dataDir);
+  const staging = new StagingArea(ctx.config);
   return {
     /** Applies insert/update/upsert/remove requests; results are index-aligned with the requests. */
     async applyValdRequests(input: ValdWriteInput): Promise<ValdResult[] | null> {

@@ -3,6 +3,8 @@
 export interface BlobInfo {
   key: string;
   size: number;
+  /** When the store says (S3's LastModified). */
+  modified?: Date;
 }
 
 export interface BlobStore {

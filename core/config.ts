@@ -69,6 +69,14 @@ export const EnvSchema = z.object({
   TEMPORAL_CONFIG_FILE: optional,
   DATABASE_URL: optional,
   VECFLOW_BACKUP_ROOT: optional,
+  /**
+   * `s3://bucket/prefix`: job files (staged task and Vald inputs, import uploads, export files,
+   * dead letters) live there too, so the API and the workers need no shared disk.
+   */
+  VECFLOW_JOB_STORAGE: optional.refine(
+    (v) => v === undefined || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[\w./-]*)?$/.test(v),
+    's3://bucket or s3://bucket/prefix',
+  ),
   /** The Postgres holding LangChain's PGVector tables for `--source langchain` backups and restores (worker only); default: the store's own Postgres. */
   VECFLOW_LANGCHAIN_DATABASE_URL: optional,
   /** What `vecflow backup` and POST /api/v1/backups back up when a request does not say: vecflow's collections, or LangChain's tables. */

@@ -13,7 +13,7 @@ export interface CleanupResult {
 const CLOSED = `ExecutionStatus IN ('Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut', 'ContinuedAsNew')`;
 
 export function cleanupActivities(ctx: ActivityContext) {
-  const files = new JobFiles(ctx.config.dataDir);
+  const files = new JobFiles(ctx.config);
   return {
     /**
      * Removes import/export jobs of this task queue that finished more than max_age_hours ago:

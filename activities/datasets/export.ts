@@ -1,4 +1,4 @@
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseFilter } from '../../core/filter.js';
 import { JobFiles } from '../../core/job-files.js';
@@ -21,7 +21,7 @@ export interface ExportCursor {
 }
 
 export function exportActivities(ctx: ActivityContext) {
-  const files = new JobFiles(ctx.config.dataDir);
+  const files = new JobFiles(ctx.config);
   return {
     /** The dataset's blue collection and how many points the export will have. */
     prepareExport: (input: {
@@ -76,6 +76,7 @@ export function exportActivities(ctx: ActivityContext) {
           `part-${String(input.from.part).padStart(6, '0')}.parquet`,
         );
         await writeParquet(file, pages(), { vecflow_export: input.jobId });
+        await files.publish(file);
         return at;
       }),
 
@@ -84,15 +85,18 @@ export function exportActivities(ctx: ActivityContext) {
       keepAlive(async () => {
         const target = await files.file('export', input.jobId, EXPORT_FILE[input.format]);
         const dir = path.dirname(target);
-        const parts = (await readdir(dir))
-          .filter((n) => PART.test(n))
-          .sort()
-          .map((n) => path.join(dir, n));
-        if (parts.length === 0 && (await stat(target).catch(() => null))) return { bytes: (await stat(target)).size };
+        // The parts may come from several workers: each one's copy, through the job storage.
+        const names = (await files.names('export', input.jobId)).filter((n) => PART.test(n));
+        const parts = await Promise.all(names.map((n) => files.localize(path.join(dir, n), true)));
+        if (parts.length === 0) {
+          const done = await files.localize(target, true);
+          if (await stat(done).catch(() => null)) return { bytes: (await stat(done)).size };
+        }
         const tmp = `${target}.tmp`;
         await convertExport(parts, tmp, input.format);
         await rename(tmp, target);
-        for (const p of parts) await rm(p, { force: true });
+        await files.publish(target);
+        await files.removeFiles('export', input.jobId, names);
         return { bytes: (await stat(target)).size };
       }),
   };

@@ -95,7 +95,7 @@ interface PendingRow {
 }
 
 export function importChunkActivities(ctx: ActivityContext) {
-  const files = new JobFiles(ctx.config.dataDir);
+  const files = new JobFiles(ctx.config);
   return {
     /**
      * Imports up to `rows` rows from a cursor, writing batches through the write path. After
@@ -122,13 +122,16 @@ export function importChunkActivities(ctx: ActivityContext) {
         deadLetter: null,
         deadBytes: 0,
       };
+      // A resumed chunk continues the dead letters its checkpoint counted (published with it).
+      if (resumed) await files.localize(deadLetter, false);
+      const plan = {
+        ...input.plan,
+        file: await files.localize(input.plan.file, true),
+        duplicatesFile: input.plan.duplicatesFile && (await files.localize(input.plan.duplicatesFile, true)),
+      };
       await truncate(deadLetter, state.deadBytes).catch(async () => (await open(deadLetter, 'w')).close());
       const out = await open(deadLetter, 'a');
-      const duplicates = await loadDuplicates(
-        input.plan.duplicatesFile,
-        state.next.index,
-        input.rows - state.processed,
-      );
+      const duplicates = await loadDuplicates(plan.duplicatesFile, state.next.index, input.rows - state.processed);
       const targets = await resolveWriteTargets(ctx, input.dataset);
       const key = input.plan.indexName;
       let pending: PendingRow[] = [];
@@ -170,7 +173,10 @@ export function importChunkActivities(ctx: ActivityContext) {
             );
         }
         const text = lines.map((l) => `${l}\n`).join('');
-        if (text) await out.write(text);
+        if (text) {
+          await out.write(text);
+          await files.publish(deadLetter);
+        }
         state.deadBytes += Buffer.byteLength(text);
         state.next = next;
         state.deadLetter = state.failed ? deadLetter : null;
@@ -185,7 +191,7 @@ export function importChunkActivities(ctx: ActivityContext) {
       const beat = setInterval(() => activity.heartbeat(checkpoint), 5_000);
       try {
         let last: Cursor = state.next;
-        for await (const r of readSource(input.plan, state.next, input.rows - state.processed)) {
+        for await (const r of readSource(plan, state.next, input.rows - state.processed)) {
           state.processed++;
           last = r.next;
           if ('error' in r) fail(r.index, r.error, r.data);
@@ -205,6 +211,7 @@ export function importChunkActivities(ctx: ActivityContext) {
           if (state.processed >= input.rows) break;
         }
         await flush(last);
+        await files.publish(deadLetter); // every chunk leaves its file, empty without failures
         // Fewer rows than asked for (or none): the source is exhausted.
         state.done = state.processed < input.rows;
         const { deadBytes: _d, ...result } = state;

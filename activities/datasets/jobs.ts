@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JobFiles } from '../../core/job-files.js';
 import { type JobMetrics, recordJob } from '../../core/metrics.js';
@@ -9,7 +9,7 @@ export const DEAD_LETTER = 'dead-letter.jsonl';
 
 // What import and export jobs share at their end: the dead-letter file, temporary files, metrics.
 export function jobActivities(ctx: ActivityContext) {
-  const files = new JobFiles(ctx.config.dataDir);
+  const files = new JobFiles(ctx.config);
   return {
     /**
      * Joins the chunks' dead-letter files (in chunk order) into the job's one file and removes the
@@ -19,7 +19,9 @@ export function jobActivities(ctx: ActivityContext) {
       keepAlive(async () => {
         const dir = files.dir('import', input.jobId);
         const target = path.join(dir, DEAD_LETTER);
-        const chunks = [...new Set(input.deadLetters)].sort().map((f) => path.join(dir, path.basename(f)));
+        const chunks = await Promise.all(
+          [...new Set(input.deadLetters)].sort().map((f) => files.localize(path.join(dir, path.basename(f)), true)),
+        );
         const exists = async (f: string) => !!(await stat(f).catch(() => null));
         const complete = (await Promise.all(chunks.map(exists))).every(Boolean);
         // A repeat after the chunks were joined and removed finds the joined file instead.
@@ -32,13 +34,19 @@ export function jobActivities(ctx: ActivityContext) {
             await out.close();
           }
           await rename(tmp, target);
+          await files.publish(target);
         }
         // Every chunk left a file (empty without failures); planning left rows.parquet / duplicates.parquet.
-        for (const name of ['rows.parquet', 'duplicates.parquet']) await rm(path.join(dir, name), { force: true });
-        for (const n of await readdir(dir))
-          if (/^failed-\d+\.jsonl$/.test(n)) await rm(path.join(dir, n), { force: true });
-        if (path.dirname(path.resolve(input.upload)) === dir) await rm(input.upload, { force: true });
-        return (await exists(target)) ? target : null;
+        const names = await files.names('import', input.jobId);
+        const upload = path.basename(input.upload);
+        await files.removeFiles(
+          'import',
+          input.jobId,
+          names.filter(
+            (n) => ['rows.parquet', 'duplicates.parquet', upload].includes(n) || /^failed-\d+\.jsonl$/.test(n),
+          ),
+        );
+        return names.includes(DEAD_LETTER) || (await exists(target)) ? target : null;
       }),
 
     async recordJobMetrics(m: JobMetrics): Promise<void> {

@@ -84,18 +84,20 @@ async function resolveTarget(
 }
 
 export function prepareImportActivities(ctx: ActivityContext) {
-  const files = new JobFiles(ctx.config.dataDir);
+  const files = new JobFiles(ctx.config);
   return {
     /** Plans the file (rows, duplicates, dimension) and makes sure the dataset exists. */
     prepareImport: (input: PrepareImportInput): Promise<PreparedImport> =>
       keepAlive(async () => {
         assertName('collection', input.dataset);
         const workDir = files.dir('import', input.jobId);
+        // The upload as this worker sees it (fetched from the shared job storage if need be).
+        const upload = await files.localize(input.file, true);
         let plan: SourcePlan;
         let format: SourceFormat = input.format ?? 'jsonl';
         try {
-          format = input.format ?? (await detectFormat(input.file, input.name));
-          plan = await planSource(input.file, format, workDir, {
+          format = input.format ?? (await detectFormat(upload, input.name));
+          plan = await planSource(upload, format, workDir, {
             maxRows: ctx.config.env.VECFLOW_IMPORT_MAX_ROWS,
             maxDecodedBytes: 2 * bytes.parse(ctx.config.env.VECFLOW_UPLOAD_LIMIT)!,
           });
@@ -105,8 +107,11 @@ export function prepareImportActivities(ctx: ActivityContext) {
           throw new ValidationError(`the file cannot be read as ${format}: ${errorMessage(err)}`);
         }
         if (input.indexName) plan.indexName = input.indexName;
+        // What the chunks read, for workers that did not plan it.
+        if (plan.file !== upload) await files.publish(plan.file);
+        if (plan.duplicatesFile) await files.publish(plan.duplicatesFile);
         const { target, created } = await resolveTarget(ctx, input.dataset, plan.dimension, input.embeddingModelId);
-        return { plan, target, embeds: ctx.embedders.has(target.model), created, bytes: (await stat(input.file)).size };
+        return { plan, target, embeds: ctx.embedders.has(target.model), created, bytes: (await stat(upload)).size };
       }),
   };
 }

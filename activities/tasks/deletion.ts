@@ -6,7 +6,7 @@ import { staleChunkIds } from './chunks.js';
 import type { BatchInput, BatchResult, FailedDeletion, FailedItem, TaskItem } from './types.js';
 
 export function deletionActivities(ctx: ActivityContext) {
-  const staging = new StagingArea(ctx.config.dataDir);
+  const staging = new StagingArea(ctx.config);
   return {
     /** One batch of a deletion task: each object and all its chunks, from every write target. */
     deleteObjectsBatch(input: BatchInput): Promise<BatchResult> {

@@ -156,7 +156,7 @@ async function store(
 }
 
 export function upsertionActivities(ctx: ActivityContext) {
-  const staging = new StagingArea(ctx.config.dataDir);
+  const staging = new StagingArea(ctx.config);
   return {
     /** One batch of an upsertion task. Idempotent: a retry rewrites the same items and the same failure file. */
     upsertItemsBatch(input: BatchInput): Promise<BatchResult> {

@@ -36,7 +36,7 @@ export class DatasetService {
   private readonly uploadLimit: number;
 
   constructor(private readonly deps: ApiDeps) {
-    this.files = new JobFiles(deps.config.dataDir);
+    this.files = new JobFiles(deps.config);
     this.uploadLimit = bytes.parse(deps.config.env.VECFLOW_UPLOAD_LIMIT)!; // validated with the config
   }
 
@@ -47,6 +47,7 @@ export class DatasetService {
     const dir = this.files.dir('import', id);
     await mkdir(dir, { recursive: true });
     const upload = await receiveUpload(req, dir, this.uploadLimit);
+    await this.files.publish(upload.file);
     return this.startImportJob(id, dataset, upload.file, upload.name, upload.fields);
   }
 
@@ -63,6 +64,7 @@ export class DatasetService {
     await copyFile(source, file).catch((err: NodeJS.ErrnoException) =>
       Promise.reject(err.code === 'ENOENT' ? new NotFoundError(`no such file: ${source}`) : err),
     );
+    await this.files.publish(file);
     return this.startImportJob(id, dataset, file, name, fields);
   }
 
@@ -132,7 +134,7 @@ export class DatasetService {
     if (state.status === 'running')
       throw new ConflictError(`import ${id} is still running; its failed rows are ready when it ends`);
     if (!state.dead_letter_url) throw new NotFoundError(`import ${id} has no failed rows`);
-    return path.join(this.files.dir('import', id), DEAD_LETTER);
+    return this.files.localize(path.join(this.files.dir('import', id), DEAD_LETTER), true);
   }
 
   /** Imports the failed rows of a finished import again, as a new job (original row numbers kept). */
@@ -144,6 +146,7 @@ export class DatasetService {
     const file = path.join(this.files.dir('import', retryId), 'upload.jsonl');
     await mkdir(path.dirname(file), { recursive: true });
     await copyFile(source, file);
+    await this.files.publish(file);
     const batch = b.batch_size ?? original.batch_size ?? 100;
     if (batch > this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH)
       throw new ValidationError(`body.batch_size: at most ${this.deps.config.env.VECFLOW_IMPORT_MAX_BATCH}`);
@@ -206,7 +209,7 @@ export class DatasetService {
     if (!state) throw new UnavailableError(NO_WORKER);
     if (state.status !== 'completed')
       throw new ConflictError(`export ${id} is ${state.status}: there is nothing to download yet`);
-    const file = path.join(this.files.dir('export', id), EXPORT_FILE[state.format]);
+    const file = await this.files.localize(path.join(this.files.dir('export', id), EXPORT_FILE[state.format]), true);
     const s = await stat(file).catch(() => null);
     if (!s) throw new NotFoundError(`the file of export ${id} is gone (cleaned up)`);
     return {

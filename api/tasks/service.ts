@@ -37,7 +37,7 @@ export class EmbeddingTaskService {
   private readonly staging: StagingArea;
 
   constructor(private readonly deps: ApiDeps) {
-    this.staging = new StagingArea(deps.config.dataDir);
+    this.staging = new StagingArea(deps.config);
   }
 
   async start(

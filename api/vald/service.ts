@@ -37,7 +37,7 @@ export class ValdService {
   private readonly known = new Map<string, WriteTargets>();
 
   constructor(private readonly deps: ApiDeps) {
-    this.staging = new StagingArea(deps.config.dataDir);
+    this.staging = new StagingArea(deps.config);
     this.embedders = new EmbedderRegistry(deps.config.models);
   }
 

@@ -61,7 +61,7 @@ describe('a 100,000-row JSONL import', () => {
 
   it('continues as new over many chunks, carrying counts and errors across runs', async () => {
     const id = randomUUID();
-    const file = await new JobFiles(stack.config.dataDir).file('import', id, 'upload.csv');
+    const file = await new JobFiles(stack.config).file('import', id, 'upload.csv');
     const lines = ['id,values,metadata'];
     for (let i = 0; i < 5000; i++)
       lines.push(i % 700 === 350 ? `c${i},"[1,2]","{}"` : `c${i},"${JSON.stringify(rowVector(i, 4))}","{""i"": ${i}}"`);

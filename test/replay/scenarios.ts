@@ -182,7 +182,7 @@ export const SCENARIOS: ReplayScenario[] = [
     name: 'import-continued-as-new',
     async run(stack) {
       const id = '00000000-0000-4000-8000-00000000c0a1';
-      const file = await new JobFiles(stack.config.dataDir).file('import', id, 'upload.jsonl');
+      const file = await new JobFiles(stack.config).file('import', id, 'upload.jsonl');
       await writeFile(
         file,
         Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `c${i}`, values: [i, 1] })).join('\n'),

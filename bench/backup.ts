@@ -5,11 +5,13 @@ import { startStack } from '../test/helpers/stack.js';
 import { mb, signedMb, phaseTimer } from './phases.js';
 import { randomVector, rng } from '../test/helpers/data.js';
 import { waitForJob } from '../test/helpers/tasks.js';
+import { duckdb, sqlString } from '../datafiles/duckdb.js';
 
 // `npm run bench:backup`: backup and restore of N × D vectors (default 200,000 × 768) on the
 // embedded store (persisted on disk, as `npm start` runs it), next to the store's own raw
 // insert and scan rates measured in the same run, and the worker's peak RSS (the worker runs in
-// this process) — at N/4 and at N, to show memory does not grow with the collection.
+// this process) — at N/4 and at N, to show memory does not grow with the collection — and
+// DuckDB alone writing the same rows to zstd Parquet (read from the backup's own files).
 // Prints figures; asserts nothing.
 const FULL = Number(process.env.BENCH_ROWS ?? 200_000);
 const D = Number(process.env.BENCH_DIM ?? 768);
@@ -57,14 +59,33 @@ try {
       });
       return wait('restores', `bench-restore-${N}`);
     });
+    // DuckDB alone: the same rows, the same Parquet settings, straight from the backup's files.
+    const files = path.join(root, `bench-${N}`, '*.parquet');
+    const duck = await phase(async () => {
+      const con = await duckdb();
+      try {
+        await con.run(
+          `COPY (SELECT * FROM read_parquet(${sqlString(files)})) TO ${sqlString(path.join(root, `duck-${N}.parquet`))} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048)`,
+        );
+      } finally {
+        con.closeSync();
+      }
+    });
     if (backup.value.status !== 'done' || restore.value.status !== 'done')
       throw new Error(`backup ${backup.value.status}, restore ${restore.value.status}: ${restore.value.detail ?? ''}`);
     const rate = (n: number, secs: number) => `${Math.round(n / secs).toLocaleString('en')} vectors/s`;
     console.log(`${N.toLocaleString('en')} × ${D}-d on the embedded store (PGlite on disk, in-process bulk path)`);
     console.log(`  raw store insert : ${rate(inserted, insert.secs)}`);
     console.log(`  raw store scan   : ${rate(N, scan.secs)}`);
-    console.log(`  backup           : ${rate(N, backup.secs)} (${backup.value.files.length} files)`);
-    console.log(`  restore          : ${rate(N, restore.secs)} (sha256 check, import, count + digest verification)`);
+    console.log(`  DuckDB alone     : ${rate(N, duck.secs)} (the same rows to zstd Parquet, read from the backup)`);
+    const slower = Math.min(N / scan.secs, N / duck.secs);
+    const ratio = (r: number, base: number) => `${(r / base).toFixed(2)}×`;
+    console.log(
+      `  backup           : ${rate(N, backup.secs)} (${backup.value.files.length} files) = ${ratio(N / backup.secs, slower)} the slower of scan and DuckDB (goal 0.8×)`,
+    );
+    console.log(
+      `  restore          : ${rate(N, restore.secs)} (sha256 check, import, count + digest verification) = ${ratio(N / restore.secs, inserted / insert.secs)} the raw insert (goal 0.8×)`,
+    );
     console.log(
       `  worker RSS       : ${mb(baseline)} before backup; peak ${signedMb(backup.peak - baseline)} during backup, ${signedMb(restore.peak - baseline)} during restore`,
     );

@@ -1,3 +1,4 @@
+import { taskQueueCondition } from '../core/temporal.js';
 import { randomUUID } from 'node:crypto';
 import {
   type Client,
@@ -128,9 +129,9 @@ export async function listJobs(
   q: { status?: JobStatus; limit: number; offset: number },
 ): Promise<JobSummary[]> {
   const client = deps.temporal;
-  const queue = deps.config.env.VECFLOW_TASK_QUEUE.replace(/'/g, "\\'");
   const query =
-    `VecflowKind = '${kind}' AND TaskQueue = '${queue}'` + (q.status ? ` AND ${VISIBILITY_STATUS[q.status]}` : '');
+    `VecflowKind = '${kind}' AND ${taskQueueCondition(deps.config.env.VECFLOW_TASK_QUEUE)}` +
+    (q.status ? ` AND ${VISIBILITY_STATUS[q.status]}` : '');
   const out: JobSummary[] = [];
   let seen = 0;
   for await (const wf of client.workflow.list({ query })) {

@@ -60,3 +60,8 @@ export async function waitForTemporal(client: Client, timeoutMs: number): Promis
     }
   }
 }
+
+/** A visibility-query condition matching this deployment's task queue (quotes escaped). */
+export function taskQueueCondition(queue: string): string {
+  return `TaskQueue = '${queue.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -1,3 +1,4 @@
+import { taskQueueCondition } from '../../core/temporal.js';
 import { Context } from '@temporalio/activity';
 import { ValidationError } from '../../core/errors.js';
 import { JOB_KINDS, JobFiles, type JobKind } from '../../core/job-files.js';
@@ -24,8 +25,7 @@ export function cleanupActivities(ctx: ActivityContext) {
       const client = ctx.temporal;
       if (!client) throw new ValidationError('this worker has no Temporal client for cleanup');
       const cutoff = new Date(Date.now() - input.maxAgeHours * 3_600_000);
-      const queue = ctx.config.env.VECFLOW_TASK_QUEUE.replace(/'/g, "\\'");
-      const query = `VecflowKind IN ('import', 'export') AND TaskQueue = '${queue}' AND ${CLOSED} AND CloseTime <= '${cutoff.toISOString()}'`;
+      const query = `VecflowKind IN ('import', 'export') AND ${taskQueueCondition(ctx.config.env.VECFLOW_TASK_QUEUE)} AND ${CLOSED} AND CloseTime <= '${cutoff.toISOString()}'`;
       const removed = new Set<string>();
       let dirs = 0;
       for await (const wf of client.workflow.list({ query })) {

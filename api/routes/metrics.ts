@@ -1,3 +1,4 @@
+import { taskQueueCondition } from '../../core/temporal.js';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { Gauge } from 'prom-client';
@@ -20,7 +21,7 @@ async function jobCounts(client: Client, queue: string): Promise<Record<string, 
     out[kind] = {};
     for (const status of statuses) {
       const { count } = await client.workflow.count(
-        `VecflowKind = '${kind}' AND VecflowStatus = '${status}' AND TaskQueue = '${queue.replace(/'/g, "\\'")}'`,
+        `VecflowKind = '${kind}' AND VecflowStatus = '${status}' AND ${taskQueueCondition(queue)}`,
       );
       out[kind][status] = count;
     }

@@ -6,7 +6,7 @@ import type { Connection } from '@temporalio/client';
 import { describe, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
-import { lazyClient } from '../../core/temporal.js';
+import { lazyClient, taskQueueCondition } from '../../core/temporal.js';
 import { temporalConnection } from '../../core/temporal-connection.js';
 
 // The Temporal connection settings every process uses (worker, API, CLI), from the environment
@@ -163,5 +163,12 @@ describe('Temporal connection settings (envconfig)', () => {
     const connection = client.connection as Connection;
     assert.equal(connection.options.address, 'temporal:7233');
     await client.connection.close();
+  });
+});
+
+describe('taskQueueCondition', () => {
+  it('quotes the task queue for a visibility query, escaping quotes and backslashes', () => {
+    assert.equal(taskQueueCondition('vecflow'), "TaskQueue = 'vecflow'");
+    assert.equal(taskQueueCondition("a'b\\c"), "TaskQueue = 'a\\'b\\\\c'");
   });
 });

@@ -18,6 +18,14 @@ const BENCHES: Record<string, { file: string; what: string }> = {
   backup: { file: 'backup.ts', what: 'backup and restore vs the raw scan and raw bulk insert' },
   reindex: { file: 'reindex.ts', what: 'reindex workflow vs a direct script' },
   langchain: { file: 'langchain.ts', what: 'LangChain PGVector backup and restore vs the seed-style script' },
+  workers: {
+    file: 'workers.ts',
+    what: 'one worker vs three sharing the embedded store: which worker ran what, from the histories',
+  },
+  history: {
+    file: 'history.ts',
+    what: 'history events and largest payload of 1,000,000-item jobs vs the Temporal goals',
+  },
 };
 const root = path.resolve(import.meta.dirname, '..');
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -75,7 +75,8 @@ export class S3BlobStore implements BlobStore {
       const res = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: base + prefix, ContinuationToken: token }),
       );
-      for (const o of res.Contents ?? []) out.push({ key: o.Key!.slice(base.length), size: o.Size ?? 0, modified: o.LastModified });
+      for (const o of res.Contents ?? [])
+        out.push({ key: o.Key!.slice(base.length), size: o.Size ?? 0, modified: o.LastModified });
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
     return out.sort((a, b) => (a.key < b.key ? -1 : 1));

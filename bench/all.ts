@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -87,6 +87,10 @@ for (const name of chosen) {
     '',
   );
 }
+// The goals each figure is held to, what misses them, why (profiles) and what would close it:
+// written by hand in bench/analysis.md, dated, and kept after the figures it reads.
+const analysis = path.join(root, 'bench', 'analysis.md');
+if (existsSync(analysis)) lines.push(readFileSync(analysis, 'utf8').trimEnd(), '');
 const target = path.resolve(root, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
 writeFileSync(target, lines.join('\n'));
 console.log(`\nwrote ${target}${failed ? ` (${failed} benchmark(s) failed)` : ''}`);

@@ -71,9 +71,9 @@ for (const workers of [1, 3]) {
     const backupSecs = (performance.now() - t) / 1000;
 
     const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en')}/s`;
-    console.log(
-      `${workers} worker(s), ${N.toLocaleString('en')} items, embedded store shared through its store process`,
-    );
+    const store =
+      workers > 1 ? 'the embedded store in its own process, shared' : 'the embedded store owned by the worker';
+    console.log(`${workers} worker(s), ${N.toLocaleString('en')} items, ${store}`);
     console.log(
       `  reindex (6 shards): ${reindex.status}, ${rate(N, reindexSecs)}; activities per worker: ${JSON.stringify(await ranBy(client, ['bench-reindex', ...reindex.children]))}`,
     );

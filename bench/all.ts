@@ -9,6 +9,10 @@ import path from 'node:path';
 // they ran on. `npm run bench -- writes import` runs a subset; BENCH_OUT names another file.
 const BENCHES: Record<string, { file: string; what: string }> = {
   store: { file: 'store.ts', what: 'embedded store over its socket: writes and scans by pool size' },
+  postgres: {
+    file: 'postgres.ts',
+    what: 'the Postgres adapter on a real PostgreSQL: COPY and statement paths vs a bare COPY',
+  },
   writes: { file: 'writes.ts', what: 'caller-vector write paths (task, Vald Multi/Stream) vs the bulk insert' },
   vald: {
     file: 'vald.ts',

@@ -20,6 +20,8 @@ const stack = await startStack({ VECFLOW_BACKUP_ROOT: root, LOG_LEVEL: 'error' }
 const ref = { collection: 'bench', model: 'm' };
 const timer = phaseTimer();
 const phase = timer.phase;
+/** PGlite's WASM memory (it lives in this process; `mod` is its Emscripten module). */
+const wasmHeap = () => (stack.embedded.db as unknown as { mod: { HEAPU8: Uint8Array } }).mod.HEAPU8.byteLength;
 const wait = (route: string, id: string) => waitForJob(stack, route, id, 3_600_000);
 
 try {
@@ -47,12 +49,14 @@ try {
       while (cursor);
     });
     const baseline = process.memoryUsage().rss;
+    const heapBefore = wasmHeap();
     const backup = await phase(async () => {
       await stack.api('/api/v1/backups', {
         body: { backup_id: `bench-${N}`, output_dir: `bench-${N}`, collections: ['bench'] },
       });
       return wait('backups', `bench-${N}`);
     });
+    const heapAfterBackup = wasmHeap();
     const restore = await phase(async () => {
       await stack.api('/api/v1/restores', {
         body: { restore_id: `bench-restore-${N}`, input_dir: `bench-${N}`, clear_existing: true },
@@ -88,6 +92,14 @@ try {
     );
     console.log(
       `  worker RSS       : ${mb(baseline)} before backup; peak ${signedMb(backup.peak - baseline)} during backup, ${signedMb(restore.peak - baseline)} during restore`,
+    );
+    // The embedded database lives in this process too; its WASM heap only ever grows.
+    const heapAfter = wasmHeap();
+    console.log(
+      `  embedded database: WASM heap ${mb(heapBefore)} before backup, ${signedMb(heapAfterBackup - heapBefore)} during backup, ${signedMb(heapAfter - heapAfterBackup)} during restore`,
+    );
+    console.log(
+      `  worker less the database (goal ≤ +512 MB): ${signedMb(backup.peak - baseline - (heapAfterBackup - heapBefore))} during backup, ${signedMb(restore.peak - baseline - (heapAfter - heapAfterBackup))} during restore`,
     );
   }
 } finally {

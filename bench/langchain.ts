@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
 import { LANGCHAIN_PARQUET } from '../datafiles/langchain-parquet.js';
-import { EmbeddedLangchainDatabase } from '../stores/langchain/connection.js';
+import { CopyLangchainDatabase } from '../stores/langchain/connection.js';
 import { createSchemaSql } from '../stores/langchain/sql.js';
 import { type TextVectorRows, encodeTextVectorRows } from '../stores/langchain/copy-binary.js';
 import { postgresPool } from '../stores/index.js';
@@ -49,7 +49,7 @@ function page(from: number, to: number, next: () => number): { csv: Buffer; bina
   return { csv: Buffer.from(lines.join('\n') + '\n'), binary: encodeTextVectorRows(rows) };
 }
 
-const lc = new EmbeddedLangchainDatabase(postgresPool({ kind: 'embedded', socketDir }, 2), stack.embedded);
+const lc = new CopyLangchainDatabase(postgresPool({ kind: 'embedded', socketDir }, 2), stack.embedded);
 const columns = '(id, collection_id, document, cmetadata, embedding)';
 try {
   for (const sql of createSchemaSql('langchain-postgres')) await stack.sql(sql);

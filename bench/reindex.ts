@@ -8,8 +8,9 @@ import { pointText } from '../activities/reindex/points.js';
 
 // `npm run bench:reindex`: a reindex workflow (hash-384 → hash-256, 4 shards, 4 at once) against
 // a direct script doing the same reads, embeddings and writes over the same 4 ranges, on the
-// embedded stack. Prints items/s for both; asserts nothing.
-const N = Number(process.env.BENCH_ITEMS ?? 20_000);
+// embedded stack, at 100,000 items: the workflow has a fixed start (the write-target lease grace,
+// ≈ 2 s, printed as "shards from") that a small N would let dominate. Prints items/s for both.
+const N = Number(process.env.BENCH_ITEMS ?? 100_000);
 const stack = await startStack({ LOG_LEVEL: 'error' });
 try {
   const src = { collection: 'items', model: 'hash-384' };
@@ -49,6 +50,39 @@ try {
   const done = await waitForTask(stack, REINDEX, 'bench', ['done', 'failed'], 600_000);
   const workflowRate = N / ((performance.now() - t) / 1000);
   if (done.status !== 'done') throw new Error(`reindex ${done.status}: ${done.detail}`);
+  // Where the workflow's time went: activity seconds by type, summed over the shards' histories.
+  const busy: Record<string, number> = {};
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'reindexShardWorkflow'` })) {
+    const scheduled = new Map<string, { type: string; at: number }>();
+    for (const e of (await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) + (e.eventTime?.nanos ?? 0) / 1e9;
+      const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type) scheduled.set(String(e.eventId), { type, at });
+      const done = e.activityTaskCompletedEventAttributes?.scheduledEventId;
+      const begun = done ? scheduled.get(String(done)) : undefined;
+      if (begun) busy[begun.type] = (busy[begun.type] ?? 0) + at - begun.at;
+    }
+  }
+  // The parent's timeline: before the first shard started, the shards, after the last one.
+  const parent = (await stack.client.workflow.getHandle('bench').fetchHistory()).events ?? [];
+  const when = (e: (typeof parent)[number]) => Number(e.eventTime?.seconds ?? 0) + (e.eventTime?.nanos ?? 0) / 1e9;
+  const t0 = when(parent[0]);
+  const children = parent.filter(
+    (e) => e.startChildWorkflowExecutionInitiatedEventAttributes || e.childWorkflowExecutionCompletedEventAttributes,
+  );
+  const marks = parent
+    .filter((e) => e.activityTaskScheduledEventAttributes || e.startChildWorkflowExecutionInitiatedEventAttributes)
+    .map(
+      (e) => `${(when(e) - t0).toFixed(2)} ${e.activityTaskScheduledEventAttributes?.activityType?.name ?? 'child'}`,
+    );
+  console.log(
+    `parent: ${parent.length} events over ${(when(parent[parent.length - 1]) - t0).toFixed(1)} s; shards from ${(when(children[0]) - t0).toFixed(1)} s to ${(when(children[children.length - 1]) - t0).toFixed(1)} s; scheduled at: ${marks.join(', ')}`,
+  );
+  console.log(
+    `activity seconds over all shards (4 run at once): ${Object.entries(busy)
+      .map(([type, secs]) => `${type} ${secs.toFixed(1)} s`)
+      .join(', ')}`,
+  );
   console.log(
     `reindex ${N} items 384-d → 256-d: workflow ${Math.round(workflowRate)} items/s (copy + reconcile), direct script ${Math.round(directRate)} items/s (copy only); ratio ${(workflowRate / directRate).toFixed(2)}`,
   );

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { AppConfig } from '../core/config.js';
 import { Db } from './postgres/db.js';
 import { EMBEDDED_SOCKET_PORT, type EmbeddedBulkAccess, embeddedSocketDir } from './postgres/embedded.js';
+import { wireCopyRunner } from './postgres/copy-runner.js';
 import { PostgresStore } from './postgres/store.js';
 import { QdrantStore } from './qdrant/store.js';
 import type { VectorStore } from './port.js';
@@ -40,12 +41,22 @@ export function postgresPool(target: Exclude<StoreTarget, { kind: 'qdrant' }>, m
   return pool;
 }
 
-/** Opens the store; `embedded` (given by the process that owns PGlite) enables the bulk path. */
+/**
+ * Opens the store. The bulk (COPY) path: on a real Postgres always; on the embedded store with
+ * `embedded` (the owning process, or a worker reaching the store process's bulk service).
+ */
 export async function openStore(
   target: StoreTarget,
   poolSize = 8,
   embedded?: EmbeddedBulkAccess,
 ): Promise<VectorStore> {
   if (target.kind === 'qdrant') return QdrantStore.open(target.url, target.apiKey);
-  return PostgresStore.open(new Db(postgresPool(target, poolSize)), target.kind === 'embedded' ? embedded : undefined);
+  const pool = postgresPool(target, poolSize);
+  if (target.kind === 'postgres') {
+    const db = new Db(pool);
+    // A URL may reach an embedded store's socket (pglite-socket), which has no COPY sub-protocol.
+    const [{ v }] = await db.query<{ v: string }>('SELECT version() AS v');
+    return PostgresStore.open(db, /PGlite/.test(v) ? undefined : { runner: wireCopyRunner(pool), minRows: 32 });
+  }
+  return PostgresStore.open(new Db(pool), embedded ? { runner: embedded } : undefined);
 }

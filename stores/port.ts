@@ -45,6 +45,8 @@ export interface ScanOptions {
   cursor?: string | null;
   limit: number;
   withVectors?: boolean;
+  /** false: ids and timestamps only (payload `{}`), for passes that compare versions. Default true. */
+  withPayload?: boolean;
   /** Only points whose payload matches; the cursor still advances over the whole range. */
   filter?: FilterNode;
 }

@@ -160,7 +160,8 @@ export function backupActivities(ctx: ActivityContext) {
       // A part that ended exactly on the last point must not announce another (empty) one.
       if (
         next !== null &&
-        (await ctx.store.scan(input.spec, { cursor: next, limit: 1, withVectors: false })).points.length === 0
+        (await ctx.store.scan(input.spec, { cursor: next, limit: 1, withVectors: false, withPayload: false })).points
+          .length === 0
       )
         next = null;
       const result: PartResult = {

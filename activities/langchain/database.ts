@@ -1,10 +1,7 @@
 import { ValidationError } from '../../core/errors.js';
 import { postgresPool, storeTarget } from '../../stores/index.js';
-import {
-  EmbeddedLangchainDatabase,
-  type LangchainDatabase,
-  WireLangchainDatabase,
-} from '../../stores/langchain/connection.js';
+import { CopyLangchainDatabase, type LangchainDatabase } from '../../stores/langchain/connection.js';
+import { wireCopyRunner } from '../../stores/postgres/copy-runner.js';
 import type { ActivityContext } from '../context.js';
 
 // The database LangChain's tables are read from and restored into: VECFLOW_LANGCHAIN_DATABASE_URL
@@ -25,10 +22,8 @@ export function langchainDatabase(ctx: ActivityContext): LangchainDatabase {
     throw new ValidationError(
       'LangChain jobs on the embedded database need its bulk path: run them in the worker that owns it or one sharing the store process (VECFLOW_EMBEDDED_STORE=shared)',
     );
-  db =
-    target.kind === 'embedded'
-      ? new EmbeddedLangchainDatabase(postgresPool(target, 2), ctx.embedded!)
-      : new WireLangchainDatabase(postgresPool(target, 2));
+  const pool = postgresPool(target, 2);
+  db = new CopyLangchainDatabase(pool, target.kind === 'embedded' ? ctx.embedded! : wireCopyRunner(pool));
   open.set(ctx, db);
   return db;
 }

@@ -19,7 +19,7 @@ const PAGE = 500;
 async function* entries(store: VectorStore, ref: CollectionRef, range: IdRange): AsyncGenerator<Entry> {
   let cursor: string | null = null;
   do {
-    const page = await store.scan(ref, { range, cursor, limit: PAGE, withVectors: false });
+    const page = await store.scan(ref, { range, cursor, limit: PAGE, withVectors: false, withPayload: false });
     for (const p of page.points) yield { id: p.id, pid: internalId(p.id), ts: p.timestamp };
     cursor = page.next;
   } while (cursor);

@@ -1,9 +1,6 @@
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { CopyRunner } from '../postgres/copy-runner.js';
 import { Db } from '../postgres/db.js';
-import type { EmbeddedBulkAccess } from '../postgres/embedded.js';
 
 // A Postgres database holding LangChain's tables, with the two things a backup and a restore
 // need beyond statements: a SELECT's rows as CSV (COPY … TO) and a CSV loaded into a staging
@@ -25,65 +22,27 @@ export interface LangchainDatabase {
   close(): Promise<void>;
 }
 
-/** A database reached over the wire (a real Postgres, or any server): COPY through pg-copy-streams. */
-export class WireLangchainDatabase implements LangchainDatabase {
-  readonly db: Db;
-  constructor(private readonly pool: pg.Pool) {
-    this.db = new Db(pool);
-  }
-
-  async copyOut(select: string, format: CopyFormat): Promise<Buffer> {
-    const client = await this.pool.connect();
-    try {
-      const chunks: Buffer[] = [];
-      const stream = client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT ${format})`));
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    } finally {
-      client.release();
-    }
-  }
-
-  async load(before: string[], target: string, data: Buffer, after: string[], format: CopyFormat): Promise<number> {
-    return this.db.transaction(async (client) => {
-      for (const sql of before) await client.query(sql);
-      await pipeline(
-        Readable.from([data]),
-        client.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT ${format})`)),
-      );
-      let count = 0;
-      for (const sql of after) count = (await client.query(sql)).rowCount ?? 0;
-      return count;
-    });
-  }
-
-  close(): Promise<void> {
-    return this.db.close();
-  }
-}
-
 /**
- * The embedded database, from the process that owns it: COPY through PGlite's '/dev/blob' in
- * process (the socket has no COPY sub-protocol), statements over the socket as everywhere else.
+ * Statements over the pool; COPY through a CopyRunner: pg-copy-streams on a server reached over
+ * the wire (a real Postgres), '/dev/blob' in process or through the bulk service on the embedded
+ * database (its socket has no COPY sub-protocol).
  */
-export class EmbeddedLangchainDatabase implements LangchainDatabase {
+export class CopyLangchainDatabase implements LangchainDatabase {
   readonly db: Db;
   constructor(
     pool: pg.Pool,
-    private readonly embedded: EmbeddedBulkAccess,
+    private readonly runner: CopyRunner,
   ) {
     this.db = new Db(pool);
   }
 
   async copyOut(select: string, format: CopyFormat): Promise<Buffer> {
-    const [{ blob }] = await this.embedded.runBlob([
-      { sql: `COPY (${select}) TO '/dev/blob' WITH (FORMAT ${format})` },
-    ]);
+    const [{ blob }] = await this.runner.runBlob([{ sql: `COPY (${select}) TO '/dev/blob' WITH (FORMAT ${format})` }]);
     return blob ? Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength) : Buffer.alloc(0);
   }
 
   async load(before: string[], target: string, data: Buffer, after: string[], format: CopyFormat): Promise<number> {
-    const results = await this.embedded.runBlob(
+    const results = await this.runner.runBlob(
       [
         ...before.map((sql) => ({ sql })),
         { sql: `COPY ${target} FROM '/dev/blob' WITH (FORMAT ${format})`, blob: data },

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Mutex } from 'async-mutex';
+import type { BlobResult, BlobStatement, CopyRunner } from './copy-runner.js';
 import { isolateStatementNames } from './statement-names.js';
 
 // The embedded default store: PGlite (WASM Postgres) with pgvector, persisted under the data
@@ -11,29 +12,16 @@ import { isolateStatementNames } from './statement-names.js';
 // talks to it exactly as to a real server. The process that runs this owns the database.
 export const EMBEDDED_SOCKET_PORT = 5432;
 
-/** A statement of the bulk path; `blob` feeds its `COPY … FROM '/dev/blob'`. */
-export interface BlobStatement {
-  sql: string;
-  blob?: Uint8Array;
-}
-
-export interface BlobResult {
-  rows: Record<string, unknown>[];
-  affectedRows: number;
-  /** What a `COPY … TO '/dev/blob'` wrote. */
-  blob?: Uint8Array;
-}
+export type { BlobResult, BlobStatement } from './copy-runner.js';
 
 /**
  * The embedded database's bulk path — binary COPY through PGlite's '/dev/blob', which its socket
  * cannot carry — from the process that owns it, or from another one through the store process's
  * bulk service (bulk-service.ts).
  */
-export interface EmbeddedBulkAccess {
+export interface EmbeddedBulkAccess extends CopyRunner {
   /** Directory holding the `.s.PGSQL.5432` socket, usable as pg's `host`. */
   readonly socketDir: string;
-  /** Runs the statements in order with the database to itself (in one transaction if asked). */
-  runBlob(statements: BlobStatement[], options?: { transaction?: boolean }): Promise<BlobResult[]>;
 }
 
 export interface EmbeddedPostgres extends EmbeddedBulkAccess {

@@ -35,7 +35,7 @@ export function filterToSql(node: FilterNode, params: SqlParams, column = 'paylo
         column,
         node.path,
         params,
-        `jsonb_typeof(e.v) = 'number' AND (e.v)::numeric ${CMP[node.cmp]} ${params.add(node.value, 'numeric')}`,
+        typed('number', `(e.v)::numeric ${CMP[node.cmp]} ${params.add(node.value, 'numeric')}`),
       );
   }
 }
@@ -46,16 +46,20 @@ function anyElement(column: string, path: string[], params: SqlParams, predicate
   return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${v}) = 'array' THEN ${v} ELSE jsonb_build_array(${v}) END) AS e(v) WHERE ${predicate})`;
 }
 
+// CASE, not AND: Postgres does not promise to evaluate an AND's left side first, so a cast
+// guarded only by AND can run on a value of another type (seen on a real server: "cannot cast
+// jsonb null to type numeric").
+function typed(type: 'string' | 'number' | 'boolean', predicate: string): string {
+  return `(CASE WHEN jsonb_typeof(e.v) = '${type}' THEN ${predicate} ELSE false END)`;
+}
+
 function scalarsPredicate(values: Scalar[], params: SqlParams): string {
   const strings = values.filter((v): v is string => typeof v === 'string');
   const numbers = values.filter((v): v is number => typeof v === 'number');
   const bools = values.filter((v): v is boolean => typeof v === 'boolean');
   const parts: string[] = [];
-  if (strings.length)
-    parts.push(`(jsonb_typeof(e.v) = 'string' AND (e.v #>> '{}') = ANY(${params.add(strings, 'text[]')}))`);
-  if (numbers.length)
-    parts.push(`(jsonb_typeof(e.v) = 'number' AND (e.v)::numeric = ANY(${params.add(numbers, 'numeric[]')}))`);
-  if (bools.length)
-    parts.push(`(jsonb_typeof(e.v) = 'boolean' AND (e.v)::boolean = ANY(${params.add(bools, 'boolean[]')}))`);
+  if (strings.length) parts.push(typed('string', `(e.v #>> '{}') = ANY(${params.add(strings, 'text[]')})`));
+  if (numbers.length) parts.push(typed('number', `(e.v)::numeric = ANY(${params.add(numbers, 'numeric[]')})`));
+  if (bools.length) parts.push(typed('boolean', `(e.v)::boolean = ANY(${params.add(bools, 'boolean[]')})`));
   return parts.join(' OR ');
 }

@@ -14,9 +14,9 @@ import type {
   WriteMode,
 } from '../port.js';
 import { PostgresCatalog, migrate } from './catalog.js';
-import { EmbeddedBulk } from './bulk.js';
+import { BulkPath } from './bulk.js';
+import type { CopyRunner } from './copy-runner.js';
 import { type Db, quoteIdent } from './db.js';
-import type { EmbeddedBulkAccess } from './embedded.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
 import { prepareBatch } from '../batch.js';
 import { CatalogBackedStore } from '../catalog-store.js';
@@ -24,7 +24,7 @@ import { decodeVectorSend, payloadJson, vectorBinary, vectorLiteral } from './ve
 
 interface PointRow {
   id: string;
-  payload: Record<string, unknown>;
+  payload?: Record<string, unknown>;
   ts: string;
   vbin?: Buffer;
 }
@@ -45,26 +45,39 @@ const CONFLICT = {
   absent: 'ON CONFLICT (pid) DO NOTHING',
 } as const;
 
+/**
+ * The COPY path and from how many rows a write takes it: on the embedded store always (its
+ * socket's text vectors cost most); on a real server from a batch up (a staging table costs
+ * more than one row's INSERT).
+ */
+export interface BulkOptions {
+  runner: CopyRunner;
+  minRows?: number;
+}
+
 const TS_SQL = { eq: '=', ne: '<>', ge: '>=', gt: '>', le: '<=', lt: '<' } as const;
 
 /** The pgvector adapter: one table per physical collection, keyed by the internal UUID. */
 export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implements VectorStore {
   readonly kind = 'postgres' as const;
 
-  private readonly bulk: EmbeddedBulk | null;
+  private readonly bulk: BulkPath | null;
 
   private constructor(
     private readonly db: Db,
-    embedded?: EmbeddedBulkAccess,
+    bulk: BulkOptions | undefined,
   ) {
     super(new PostgresCatalog(db));
-    this.bulk = embedded ? new EmbeddedBulk(embedded) : null;
+    this.bulk = bulk ? new BulkPath(bulk.runner) : null;
+    this.bulkMinRows = bulk?.minRows ?? 1;
   }
 
-  /** With `embedded` (this process owns the PGlite), point writes and scans take the bulk path. */
-  static async open(db: Db, embedded?: EmbeddedBulkAccess): Promise<PostgresStore> {
+  private readonly bulkMinRows: number;
+
+  /** With `bulk`, point writes of at least `minRows` rows and full scans take the COPY path. */
+  static async open(db: Db, bulk?: BulkOptions): Promise<PostgresStore> {
     await migrate(db);
-    return new PostgresStore(db, embedded);
+    return new PostgresStore(db, bulk);
   }
 
   async ping(): Promise<void> {
@@ -75,7 +88,7 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const { table, spec } = await this.catalogBackend.resolve(ref);
     if (points.length === 0) return { written: [], skipped: [] };
     const rows = prepareBatch(points, mode, spec.dimension);
-    if (this.bulk) {
+    if (this.bulk && rows.length >= this.bulkMinRows) {
       const writtenIds = new Set(await this.run(ref, () => this.bulk!.upsert(table, rows, mode)));
       return { written: [...writtenIds], skipped: rows.filter((p) => !writtenIds.has(p.id)).map((p) => p.id) };
     }
@@ -170,7 +183,8 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const { table } = await this.catalogBackend.resolve(ref);
     const params = new SqlParams();
     const where = rangeConditions(options.range, options.cursor ?? null, params);
-    if (this.bulk && (options.withVectors ?? true) && !options.filter) {
+    const withPayload = options.withPayload ?? true;
+    if (this.bulk && (options.withVectors ?? true) && withPayload && !options.filter) {
       // Bound values are validated UUIDs, so they can be written into the COPY statement.
       const literal = where.map((w, i) => w.replace(/\$\d+::uuid/, `'${params.values[i]}'::uuid`));
       const rows = await this.run(ref, () => this.bulk!.scan(table, literal, options.limit));
@@ -185,7 +199,7 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     const filter = options.filter ? filterToSql(options.filter, params) : null;
     const rows = await this.run(ref, () =>
       this.db.query<PointRow & { pid: string; hit: boolean }>(
-        `SELECT pid, ${filter ?? 'true'} AS hit, ${this.columns(options.withVectors ?? true)} FROM ${quoteIdent(table)}
+        `SELECT pid, ${filter ?? 'true'} AS hit, ${this.columns(options.withVectors ?? true, withPayload)} FROM ${quoteIdent(table)}
          ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY pid LIMIT ${limit}`,
         params.values,
       ),
@@ -216,21 +230,26 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
         params.values,
       ),
     );
-    return rows.map((r) => ({ id: r.id, score: score(Number(r.d)), payload: r.payload, timestamp: BigInt(r.ts) }));
+    return rows.map((r) => ({
+      id: r.id,
+      score: score(Number(r.d)),
+      payload: r.payload ?? {},
+      timestamp: BigInt(r.ts),
+    }));
   }
 
   close(): Promise<void> {
     return this.db.close();
   }
 
-  private columns(withVectors: boolean): string {
-    return withVectors ? 'id, payload, ts, vector_send(vector) AS vbin' : 'id, payload, ts';
+  private columns(withVectors: boolean, withPayload = true): string {
+    return `id, ts${withPayload ? ', payload' : ''}${withVectors ? ', vector_send(vector) AS vbin' : ''}`;
   }
 
   private toPoint(row: PointRow): Point {
     return {
       id: row.id,
-      payload: row.payload,
+      payload: row.payload ?? {},
       timestamp: BigInt(row.ts),
       vector: row.vbin ? decodeVectorSend(row.vbin) : new Float32Array(0),
     };

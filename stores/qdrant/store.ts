@@ -17,7 +17,7 @@ import type {
 import { prepareBatch } from '../batch.js';
 import { CatalogBackedStore } from '../catalog-store.js';
 import { QdrantCatalog, physicalName } from './catalog.js';
-import { decodePoint, decodeTimestamp, encodePayload, olderThan, timestampFilter } from './codec.js';
+import { RESERVED, decodePoint, decodeTimestamp, encodePayload, olderThan, timestampFilter } from './codec.js';
 import { toQdrantFilter } from './filter.js';
 
 type Payload = Record<string, unknown>;
@@ -177,7 +177,11 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
       limit: options.limit,
       offset,
       filter: options.filter ? toQdrantFilter(options.filter) : undefined,
-      with_payload: true,
+      // Without the user's payload: the reserved keys that carry the id, timestamp and exact vector.
+      with_payload:
+        options.withPayload === false
+          ? [RESERVED.id, RESERVED.tsHi, RESERVED.tsLo, ...(options.withVectors === false ? [] : [RESERVED.exact])]
+          : true,
       with_vector: options.withVectors ?? true,
     });
     const range = options.range ?? { start: null, end: null };

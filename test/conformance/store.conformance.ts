@@ -277,6 +277,16 @@ export function storeConformance(
         } while (cursor);
         assert.deepEqual(pages.flat(), order, 'whole scan in internal-id order');
 
+        // Ids and timestamps only (the version-comparing passes): same order, payload left out.
+        const bare = await store.scan(ref, { limit: 1000, withVectors: false, withPayload: false });
+        assert.deepEqual(
+          bare.points.map((p) => p.id),
+          order,
+        );
+        assert.ok(bare.points.every((p) => p.timestamp === 1n && Object.keys(p.payload).length === 0));
+        const bareWithVectors = await store.scan(ref, { limit: 3, withPayload: false });
+        assert.equal(bareWithVectors.points[0].vector.length, 4);
+
         // Resume from the cursor of the second page: the rest follows exactly.
         const first = await store.scan(ref, { limit: 40 });
         const second = await store.scan(ref, { limit: 40, cursor: first.next });

@@ -26,7 +26,7 @@ export async function startTestPglite(options: { persistent?: boolean } = {}): P
     dir,
     async openStore(poolSize = 4, options = {}) {
       const pool = postgresPool({ kind: 'embedded', socketDir: embedded.socketDir }, poolSize);
-      const store = await PostgresStore.open(new Db(pool), options.bulk ? embedded : undefined);
+      const store = await PostgresStore.open(new Db(pool), options.bulk ? { runner: embedded } : undefined);
       opened.push(store);
       return store;
     },

@@ -9,6 +9,8 @@ declare module 'vitest' {
     s3Endpoint: string;
     /** Socket directory of the shared embedded Postgres (PGlite + pgvector over pglite-socket). */
     pgliteSocketDir: string;
+    /** URL of the run's real PostgreSQL 16 with pgvector (devstack/postgres.ts). */
+    postgresUrl: string;
     /** The workflow bundle, built once for the run. */
     workflowBundlePath: string;
     /** A python with vald-client-python, grpcio-health-checking, grpcio-reflection, LangChain's PGVector and qdrant-client (devstack/tools.ts). */

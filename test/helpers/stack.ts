@@ -123,11 +123,19 @@ export async function startStack(
       return (await pool.query(text, params)).rows;
     },
     async api(path, init = {}) {
-      const res = await fetch(apiUrl + path, {
-        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-        headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-        body:
-          init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+      const request = () =>
+        fetch(apiUrl + path, {
+          method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+          headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
+          body:
+            init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+        });
+      // Client and server share this process: after a long busy stretch (a bench's inserts) the
+      // client can reuse a kept-alive socket whose idle timeout the server has not yet run; the
+      // server then drops it under the request (ECONNRESET) before reading it. Sent once more.
+      const res = await request().catch((err: Error & { cause?: { code?: string } }) => {
+        if (err.cause?.code !== 'ECONNRESET') throw err;
+        return request();
       });
       const text = await res.text();
       let body: unknown = text;

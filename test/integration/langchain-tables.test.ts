@@ -8,7 +8,7 @@ import { Db } from '../../stores/postgres/db.js';
 import { postgresPool } from '../../stores/index.js';
 import { decodeVectorSend } from '../../stores/postgres/vectors.js';
 import { collectionDimension, countRows, detectLayout, listCollections } from '../../stores/langchain/tables.js';
-import { EmbeddedLangchainDatabase } from '../../stores/langchain/connection.js';
+import { CopyLangchainDatabase } from '../../stores/langchain/connection.js';
 import { embeddingColumns, embeddingSelect, pageEnd } from '../../stores/langchain/sql.js';
 import { collectionColumns, csvToParquet } from '../../datafiles/langchain-parquet.js';
 import { encodeTextVectorRows } from '../../stores/langchain/copy-binary.js';
@@ -76,7 +76,7 @@ describe('binary COPY rows into the database', () => {
   it('loads text columns and vectors bit for bit: NULLs, non-ASCII, -0, the smallest subnormal, the largest float', async () => {
     const own = await startTestPglite();
     const db = new Db(postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1));
-    const lc = new EmbeddedLangchainDatabase(
+    const lc = new CopyLangchainDatabase(
       postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1),
       own.embedded,
     );
@@ -144,7 +144,7 @@ describe("LangChain's PGVector tables, read", () => {
           assert.equal(await collectionDimension(db, uuid), c.dim);
           assert.equal(await countRows(db, uuid), c.count);
           // Read out in key-ranged CSV pages of 7, as a backup part reads them.
-          const lc = new EmbeddedLangchainDatabase(
+          const lc = new CopyLangchainDatabase(
             postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1),
             own.embedded,
           );

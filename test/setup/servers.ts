@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startRealPostgres } from '../../devstack/postgres.js';
 import { startSeaweed } from '../../devstack/seaweed.js';
 import { startTemporalDev } from '../../devstack/temporal-dev.js';
 import {
@@ -20,6 +21,8 @@ import '../helpers/servers.js';
 // The integration tier's globalSetup: the real servers, started once for the whole run and handed
 // to the test files (provide/inject, see test/helpers/servers.ts):
 // - a Temporal dev server and a SeaweedFS S3 gateway, on free ports;
+// - a real PostgreSQL with pgvector (PyPI's pgserver, devstack/postgres.ts), for the Postgres
+//   adapter's tests against a real server;
 // - one embedded Postgres (PGlite + pgvector served by pglite-socket), for tests that need just
 //   "a Postgres over the wire". A test stack's worker owns a PGlite of its own instead, as a
 //   production worker does: its bulk path runs in the owning process, and its catalog is its own;
@@ -44,6 +47,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const seaweed = await startSeaweed({ log });
     stops.push(() => seaweed.stop());
     log(`SeaweedFS S3 gateway on ${seaweed.endpoint}`);
+    const postgres = await startRealPostgres({ log });
+    stops.push(() => postgres.stop());
+    log(`PostgreSQL 16 + pgvector (pgserver) on ${postgres.url}`);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-run-'));
     stops.push(() => rm(dir, { recursive: true, force: true }));
     const pglite = await startEmbeddedPostgres({ socketDir: path.join(dir, 'pg') });
@@ -55,6 +61,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('temporalAddress', temporal.address);
     project.provide('s3Endpoint', seaweed.endpoint);
     project.provide('pgliteSocketDir', pglite.socketDir);
+    project.provide('postgresUrl', postgres.url);
     project.provide('workflowBundlePath', bundle);
     project.provide('python', python);
   } catch (err) {

@@ -6,6 +6,7 @@ import { VecflowError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EmbedderRegistry } from '../embedders/index.js';
 import { EmbedderError } from '../embedders/port.js';
+import { permanentFailure } from './permanent.js';
 import type { EmbeddedBulkAccess } from '../stores/postgres/embedded.js';
 import type { VectorStore } from '../stores/port.js';
 
@@ -22,8 +23,8 @@ export interface ActivityContext {
 }
 
 /**
- * Client mistakes (validation, not found, conflict) and final embedder errors will not get
- * better on retry: they become non-retryable failures carrying the error's name as type.
+ * Client mistakes (validation, not found, conflict), final embedder errors and failures no retry
+ * can fix (credentials, access, a full disk: permanent.ts) become non-retryable failures.
  */
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof VecflowError && err.status < 500) {
@@ -37,6 +38,9 @@ export function toActivityFailure(err: unknown): unknown {
   if (err instanceof EmbedderError && !err.retryable) {
     return ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true });
   }
+  const permanent = permanentFailure(err);
+  // No `cause`: the job's detail is the root message, and it must be this one, which says what to fix.
+  if (permanent) return ApplicationFailure.create({ ...permanent, nonRetryable: true });
   return err;
 }
 

@@ -10,6 +10,7 @@ import { guardHostAndOrigin } from './origin.js';
 import { httpRequests } from '../core/metrics.js';
 import { backupRoutes } from './routes/backups.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { collectionRoutes } from './routes/collections.js';
 import { embeddingTaskRoutes } from './routes/embedding-tasks.js';
@@ -55,6 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(backupRoutes(deps, openapi));
   v1.use(datasetRoutes(deps, openapi));
   v1.use(metricsRoutes(deps, openapi));
+  v1.use(jobRoutes(deps, openapi));
   v1.get('/openapi.json', (_req, res) => {
     res.json(openapi.document());
   });

@@ -113,6 +113,7 @@ const VISIBILITY_STATUS: Record<JobStatus, string> = {
 export interface JobSummary {
   id: string;
   task_id: string;
+  kind: string | null;
   status: JobStatus;
   collection: string | null;
   created_at: string;
@@ -125,12 +126,13 @@ export interface JobSummary {
  */
 export async function listJobs(
   deps: Pick<ApiDeps, 'temporal' | 'config'>,
-  kind: string,
+  kind: string | null,
   q: { status?: JobStatus; limit: number; offset: number },
 ): Promise<JobSummary[]> {
   const client = deps.temporal;
+  // Kinds are validated names (VecflowKind values), never free text from a request.
   const query =
-    `VecflowKind = '${kind}' AND ${taskQueueCondition(deps.config.env.VECFLOW_TASK_QUEUE)}` +
+    `${kind ? `VecflowKind = '${kind}'` : 'VecflowKind IS NOT NULL'} AND ${taskQueueCondition(deps.config.env.VECFLOW_TASK_QUEUE)}` +
     (q.status ? ` AND ${VISIBILITY_STATUS[q.status]}` : '');
   const out: JobSummary[] = [];
   let seen = 0;
@@ -146,6 +148,7 @@ export async function listJobs(
     out.push({
       id: wf.workflowId,
       task_id: wf.workflowId,
+      kind: sa.get(KIND) ?? null,
       status,
       collection: sa.get(COLLECTION) ?? null,
       created_at: wf.startTime.toISOString(),

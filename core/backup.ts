@@ -10,9 +10,9 @@ export interface S3Location {
   prefix: string;
 }
 
-/** Where a backup goes or comes from: a directory under the backup root, and/or S3. */
+/** Where a backup goes or comes from: a directory in a backup root, and/or S3. */
 export interface BackupLocation {
-  /** Relative to VECFLOW_BACKUP_ROOT; never a path outside it. */
+  /** An absolute path inside a backup root (relative: under the first root); never outside them. */
   dir?: string;
   s3?: S3Location;
 }

@@ -68,7 +68,12 @@ export const EnvSchema = z.object({
   TEMPORAL_PROFILE: optional,
   TEMPORAL_CONFIG_FILE: optional,
   DATABASE_URL: optional,
+  /** The first backup root (kept from before VECFLOW_BACKUP_ROOTS; comes before its entries). */
   VECFLOW_BACKUP_ROOT: optional,
+  /** Directories backups may be written to and read from (comma-separated absolute paths). */
+  VECFLOW_BACKUP_ROOTS: optional
+    .transform(commaList)
+    .refine((roots) => (roots ?? []).every((r) => path.isAbsolute(r)), 'comma-separated absolute paths'),
   /**
    * `s3://bucket/prefix`: job files (staged task and Vald inputs, import uploads, export files,
    * dead letters) live there too, so the API and the workers need no shared disk.
@@ -274,6 +279,11 @@ export const CONFIG_ERROR_EXIT = 2;
  * the variable (or file) and the fix, and exits with CONFIG_ERROR_EXIT.
  */
 export function configOrExit(load: () => AppConfig = () => loadConfig()): AppConfig {
+  // With S3 at an endpoint of its own (SeaweedFS, MinIO), the AWS SDK must not probe a cloud
+  // metadata address for credentials: a missing credential is then reported at once, not after
+  // the probe times out. AWS_EC2_METADATA_DISABLED=false keeps the probe.
+  if (process.env.S3_ENDPOINT && process.env.AWS_EC2_METADATA_DISABLED === undefined)
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
   try {
     return load();
   } catch (err) {

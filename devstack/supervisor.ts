@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { backupRoots } from '../core/backup-roots.js';
 import { CONFIG_ERROR_EXIT, checkServing, configOrExit, loadConfig } from '../core/config.js';
 import { createLogger, logFormat } from '../core/logger.js';
 import { entryArgs } from '../core/paths.js';
@@ -93,6 +94,13 @@ export async function runSupervisor(): Promise<void> {
     metricsPorts.push(port);
   }
   env.VECFLOW_WORKER_METRICS_URLS ||= metricsPorts.map((p) => `http://127.0.0.1:${p}`).join(',');
+  // The embedded stack on one machine: backups may also go where `npm start` was run from, so
+  // the seed's `--output-dir ./embedding_backups/…` works as written (core/backup-roots.ts).
+  if (!env.VECFLOW_BACKUP_ROOT && !env.VECFLOW_BACKUP_ROOTS && storeTarget(config).kind === 'embedded') {
+    const roots = [path.resolve(config.dataDir, 'backups'), ...(env.INIT_CWD ? [path.resolve(env.INIT_CWD)] : [])];
+    env.VECFLOW_BACKUP_ROOTS = roots.join(',');
+  }
+  say(`backup roots: ${backupRoots(loadConfig(env)).join(', ')} (VECFLOW_BACKUP_ROOTS)`);
 
   const launch = (s: Service) => {
     const child = spawn(process.execPath, entryArgs(s.entry), {

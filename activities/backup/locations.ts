@@ -1,22 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalBlobStore } from '../../blobs/local.js';
-import { assertKey } from '../../blobs/keys.js';
+import { backupRoots, resolveBackupDir } from '../../core/backup-roots.js';
 import { S3BlobStore } from '../../blobs/s3.js';
 import { type AppConfig, assertBucketAllowed } from '../../core/config.js';
 import type { S3Location } from '../../core/backup.js';
 
-// Where backup files live on disk: every directory named in a request is taken relative to the
-// backup root and may not leave it.
-export function backupRoot(config: AppConfig): string {
-  return path.resolve(config.env.VECFLOW_BACKUP_ROOT ?? path.join(config.dataDir, 'backups'));
-}
-
-export function backupDir(config: AppConfig, relative: string): string {
-  const rel = relative.replace(/^\.\/+/, '').replace(/\/+$/, ''); // as isSafeDir reads it
-  return rel === '' || rel === '.'
-    ? backupRoot(config)
-    : path.join(backupRoot(config), ...assertKey(rel, 'dir').split('/'));
+/**
+ * The directory a job's `dir` names, confined to this worker's backup roots (core/backup-roots.ts):
+ * the API already resolved it to an absolute path inside them; a relative one (older jobs,
+ * schedules created before) is taken under the first root.
+ */
+export function backupDir(config: AppConfig, dir: string): string {
+  return resolveBackupDir(backupRoots(config), dir);
 }
 
 /** A scratch directory for one job (S3-only backups, S3 restores), under the data dir. */

@@ -14,7 +14,7 @@ export async function qualityGate(ctx: ActivityContext, input: GateInput): Promi
   let sampled = 0;
   let passed = 0;
   for (const range of splitIdSpace(input.sampleSize)) {
-    const { points } = await ctx.store.scan(dest, { range, limit: 1, withVectors: false, withPayload: false });
+    const { points } = await ctx.store.scan(dest, { range, limit: 1, withVectors: false });
     const point = points[0];
     if (!point) continue;
     const text = pointText(ctx, input.collection, point);

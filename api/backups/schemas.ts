@@ -1,4 +1,5 @@
 import { type Duration, msToNumber } from '@temporalio/common/lib/time.js';
+import path from 'node:path';
 import { z } from 'zod';
 import { nameSchema } from '../../core/names.js';
 import { isSafeDir } from '../../blobs/keys.js';
@@ -9,12 +10,18 @@ const id = jobId(900);
 /** isSafeDir as a pattern for the document (a subset: segments neither '.' nor '..', no '\\' or NUL). */
 const SEGMENT = '([^/\\\\\\u0000.][^/\\\\\\u0000]*|\\.[^/\\\\\\u0000.][^/\\\\\\u0000]*|\\.\\.[^/\\\\\\u0000]+)';
 const SAFE_DIR_PATTERN = `^(\\./)?(${SEGMENT}(/${SEGMENT})*/?)?$`;
-/** A directory under the backup root: refused up front when it would leave the root. */
+/**
+ * A backup directory: absolute (inside a backup root) or relative (under the first root),
+ * never with '..' segments; the service confines it to the roots (core/backup-roots.ts).
+ */
 const safeDir = (s: z.ZodString) =>
   s
     .max(1000)
-    .refine(isSafeDir, "a relative path under the backup root, without '..'")
-    .meta({ pattern: SAFE_DIR_PATTERN });
+    .refine(
+      (v) => (path.isAbsolute(v) ? !v.includes('\u0000') : isSafeDir(v)),
+      "an absolute path inside a backup root, or a relative one under the first root, without '..'",
+    )
+    .meta({ pattern: `^(/[^\\u0000]*|${SAFE_DIR_PATTERN.slice(1, -1)})$` });
 const dir = safeDir(z.string().min(1));
 /** An interval in ms as Temporal reads it (NaN when it cannot). */
 const durationMs = (v: string) => {

@@ -20,9 +20,11 @@ import type { ApiDeps } from '../deps.js';
 import { NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
 import type { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from './schemas.js';
 import { assertBucketAllowed } from '../../core/config.js';
+import { backupRoots, resolveBackupDir } from '../../core/backup-roots.js';
 
-// Backup, restore, verify and backup schedules over Temporal. Directories in requests are
-// relative to the backup root; the worker confines them there.
+// Backup, restore, verify and backup schedules over Temporal. A directory in a request is
+// resolved here to an absolute path inside a backup root, or refused before any job starts;
+// the worker confines it to its own roots again.
 export type BackupKind = 'backup' | 'restore' | 'verify';
 const JOBS = {
   backup: { workflow: backupWorkflow, state: backupStateQuery },
@@ -40,7 +42,7 @@ export class BackupService {
     if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.backup_id ?? newJobId();
     const location: BackupLocation = {
-      ...(body.output_dir ? { dir: body.output_dir } : {}),
+      ...(body.output_dir ? { dir: this.dir(body.output_dir, 'output_dir') } : {}),
       ...(body.s3 ? { s3: body.s3 } : {}),
     };
     const input: BackupInput = {
@@ -54,6 +56,11 @@ export class BackupService {
     };
     await startOnce(this.deps, backupWorkflow, { workflowId: id, input, kind: 'backup', collection: scope(body) });
     return this.get('backup', id);
+  }
+
+  /** A request's directory as the absolute path inside a backup root it names (400 otherwise). */
+  private dir(dir: string, field: string): string {
+    return resolveBackupDir(backupRoots(this.deps.config), dir, field);
   }
 
   /** The backup's source (the request's, else VECFLOW_BACKUP_SOURCE) and its LangChain options. */
@@ -83,7 +90,7 @@ export class BackupService {
   async restore(body: z.infer<typeof RestoreBody>): Promise<Record<string, unknown>> {
     if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.restore_id ?? newJobId();
-    const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
+    const from: BackupLocation = body.input_dir ? { dir: this.dir(body.input_dir, 'input_dir') } : { s3: body.s3! };
     const input: RestoreInput = {
       from,
       collections: body.collections,
@@ -103,7 +110,7 @@ export class BackupService {
   async verify(body: z.infer<typeof VerifyBody>): Promise<{ finished: boolean; job: Record<string, unknown> }> {
     if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.verify_id ?? newJobId();
-    const from: BackupLocation = body.input_dir ? { dir: body.input_dir } : { s3: body.s3! };
+    const from: BackupLocation = body.input_dir ? { dir: this.dir(body.input_dir, 'input_dir') } : { s3: body.s3! };
     const input = { from, created_at: new Date().toISOString() };
     await startOnce(this.deps, verifyBackupWorkflow, { workflowId: id, input, kind: 'verify', collection: '*' });
     const handle = this.deps.temporal.workflow.getHandle(id);
@@ -138,7 +145,10 @@ export class BackupService {
     if (body.s3) assertBucketAllowed(this.deps.config, body.s3.bucket);
     const id = body.schedule_id ?? `backup-${newJobId()}`;
     const input: ScheduledBackupInput = {
-      base: { ...(body.output_dir !== undefined ? { dir: body.output_dir } : {}), ...(body.s3 ? { s3: body.s3 } : {}) },
+      base: {
+        ...(body.output_dir !== undefined ? { dir: this.dir(body.output_dir, 'output_dir') } : {}),
+        ...(body.s3 ? { s3: body.s3 } : {}),
+      },
       collections: body.collections,
       batch_size: body.batch_size,
       ...this.source(body),
@@ -158,7 +168,8 @@ export class BackupService {
           workflowId: scheduledBackupWorkflowId(id),
         },
         policies: { overlap: ScheduleOverlapPolicy.SKIP },
-        memo: { vecflow: 'backup-schedule' },
+        // As the user wrote it: Temporal describes a cron back as calendar specs.
+        memo: { vecflow: 'backup-schedule', ...(body.cron ? { cron: body.cron } : { interval: body.interval }) },
       })
       .catch((err: unknown) => {
         // Temporal refuses a spec it cannot run (a cron it does not parse) with a TypeError.
@@ -193,6 +204,8 @@ export class BackupService {
         throw new NotFoundError(`no backup schedule ${id}`);
       return {
         schedule_id: id,
+        cron: (d.memo?.cron as string | undefined) ?? null,
+        interval: (d.memo?.interval as string | undefined) ?? null,
         spec: d.spec,
         input: action.args?.[0],
         paused: d.state.paused,

@@ -23,7 +23,7 @@ import type { ApiDeps } from '../deps.js';
 import { type JobWorkflow, NO_WORKER, closedStatus, describeJob, newJobId, queryState, startOnce } from '../jobs.js';
 import { parse } from '../validate.js';
 import { type ExportBody, RetryBody, importFields } from './schemas.js';
-import { receiveUpload, uploadFileName } from './upload.js';
+import { receiveUpload } from './upload.js';
 
 const JOBS = {
   import: { workflow: importWorkflow, state: importStateQuery },
@@ -49,23 +49,6 @@ export class DatasetService {
     const upload = await receiveUpload(req, dir, this.uploadLimit);
     await this.files.publish(upload.file);
     return this.startImportJob(id, dataset, upload.file, upload.name, upload.fields);
-  }
-
-  /** Copies a local file into a new import job and starts it (the CLI's way in). */
-  async importLocalFile(
-    datasetId: string,
-    source: string,
-    fields: Record<string, string>,
-  ): Promise<Record<string, unknown>> {
-    const dataset = assertName('collection', datasetId);
-    const id = newJobId();
-    const name = path.basename(source);
-    const file = await this.files.file('import', id, uploadFileName(name));
-    await copyFile(source, file).catch((err: NodeJS.ErrnoException) =>
-      Promise.reject(err.code === 'ENOENT' ? new NotFoundError(`no such file: ${source}`) : err),
-    );
-    await this.files.publish(file);
-    return this.startImportJob(id, dataset, file, name, fields);
   }
 
   private async startImportJob(

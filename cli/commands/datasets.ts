@@ -1,93 +1,83 @@
-import { copyFile } from 'node:fs/promises';
+import { createWriteStream, openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { ExportBody } from '../../api/datasets/schemas.js';
-import { DatasetService } from '../../api/datasets/service.js';
-import { parse } from '../../api/validate.js';
-import { exportStateQuery, importStateQuery } from '../../workflows/defs.js';
-import type { Client } from '@temporalio/client';
-import { printJson, withApiDeps } from '../context.js';
-import { followJob } from '../follow.js';
+import { CliError, EXIT, type Json, apiTarget, callApi } from '../api-client.js';
+import { type FollowOpts, finishJob, followOptions } from './job-output.js';
 
-// import and export: the REST API's service, through Temporal, with a progress bar. The file is
-// copied into (or out of) the job's directory under the data dir, which the worker shares.
-type Opts = Record<string, unknown> & { json?: boolean };
-
-const withService = <T>(fn: (service: DatasetService, client: Client) => Promise<T>): Promise<T> =>
-  withApiDeps((deps) => fn(new DatasetService(deps), deps.temporal));
+// import and export through the API: the file is uploaded (multipart) and the export
+// downloaded, so the CLI needs no disk shared with the worker and works against a remote stack.
+type Opts = FollowOpts & Record<string, unknown>;
 
 export function registerDatasetCommands(program: Command): void {
-  program
-    .command('import <file>')
-    .description(
-      'import a CSV, JSON, JSONL or Parquet file into a dataset (exit 0: completed, 2: completed with errors, 1: failed)',
-    )
-    .requiredOption('--dataset <id>', 'dataset (collection); created when new')
-    .option('--format <format>', 'csv | json | jsonl | parquet (default: from the name, else the content)')
-    .option('--batch-size <n>', 'rows per write batch', '100')
-    .option('--skip-existing', 'leave ids that exist untouched', false)
-    .option('--embedding-model-id <id>', 'model of a new dataset')
-    .option('--json', 'print the final job as JSON', false)
-    .action((file: string, o: Opts) =>
-      withService(async (service, client) => {
-        const fields = {
-          format: String(o.format ?? ''),
-          batch_size: String(o.batchSize),
-          skip_existing: String(!!o.skipExisting),
-          embedding_model_id: String(o.embeddingModelId ?? ''),
-        };
-        const started = await service.importLocalFile(String(o.dataset), file, fields);
-        const id = String(started.job_id);
-        if (!o.json) console.error(`import ${id} started`);
-        const { state: job } = await followJob(
-          client,
-          id,
-          importStateQuery,
-          (s) => ({ value: s.processed_rows ?? 0, total: s.total_rows ?? 0, label: 'import' }),
-          { quiet: o.json },
-        );
-        if (o.json) printJson(job);
-        else {
-          console.error(
-            `${id}: ${job.status} — ${job.successful_rows} imported, ${job.skipped_rows} skipped, ${job.failed_rows} failed${job.error ? ` (${job.error})` : ''}`,
-          );
-          for (const e of job.errors ?? [])
-            console.error(`  ${'line' in e ? `line ${e.line}` : `row ${e.row}`}: ${e.error}`);
-          if (job.dead_letter_url) console.error(`  all failed rows: GET ${job.dead_letter_url}`);
-        }
-        process.exitCode = job.status === 'completed' ? 0 : job.status === 'completed_with_errors' ? 2 : 1;
-      }),
+  followOptions(
+    program
+      .command('import <file>')
+      .description('import a CSV, JSON, JSONL or Parquet file into a dataset (exit 4: completed with row errors)')
+      .requiredOption('--dataset <id>', 'dataset (collection); created when new')
+      .option('--format <format>', 'csv | json | jsonl | parquet (default: from the name, else the content)')
+      .option('--batch-size <n>', 'rows per write batch', '100')
+      .option('--skip-existing', 'leave ids that exist untouched', false)
+      .option('--embedding-model-id <id>', 'model of a new dataset'),
+  ).action(async (file: string, o: Opts) => {
+    const target = apiTarget();
+    let blob: Blob;
+    try {
+      // stat first: openAsBlob's own error does not say why (ENOENT, EACCES, EISDIR).
+      if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
+      blob = await openAsBlob(file);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new CliError(`cannot read ${file}: ${e.code ?? e.message}`, EXIT.usage);
+    }
+    const form = new FormData();
+    if (o.format) form.append('format', String(o.format));
+    form.append('batch_size', String(o.batchSize));
+    form.append('skip_existing', String(!!o.skipExisting));
+    if (o.embeddingModelId) form.append('embedding_model_id', String(o.embeddingModelId));
+    form.append('file', blob, path.basename(file));
+    const started = await callApi(target, `/api/v1/datasets/${encodeURIComponent(String(o.dataset))}/import`, {
+      form,
+    });
+    await finishJob(
+      target,
+      String(started.job_id),
+      o,
+      (j: Json) =>
+        `import ${String(j.id)}: ${String(j.successful_rows)} imported, ${String(j.skipped_rows)} skipped, ${String(j.failed_rows)} failed${j.dead_letter_url ? ` — all failed rows: GET ${String(j.dead_letter_url)}` : ''}`,
     );
+  });
 
-  program
-    .command('export')
-    .description('export a dataset to a CSV, JSON, JSONL or Parquet file')
-    .requiredOption('--dataset <id>', 'dataset (collection)')
-    .requiredOption('--format <format>', 'csv | json | jsonl | parquet')
-    .requiredOption('--output <file>', 'where to write the file')
-    .option('--filters <json>', 'filter, e.g. \'{"category": "documents"}\' (metadata keys by name)')
-    .option('--limit <n>', 'at most this many vectors', (v) => Number(v))
-    .option('--json', 'print the final job as JSON', false)
-    .action((o: Opts) =>
-      withService(async (service, client) => {
-        const body = parse(ExportBody, { format: o.format, limit: o.limit, filters: o.filters }, 'body');
-        const started = await service.startExport(String(o.dataset), body);
-        const id = String(started.job_id);
-        const { state: job } = await followJob(
-          client,
-          id,
-          exportStateQuery,
-          (s) => ({ value: s.exported_vectors ?? 0, total: s.total_vectors ?? 0, label: 'export' }),
-          { quiet: o.json },
-        );
-        if (job.status === 'completed') await copyFile((await service.exportFile(id)).file, String(o.output));
-        if (o.json) printJson(job);
-        else
-          console.error(
-            job.status === 'completed'
-              ? `${id}: ${job.exported_vectors} vectors, ${job.file_size} bytes → ${o.output}`
-              : `${id}: failed — ${job.error}`,
-          );
-        process.exitCode = job.status === 'completed' ? 0 : 1;
-      }),
+  followOptions(
+    program
+      .command('export')
+      .description('export a dataset to a CSV, JSON, JSONL or Parquet file')
+      .requiredOption('--dataset <id>', 'dataset (collection)')
+      .requiredOption('--format <format>', 'csv | json | jsonl | parquet')
+      .requiredOption('--output <file>', 'where to write the file')
+      .option('--filters <json>', 'filter, e.g. \'{"category": "documents"}\' (metadata keys by name)')
+      .option('--limit <n>', 'at most this many vectors', (v) => Number(v)),
+  ).action(async (o: Opts) => {
+    const target = apiTarget();
+    const started = await callApi(target, `/api/v1/datasets/${encodeURIComponent(String(o.dataset))}/export`, {
+      body: { format: o.format, limit: o.limit, filters: o.filters },
+    });
+    const id = String(started.job_id);
+    const output = path.resolve(String(o.output));
+    await finishJob(
+      target,
+      id,
+      { ...o, detach: false },
+      (j) => `export ${id}: ${String(j.exported_vectors)} vectors → ${output}`,
     );
+    if (process.exitCode) return;
+    const res = await fetch(`${target.url}/api/v1/export/${encodeURIComponent(id)}/download`, {
+      headers: target.key ? { authorization: `ApiKey ${target.key}` } : {},
+    });
+    if (!res.ok || !res.body)
+      throw new CliError(`download of ${id} failed: ${res.status} ${await res.text()}`, EXIT.failed);
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(output));
+  });
 }

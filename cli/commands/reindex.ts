@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
-import { ReindexBody } from '../../api/reindex/schemas.js';
-import { ReindexService } from '../../api/reindex/service.js';
-import { parse } from '../../api/validate.js';
-import { reindexStateQuery } from '../../workflows/defs.js';
-import { printJson, withApiDeps } from '../context.js';
-import { followJob } from '../follow.js';
+import { apiTarget, callApi } from '../api-client.js';
+import { type FollowOpts, finishJob, followOptions } from './job-output.js';
 
-interface ReindexOptions {
+interface ReindexOptions extends FollowOpts {
   source: string;
   dest: string;
   collection: string;
@@ -14,53 +10,40 @@ interface ReindexOptions {
   waitOnConflict: boolean;
   taskId?: string;
   shards?: number;
-  json: boolean;
 }
 
 export function registerReindexCommand(program: Command): void {
-  program
-    .command('reindex')
-    .description('reindex a collection from one embedding model to another, with a progress bar until it ends')
-    .requiredOption('--source <model>', 'source embedding model id')
-    .requiredOption('--dest <model>', 'destination embedding model id')
-    .option('--collection <name>', 'collection', 'items')
-    .option('--deploy-as-blue', 'switch blue to the destination when it succeeds and passes the quality gate', false)
-    .option('--wait-on-conflict', 'wait for a running reindex of the collection instead of being refused', false)
-    .option('--task-id <id>', 'task id (default: generated); the same id again follows the existing task')
-    .option('--shards <n>', 'number of shards (default: from the collection size)', (v) => Number(v))
-    .option('--json', 'print the final task as JSON instead of a progress bar', false)
-    .action((opts: ReindexOptions) =>
-      // The API's own service: the same checks, search attributes and idempotent start.
-      withApiDeps(async (deps) => {
-        const body = parse(
-          ReindexBody,
-          {
-            task_id: opts.taskId,
-            collection: opts.collection,
-            source: { embedding_model_id: opts.source },
-            dest: { embedding_model_id: opts.dest },
-            deploy_as_blue: opts.deployAsBlue,
-            wait_on_conflict: opts.waitOnConflict,
-            shards: opts.shards,
-          },
-          'body',
-        );
-        const id = String((await new ReindexService(deps).start(body)).id);
-        if (!opts.json) console.error(`reindex ${id}: ${opts.collection} ${opts.source} → ${opts.dest}`);
-        const { state, closed } = await followJob(
-          deps.temporal,
-          id,
-          reindexStateQuery,
-          (s) => ({ value: s.count, total: s.total, label: s.status === 'pending' ? 'waiting' : s.phase }),
-          { quiet: opts.json },
-        );
-        const status = closed === 'COMPLETED' ? state.status : closed === 'CANCELLED' ? 'canceled' : 'failed';
-        if (opts.json) printJson({ ...state, status });
-        else
-          console.error(
-            `reindex ${id}: ${status}${state.detail ? ` — ${state.detail}` : ''}${state.switched ? ` (blue is now ${opts.dest})` : ''}`,
-          );
-        process.exitCode = status === 'done' ? 0 : 1;
-      }),
+  followOptions(
+    program
+      .command('reindex')
+      .description('reindex a collection from one embedding model to another, followed until it ends')
+      .requiredOption('--source <model>', 'source embedding model id')
+      .requiredOption('--dest <model>', 'destination embedding model id')
+      .option('--collection <name>', 'collection', 'items')
+      .option('--deploy-as-blue', 'switch blue to the destination when it succeeds and passes the quality gate', false)
+      .option('--wait-on-conflict', 'wait for a running reindex of the collection instead of being refused', false)
+      .option('--task-id <id>', 'task id (default: generated); the same id again follows the existing task')
+      .option('--shards <n>', 'number of shards (default: from the collection size)', (v) => Number(v)),
+  ).action(async (o: ReindexOptions) => {
+    const target = apiTarget();
+    const started = await callApi(target, '/api/v1/internal/reindex-tasks/run', {
+      body: {
+        task_id: o.taskId,
+        collection: o.collection,
+        source: { embedding_model_id: o.source },
+        dest: { embedding_model_id: o.dest },
+        deploy_as_blue: o.deployAsBlue,
+        wait_on_conflict: o.waitOnConflict,
+        shards: o.shards,
+      },
+    });
+    const id = String(started.id ?? started.task_id);
+    if (!o.json) console.error(`reindex ${id}: ${o.collection} ${o.source} → ${o.dest}`);
+    await finishJob(
+      target,
+      id,
+      o,
+      (j) => `reindex ${id}: done — ${String(j.count)} items${j.switched ? `, blue is now ${o.dest}` : ''}`,
     );
+  });
 }

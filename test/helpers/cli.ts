@@ -1,14 +1,19 @@
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../../devstack/tools.js';
 
-/** Runs the `vecflow` CLI (cli/main.ts) as a child process; never throws on a non-zero exit. */
+/**
+ * Runs the `vecflow` CLI (its bin, cli/vecflow.js) as a child process, from `cwd` (default the
+ * project); never throws on a non-zero exit.
+ */
 export async function runCli(
   env: Record<string, string>,
   args: string[],
+  options: { cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-    cwd: ROOT,
+  return promisify(execFile)(process.execPath, [path.join(ROOT, 'cli', 'vecflow.js'), ...args], {
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...env },
     maxBuffer: 64 << 20,
   }).then(

@@ -102,6 +102,8 @@ export async function startStack(
     VECFLOW_DATA_DIR: pglite.dir,
     DATABASE_URL: `postgresql://postgres@/postgres?host=${encodeURIComponent(pglite.embedded.socketDir)}`,
     LOG_LEVEL: 'warn',
+    // For the CLI (runCli), which talks to this stack's API.
+    VECFLOW_API_URL: apiUrl,
   };
   return {
     workerEnv,

@@ -295,32 +295,55 @@ describe('backup and restore', () => {
     assert.equal((await stack.api('/api/v1/backups/schedules/nightly')).status, 404);
   });
 
-  it('runs from the CLI: backup, verify, dry-run restore, schedule list, status', async () => {
-    const cli = (args: string[]) => runCli(stack.workerEnv, args);
+  it('runs from the CLI as the seed does: relative paths from the working directory, refusals before any job, exit codes, --json', async () => {
+    // The CLI runs in the backup root, as a user runs it in the directory `npm start` added.
+    const cli = (args: string[]) => runCli(stack.workerEnv, args, { cwd: root });
     const b = await cli([
       'backup',
       '--output-dir',
-      'cli',
+      './embedding_backups/20241106',
       '--collections',
       'categories',
       '--id',
       'cli-backup',
-      '--json',
     ]);
     assert.equal(b.code, 0, b.stderr);
-    assert.equal(JSON.parse(b.stdout).rows_done, 100);
-    const v = await cli(['verify', '--input-dir', 'cli']);
+    const where = path.join(root, 'embedding_backups', '20241106');
+    assert.ok(b.stderr.includes(`1 files + export_manifest.json, 100 rows of 1 collection(s) → ${where}`), b.stderr);
+    assert.ok(existsSync(path.join(where, 'export_manifest.json')));
+    assert.match(b.stderr, /100% \| 100\/100/); // the progress line ends at 100 %
+
+    const v = await cli(['verify', '--input-dir', './embedding_backups/20241106']);
     assert.equal(v.code, 0, v.stderr);
-    assert.equal(JSON.parse(v.stdout).report.ok, true);
-    const r = await cli(['restore', '--input-dir', 'cli', '--dry-run', '--json']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual([JSON.parse(r.stdout).status, JSON.parse(r.stdout).rows_total], ['done', 100]);
-    const bad = await cli(['restore', '--input-dir', 'does-not-exist', '--json']);
+    assert.match(v.stderr, /every file matches the manifest\n {2}ok {3}categories__hash-384\.parquet/);
+    const dry = await cli(['restore', '--input-dir', 'embedding_backups/20241106', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stderr, /dry run — nothing was written\. The restore would import: 1 files, 100 rows/);
+    assert.match(dry.stderr, /categories +hash-384 +100 +100/);
+    const json = await cli(['restore', '--input-dir', where, '--dry-run', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const job = JSON.parse(json.stdout);
+    assert.deepEqual([job.kind, job.status, job.rows_total], ['restore', 'done', 100]);
+
+    // Outside every root: exit 2 naming the roots and the variable, and no job started.
+    const before = (await stack.api('/api/v1/jobs?kind=backup&limit=500')).body.jobs.length;
+    const outside = await cli(['backup', '--output-dir', '/srv/backups/x', '--id', 'cli-outside']);
+    assert.equal(outside.code, 2, outside.stderr);
+    assert.ok(outside.stderr.includes(`outside every backup root (${root})`), outside.stderr);
+    assert.match(outside.stderr, /VECFLOW_BACKUP_ROOTS/);
+    assert.equal((await stack.api('/api/v1/jobs/cli-outside')).status, 404);
+    assert.equal((await stack.api('/api/v1/jobs?kind=backup&limit=500')).body.jobs.length, before);
+
+    const bad = await cli(['restore', '--input-dir', 'does-not-exist']);
     assert.equal(bad.code, 1);
-    const st = await cli(['status', 'cli-backup']);
-    assert.equal(JSON.parse(st.stdout).type, 'backupWorkflow');
-    const listed = JSON.parse((await cli(['schedule', 'list'])).stdout) as { schedule_id: string }[];
-    assert.ok(Array.isArray(listed) && !listed.some((x) => x.schedule_id === 'nightly'));
+    assert.match(bad.stderr, /restore .*: failed — .*does-not-exist/);
+    const st = await cli(['status', 'cli-backup', '--json']);
+    assert.deepEqual([JSON.parse(st.stdout).kind, JSON.parse(st.stdout).status], ['backup', 'done']);
+    const listed = await cli(['jobs', 'list', '--kind', 'backup', '--json']);
+    assert.ok(JSON.parse(listed.stdout).jobs.some((j: { id: string }) => j.id === 'cli-backup'));
+    const none = await cli(['status', 'no-such-job']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no such job/);
   });
 
   it('a part left by another backup job in the same directory is rewritten, not reused', async () => {
@@ -351,6 +374,7 @@ describe('backup and restore', () => {
   });
 
   it('refuses directories outside the backup root (400 naming the field, nothing started)', async () => {
+    const jobsBefore = (await stack.api('/api/v1/jobs?kind=backup&limit=500')).body.jobs.length;
     for (const dir of ['../escape', '/etc', 'a/../../b', 'a\\..\\b', 'x\u0000']) {
       for (const [route, body] of [
         ['backups', { output_dir: dir }],
@@ -360,9 +384,17 @@ describe('backup and restore', () => {
       ] as const) {
         const r = await stack.api(`/api/v1/${route}`, { body });
         assert.equal(r.status, 400, `${route} ${dir}`);
-        assert.match(r.body.detail, /(output|input)_dir: a relative path under the backup root/);
+        // The schema refuses '..' and NUL; an absolute path outside every root is refused by
+        // name, with the roots and the variable that changes them.
+        assert.match(
+          r.body.detail,
+          dir === '/etc'
+            ? /(output|input)_dir "\/etc" is outside every backup root \(.*\); add its directory to VECFLOW_BACKUP_ROOTS/
+            : /(output|input)_dir: an absolute path inside a backup root, or a relative one under the first root, without '\.\.'/,
+        );
       }
     }
+    assert.equal((await stack.api('/api/v1/jobs?kind=backup&limit=500')).body.jobs.length, jobsBefore);
     assert.equal((await stack.api('/api/v1/backups', { body: {} })).status, 400);
     assert.equal(
       (await stack.api('/api/v1/restores', { body: { input_dir: 'a', s3: { bucket: 'abc', prefix: '' } } })).status,

@@ -242,7 +242,7 @@ describe('import and export', () => {
   });
 
   it('runs from the CLI: import with a progress bar and exit codes, export with filters and limit to a file', async () => {
-    const cli = (args: string[]) => runCli(stack.workerEnv, args);
+    const cli = (args: string[]) => runCli(stack.workerEnv, args, { cwd: dir });
     const file = path.join(dir, 'cli.jsonl');
     writeFileSync(
       file,
@@ -253,13 +253,21 @@ describe('import and export', () => {
     );
     const ok = await cli(['import', file, '--dataset', 'cli-ds', '--batch-size', '5']);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stderr, /completed — 20 imported, 0 skipped, 0 failed/);
+    assert.match(ok.stderr, /import \S+: 20 imported, 0 skipped, 0 failed/);
     const bad = path.join(dir, 'cli-bad.csv');
     writeFileSync(bad, 'id,values\nx1,"[1,2]"\n');
     const partial = await cli(['import', bad, '--dataset', 'cli-ds', '--json']);
     assert.equal(partial.code, 1, 'every row failed: the job failed');
     assert.equal(JSON.parse(partial.stdout).errors[0].error, 'Vector dimension mismatch: expected 8, got 2');
-    assert.equal((await cli(['import', path.join(dir, 'missing.csv'), '--dataset', 'cli-ds'])).code, 1);
+    const missing = await cli(['import', 'missing.csv', '--dataset', 'cli-ds']);
+    assert.equal(missing.code, 2, 'a file that is not there is a usage error');
+    assert.match(missing.stderr, /cannot read missing\.csv: ENOENT/);
+    // Some rows fail: exit 4, the first reasons shown.
+    const mixed = path.join(dir, 'cli-mixed.csv');
+    writeFileSync(mixed, `id,values\nm1,"[${Array(8).fill(0.5)}]"\nm2,"[1,2]"\n`);
+    const some = await cli(['import', 'cli-mixed.csv', '--dataset', 'cli-ds']);
+    assert.equal(some.code, 4, some.stderr);
+    assert.match(some.stderr, /first reasons:\n {2}row 2: Vector dimension mismatch: expected 8, got 2/, some.stderr);
     const out = path.join(dir, 'cli-out.parquet');
     const exp = await cli([
       'export',

@@ -16,7 +16,7 @@ import {
 import { testS3 } from '../helpers/s3.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 import { waitForJob } from '../helpers/tasks.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli as runCliIn } from '../helpers/cli.js';
 import type { Json } from '../helpers/json.js';
 
 // The seed-004 team's backup and restore of LangChain PGVector tables (issue #13), end to end:
@@ -337,8 +337,10 @@ describe('moving between vecflow and LangChain', () => {
     assert.equal(found.answers![0].length, 3);
   });
 
-  it("runs the seed's commands from the CLI with VECFLOW_BACKUP_SOURCE=langchain, verifies, and backs up on a schedule", async () => {
-    const env = { ...stack.workerEnv, VECFLOW_BACKUP_SOURCE: 'langchain' };
+  it("runs the seed's commands from the CLI (--source langchain), verifies, and backs up on a schedule", async () => {
+    const env = stack.workerEnv;
+    const runCli = (e: Record<string, string>, args: string[]) =>
+      runCliIn(e, args.includes('--source') ? args : [...args, '--source', 'langchain'], { cwd: root });
     await stack.sql('CREATE TABLE event_summaries (id int PRIMARY KEY, summary text)');
     await stack.sql("INSERT INTO event_summaries VALUES (1, 'one'), (2, 'two')");
     const b = await runCli(env, [
@@ -350,15 +352,18 @@ describe('moving between vecflow and LangChain', () => {
       'chunk_embeddings',
     ]);
     assert.equal(b.code, 0, b.stderr);
-    assert.match(b.stderr, /wrote 2 files \+ export_manifest\.json \(22 rows\) to cli-lc/);
+    assert.ok(
+      b.stderr.includes(`2 files + export_manifest.json, 22 rows of 1 collection(s) → ${path.join(root, 'cli-lc')}`),
+      b.stderr,
+    );
     assert.deepEqual(readdirSync(path.join(root, 'cli-lc')).sort(), [
       'chunk_embeddings.parquet',
       'event_summaries.parquet',
       'export_manifest.json',
     ]);
-    const v = await runCli(env, ['verify', '--input-dir', 'cli-lc']);
+    const v = await runCliIn(env, ['verify', '--input-dir', 'cli-lc'], { cwd: root });
     assert.equal(v.code, 0, v.stdout + v.stderr);
-    const dry = await runCli(env, ['restore', '--input-dir', 'cli-lc', '--dry-run']);
+    const dry = await runCliIn(env, ['restore', '--input-dir', 'cli-lc', '--dry-run'], { cwd: root });
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stderr, /dry run — nothing was written/);
     assert.match(dry.stderr, /chunk_embeddings +20 +16 +20 +0/);

@@ -1,3 +1,4 @@
+import { runCli } from '../helpers/cli.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -254,19 +255,8 @@ describe('reindex between embedding models', () => {
   });
 
   it('runs from the CLI with a progress bar, and exits non-zero on failure', async () => {
-    const { execFile } = await import('node:child_process');
-    const { promisify } = await import('node:util');
-    const { ROOT } = await import('../../devstack/tools.js');
     await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 300, 'cat');
-    const env = { ...process.env, ...stack.workerEnv };
-    const cli = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'reindex', ...args], {
-        cwd: ROOT,
-        env,
-      }).then(
-        (r) => ({ code: 0, ...r }),
-        (e: { code: number; stdout: string; stderr: string }) => e,
-      );
+    const cli = (args: string[]) => runCli(stack.workerEnv, ['reindex', ...args]);
     const ok = await cli([
       '--source',
       'hash-384',
@@ -296,9 +286,9 @@ describe('reindex between embedding models', () => {
       'cli-bad',
       '--json',
     ]);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2, 'refused by the API before anything started: a usage error');
     assert.equal(bad.stdout, '');
-    assert.match(bad.stderr, /^vecflow: collection categories has no model nope$/m);
+    assert.match(bad.stderr, /^vecflow: collection categories has no model nope/m, bad.stderr);
     await assert.rejects(stack.client.workflow.getHandle('cli-bad').describe(), /not found/i);
   });
 

@@ -3,7 +3,9 @@ import { VERSION } from '../core/version.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerCollectionCommands } from './commands/collections.js';
 import { registerDatasetCommands } from './commands/datasets.js';
+import { registerItemCommands } from './commands/items.js';
 import { registerJobCommands } from './commands/jobs.js';
+import { registerValdCommands } from './commands/vald.js';
 import { CliError, EXIT } from './api-client.js';
 import { registerReindexCommand } from './commands/reindex.js';
 import { registerStackCommands } from './commands/stack.js';
@@ -17,6 +19,8 @@ registerReindexCommand(program);
 registerBackupCommands(program);
 registerDatasetCommands(program);
 registerJobCommands(program);
+registerItemCommands(program);
+registerValdCommands(program);
 
 // Exit codes (README: Command line): 0 done, 1 failed, 2 usage or configuration, 3 canceled,
 // 4 completed with row errors, 130 detached by Ctrl-C.

@@ -22,11 +22,22 @@ export async function copyShardPages(ctx: ActivityContext, input: CopyPagesInput
       limit: input.pageSize,
       withVectors: input.mode === 'copy',
     });
-    const { converted, failures } = await convertPoints(ctx, input.collection, input.dest, input.mode, points);
+    const { converted, failures, skips } = await convertPoints(
+      ctx,
+      input.collection,
+      input.dest,
+      input.mode,
+      points,
+      input.skip_unembeddable,
+    );
     if (converted.length) await ctx.store.upsert(dest, converted, 'newer');
     state.copied += converted.length;
     state.failed += failures.length;
     state.failures.push(...failures.slice(0, MAX_FAILURES_KEPT - state.failures.length));
+    if (skips.length) {
+      state.skipped = (state.skipped ?? 0) + skips.length;
+      state.skips = [...(state.skips ?? []), ...skips].slice(0, MAX_FAILURES_KEPT);
+    }
     state.next = next;
     activity.heartbeat(state);
     if (next === null) break;

@@ -2,7 +2,9 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { WRITE_TARGET_GRACE_MS } from '../../core/reindex.js';
 import type { CollectionRef } from '../../core/types.js';
 import type { ActivityContext } from '../context.js';
+import { textSettings } from '../../core/items.js';
 import { copyShardPages } from './copy.js';
+import { countUnembeddable } from './points.js';
 import { qualityGate } from './gate.js';
 import { lockActivities } from './lock.js';
 import { reconcileShard } from './reconcile.js';
@@ -32,6 +34,7 @@ export function reindexActivities(ctx: ActivityContext) {
       collection: string;
       source: string;
       dest: string;
+      skip_unembeddable?: boolean;
     }): Promise<{ total: number; mode: CopyMode }> {
       if (input.source === input.dest) throw new ValidationError('source and dest are the same model');
       const [entry] = await ctx.store.catalog(input.collection);
@@ -39,6 +42,18 @@ export function reindexActivities(ctx: ActivityContext) {
         throw new NotFoundError(`collection ${input.collection} has no model ${input.source} to reindex from`);
       }
       const mode = copyMode(ctx, input.source, input.dest);
+      // Planned first: items that cannot be re-embedded refuse the reindex before anything is
+      // created or registered, unless the caller accepts leaving them out.
+      if (mode === 'embed' && !input.skip_unembeddable) {
+        const { count, examples } = await countUnembeddable(ctx, input.collection, input.source);
+        if (count > 0) {
+          const fields = textSettings(ctx.config, input.collection).text_fields;
+          throw new ValidationError(
+            `${count} item(s) of ${input.collection} cannot be re-embedded with ${input.dest}: no text under ${fields ? `the text fields ${fields.join(', ')}` : 'any string field of their payload'} (e.g. ${examples.join(', ')}; items written with only a vector keep no text). Pass skip_unembeddable: true (CLI --skip-unembeddable) to reindex the others and list these`,
+            { field: 'skip_unembeddable' },
+          );
+        }
+      }
       const model = ctx.embedders.get(input.dest);
       const dest = { collection: input.collection, model: input.dest };
       await ctx.store.ensureCollection({ ...dest, dimension: model.dimension, distance: model.distance });

@@ -19,27 +19,34 @@ export function pointText(ctx: ActivityContext, collection: string, point: Point
   return chunkText(itemText(original, cfg), cfg.max_chunk_chars)[chunk] ?? '';
 }
 
-/** Destination points for `points`; items that cannot be converted are reported, not thrown. */
+export const NO_TEXT = 'no text to embed with the destination model';
+
+/**
+ * Destination points for `points`; items that cannot be converted are reported, not thrown —
+ * as failures, or (`skipUnembeddable`) items without text as skips.
+ */
 export async function convertPoints(
   ctx: ActivityContext,
   collection: string,
   dest: string,
   mode: CopyMode,
   points: Point[],
-): Promise<{ converted: Point[]; failures: ReindexFailure[] }> {
-  if (mode === 'copy') return { converted: points, failures: [] };
+  skipUnembeddable = false,
+): Promise<{ converted: Point[]; failures: ReindexFailure[]; skips: ReindexFailure[] }> {
+  if (mode === 'copy') return { converted: points, failures: [], skips: [] };
   const failures: ReindexFailure[] = [];
+  const skips: ReindexFailure[] = [];
   const withText = points
     .map((p) => ({ p, text: pointText(ctx, collection, p) }))
     .filter(({ p, text }) => {
       if (text.trim()) return true;
-      failures.push({ object_id: p.id, detail: 'no text to embed with the destination model' });
+      (skipUnembeddable ? skips : failures).push({ object_id: p.id, detail: NO_TEXT });
       return false;
     });
   const embedder = ctx.embedders.get(dest);
   try {
     const vectors = await embedder.embed(withText.map((w) => w.text));
-    return { converted: withText.map((w, i) => ({ ...w.p, vector: vectors[i] })), failures };
+    return { converted: withText.map((w, i) => ({ ...w.p, vector: vectors[i] })), failures, skips };
   } catch (err) {
     if (!(err instanceof EmbedderError) || err.retryable) throw err;
   }
@@ -54,5 +61,28 @@ export async function convertPoints(
       failures.push({ object_id: w.p.id, detail: err.message });
     }
   }
-  return { converted, failures };
+  return { converted, failures, skips };
+}
+
+/**
+ * Items of the source that cannot be re-embedded (no text under the collection's text fields):
+ * their count and the first few ids. Read before a reindex starts, so it refuses up front.
+ */
+export async function countUnembeddable(
+  ctx: ActivityContext,
+  collection: string,
+  source: string,
+): Promise<{ count: number; examples: string[] }> {
+  const out = { count: 0, examples: [] as string[] };
+  let cursor: string | null = null;
+  do {
+    const page = await ctx.store.scan({ collection, model: source }, { cursor, limit: 1000, withVectors: false });
+    for (const p of page.points)
+      if (!pointText(ctx, collection, p).trim()) {
+        out.count++;
+        if (out.examples.length < 5) out.examples.push(p.id);
+      }
+    cursor = page.next;
+  } while (cursor);
+  return out;
 }

@@ -56,7 +56,14 @@ export async function reconcileShard(
       state.removed += (await ctx.store.delete(dest, stale, { notNewerThan: BigInt(scope.startedNs) })).length;
     if (recopy.length) {
       const points = await ctx.store.get(source, recopy, scope.mode === 'copy');
-      const { converted, failures } = await convertPoints(ctx, scope.collection, scope.dest, scope.mode, points);
+      const { converted, failures } = await convertPoints(
+        ctx,
+        scope.collection,
+        scope.dest,
+        scope.mode,
+        points,
+        scope.skip_unembeddable,
+      );
       if (converted.length) await ctx.store.upsert(dest, converted, 'newer');
       state.recopied += converted.length;
       // A point older than the copy was already tried (and counted) by it; count only new ones.

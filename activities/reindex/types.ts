@@ -14,6 +14,8 @@ export interface ShardScope {
   dest: string;
   range: IdRange;
   mode: CopyMode;
+  /** Items without text are skipped (reported apart), not failed. */
+  skip_unembeddable?: boolean;
 }
 
 export interface CopyPagesInput extends ShardScope {
@@ -27,6 +29,8 @@ export interface CopyPagesResult {
   copied: number;
   failed: number;
   failures: ReindexFailure[];
+  skipped?: number;
+  skips?: ReindexFailure[];
 }
 
 export interface ReconcileResult {

@@ -13,6 +13,8 @@ export const ReindexBody = z.object({
   dest: model,
   deploy_as_blue: z.boolean().default(false),
   wait_on_conflict: z.boolean().default(false),
+  /** Reindex the items that have text, listing (not failing) those that cannot be re-embedded. */
+  skip_unembeddable: z.boolean().default(false),
   shards: z.number().int().min(1).max(256).optional(),
   max_parallel: z.number().int().min(1).max(32).optional(),
   page_size: z.number().int().min(1).max(5000).optional(),

@@ -19,7 +19,7 @@ export const followOptions = (c: Command) =>
 
 /** The first reasons a job gave for failed items (tasks, imports, reindex). */
 function reasons(job: Json): string[] {
-  const errors = (job.errors ?? job.failures ?? []) as Json[];
+  const errors = (job.errors ?? job.failed_items ?? job.failures ?? []) as Json[];
   if (!Array.isArray(errors)) return [];
   return errors.slice(0, 5).map((e) => {
     const where =
@@ -28,7 +28,7 @@ function reasons(job: Json): string[] {
         : e.row !== undefined
           ? `row ${String(e.row)}`
           : String(e.object_id ?? e.id ?? '');
-    return `  ${where}: ${String(e.error ?? e.reason ?? e.message ?? '')}`;
+    return `  ${where}: ${String(e.error ?? e.detail ?? e.reason ?? e.message ?? '')}`;
   });
 }
 

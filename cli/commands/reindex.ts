@@ -8,6 +8,7 @@ interface ReindexOptions extends FollowOpts {
   collection: string;
   deployAsBlue: boolean;
   waitOnConflict: boolean;
+  skipUnembeddable: boolean;
   taskId?: string;
   shards?: number;
 }
@@ -22,6 +23,11 @@ export function registerReindexCommand(program: Command): void {
       .option('--collection <name>', 'collection', 'items')
       .option('--deploy-as-blue', 'switch blue to the destination when it succeeds and passes the quality gate', false)
       .option('--wait-on-conflict', 'wait for a running reindex of the collection instead of being refused', false)
+      .option(
+        '--skip-unembeddable',
+        'reindex the items that have text; list (not fail) those written with only a vector',
+        false,
+      )
       .option('--task-id <id>', 'task id (default: generated); the same id again follows the existing task')
       .option('--shards <n>', 'number of shards (default: from the collection size)', (v) => Number(v)),
   ).action(async (o: ReindexOptions) => {
@@ -34,6 +40,7 @@ export function registerReindexCommand(program: Command): void {
         dest: { embedding_model_id: o.dest },
         deploy_as_blue: o.deployAsBlue,
         wait_on_conflict: o.waitOnConflict,
+        skip_unembeddable: o.skipUnembeddable,
         shards: o.shards,
       },
     });
@@ -43,7 +50,8 @@ export function registerReindexCommand(program: Command): void {
       target,
       id,
       o,
-      (j) => `reindex ${id}: done — ${String(j.count)} items${j.switched ? `, blue is now ${o.dest}` : ''}`,
+      (j) =>
+        `reindex ${id}: done — ${String(j.count)} items${j.skipped_count ? `, ${String(j.skipped_count)} skipped (no text to embed)` : ''}${j.switched ? `, blue is now ${o.dest}` : ''}`,
     );
   });
 }

@@ -164,4 +164,45 @@ describe('the vecflow command line', () => {
     );
     assert.equal(uploads.length, 0, 'no activity was retried');
   });
+
+  it('upserts, searches, deletes and calls Vald from files, with --json output that parses', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      path.join(root, 'items.jsonl'),
+      [
+        '{"object_id":"doc-1","payload":{"title":"red apples"}}',
+        '{"object_id":"doc-2","payload":{"title":"blue sky"}}',
+      ].join('\n'),
+    );
+    const up = await cli(['upsert', 'items.jsonl', '--collection', 'items', '--task-id', 'cx-up', '--json']);
+    assert.equal(up.code, 0, up.stderr);
+    assert.deepEqual([JSON.parse(up.stdout).status, JSON.parse(up.stdout).processed_count], ['done', 2]);
+    const broken = await cli(['upsert', 'missing.jsonl']);
+    assert.equal(broken.code, 2);
+    await writeFile(path.join(root, 'bad.jsonl'), '{"object_id":"x","payload":{}}\n{oops\n');
+    const bad = await cli(['upsert', 'bad.jsonl']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad\.jsonl:2: not JSON/);
+
+    const found = await cli(['search', 'red apples', '--collection', 'items', '--k', '1', '--json']);
+    assert.equal(found.code, 0, found.stderr);
+    assert.equal(JSON.parse(found.stdout).results[0].id, 'doc-1');
+    const human = await cli(['search', 'red apples', '--collection', 'items', '--k', '1']);
+    assert.match(human.stdout, /^\d\.\d{4} {2}doc-1 {2}\{/);
+
+    await writeFile(path.join(root, 'vec.json'), JSON.stringify(Array.from({ length: 384 }, (_, i) => (i % 7) / 7)));
+    const ins = await cli(['vald', 'insert', '--id', 'v-1', '--vector-file', 'vec.json', '--collection', 'items']);
+    assert.equal(ins.code, 0, ins.stderr);
+    const again = await cli(['vald', 'insert', '--id', 'v-1', '--vector-file', 'vec.json', '--collection', 'items']);
+    assert.equal(again.code, 2, 'ALREADY_EXISTS is a refused request');
+    const got = await cli(['vald', 'get', '--id', 'v-1', '--collection', 'items', '--json']);
+    assert.equal(JSON.parse(got.stdout).vector.length, 384);
+    assert.equal((await cli(['vald', 'remove', '--id', 'v-1', '--collection', 'items'])).code, 0);
+
+    const del = await cli(['delete', '--ids', 'doc-1', 'doc-2', '--collection', 'items', '--json']);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(JSON.parse(del.stdout).status, 'done');
+    const listed = await cli(['jobs', 'list', '--kind', 'upsertion']);
+    assert.match(listed.stdout, /^cx-up {2}upsertion {2}done {2}items /m);
+  });
 });

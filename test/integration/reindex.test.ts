@@ -216,7 +216,8 @@ describe('reindex between embedding models', () => {
     assert.match(g.detail, /quality gate failed/);
     assert.equal(await stack.store.getBlue(coll), 'hash-384');
 
-    // Points without text cannot be re-embedded: above the threshold, the task fails.
+    // Points without text cannot be re-embedded: the reindex counts them first and refuses,
+    // naming the count and the option that accepts leaving them out — nothing is created.
     await stack.store.upsert(
       { collection: coll, model: 'hash-384' },
       Array.from({ length: 30 }, (_, i) => ({
@@ -231,26 +232,37 @@ describe('reindex between embedding models', () => {
       source: { embedding_model_id: 'hash-384' },
       dest: { embedding_model_id: 'hash-256b' },
       deploy_as_blue: true,
-      failure_threshold: { count: 10 },
     });
     const m = await waitForTask(stack, REINDEX, many.id);
     assert.equal(m.status, 'failed');
-    assert.equal(m.failed_count, 30);
-    assert.match(m.failed_items[0].detail, /no text/);
+    assert.match(
+      m.detail,
+      /^30 item\(s\) of gated cannot be re-embedded with hash-256b: no text .*skip_unembeddable: true \(CLI --skip-unembeddable\)/,
+    );
+    assert.equal(m.failed_count, 0);
     assert.equal(await stack.store.getBlue(coll), 'hash-384');
     const [entry] = await stack.store.catalog(coll);
-    assert.equal(entry.models.find((x) => x.model === 'hash-256b')?.writeTarget, false);
+    assert.equal(
+      entry.models.find((x) => x.model === 'hash-256b'),
+      undefined,
+      'refused before anything was created',
+    );
 
+    // Accepted: the others are reindexed, the 30 listed as skipped, not failed.
     const ok = await startReindex(stack, {
       collection: coll,
       source: { embedding_model_id: 'hash-384' },
       dest: { embedding_model_id: 'hash-256b' },
       deploy_as_blue: true,
-      failure_threshold: { count: 30 },
+      skip_unembeddable: true,
+      failure_threshold: { count: 0 },
       quality_gate: { sample_size: 10, k: 400, min_pass_ratio: 0.5 },
     });
     const o = await waitForTask(stack, REINDEX, ok.id);
-    assert.deepEqual([o.status, o.switched], ['done', true]);
+    assert.deepEqual([o.status, o.switched, o.failed_count, o.skipped_count], ['done', true, 0, 30]);
+    assert.match(o.skipped_items[0].object_id, /^notext-/);
+    assert.match(o.skipped_items[0].detail, /no text/);
+    assert.equal(await stack.store.count({ collection: coll, model: 'hash-256b' }), 300);
     assert.equal(await stack.store.getBlue(coll), 'hash-256b');
   });
 

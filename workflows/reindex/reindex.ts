@@ -86,6 +86,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
       collection: input.collection,
       source: input.source.embedding_model_id,
       dest: dest.model,
+      ...(input.skip_unembeddable ? { skip_unembeddable: true } : {}),
     });
     state.total = total;
     state.mode = mode;
@@ -108,6 +109,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
               dest: dest.model,
               range: ranges[shard],
               mode,
+              ...(input.skip_unembeddable ? { skip_unembeddable: true } : {}),
               pageSize: input.page_size ?? REINDEX_DEFAULTS.page_size,
               startedNs,
             },
@@ -118,6 +120,8 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
         state.removed += r.removed;
         state.recopied += r.recopied;
         state.failed_items.push(...r.failures.slice(0, 10 * MAX_FAILURES_KEPT - state.failed_items.length));
+        state.skipped_count += r.skipped ?? 0;
+        state.skipped_items.push(...(r.skips ?? []).slice(0, 10 * MAX_FAILURES_KEPT - state.skipped_items.length));
         recount();
       }
     };

@@ -26,6 +26,8 @@ export interface ShardInput extends ShardScope {
   copied?: number;
   failed?: number;
   failures?: ReindexFailure[];
+  skipped?: number;
+  skips?: ReindexFailure[];
 }
 
 export interface ShardResult {
@@ -33,6 +35,8 @@ export interface ShardResult {
   copied: number;
   failed: number;
   failures: ReindexFailure[];
+  skipped?: number;
+  skips?: ReindexFailure[];
   removed: number;
   recopied: number;
 }
@@ -55,7 +59,10 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
     dest: input.dest,
     range: input.range,
     mode: input.mode,
+    ...(input.skip_unembeddable ? { skip_unembeddable: true } : {}),
   };
+  let skipped = input.skipped ?? 0;
+  let skips = input.skips ?? [];
   const parent = getExternalWorkflowHandle(input.parentId);
   let first = input.cursor === undefined;
   while (first || state.cursor !== null) {
@@ -70,6 +77,8 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
     state.failed += r.failed;
     state.failures.push(...r.failures.slice(0, MAX_FAILURES_KEPT - state.failures.length));
     state.cursor = r.next;
+    skipped += r.skipped ?? 0;
+    skips = [...skips, ...(r.skips ?? [])].slice(0, MAX_FAILURES_KEPT);
     await parent.signal(shardProgressSignal, { shard: input.shard, copied: state.copied, failed: state.failed });
     if (state.cursor !== null && workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof reindexShardWorkflow>({
@@ -78,6 +87,8 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
         copied: state.copied,
         failed: state.failed,
         failures: state.failures,
+        skipped,
+        skips,
       });
     }
   }
@@ -91,5 +102,6 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
     failures: [...state.failures, ...rec.failures].slice(0, MAX_FAILURES_KEPT),
     removed: rec.removed,
     recopied: rec.recopied,
+    ...(skipped ? { skipped, skips } : {}),
   };
 }

@@ -9,6 +9,8 @@ export interface ReindexInput {
   deploy_as_blue: boolean;
   wait_on_conflict: boolean;
   created_at: string;
+  /** Items without text to embed are skipped and listed instead of refusing the reindex. */
+  skip_unembeddable?: boolean;
   shards?: number;
   max_parallel?: number;
   page_size?: number;
@@ -29,6 +31,9 @@ export interface ReindexState {
   children: string[];
   failed_items: ReindexFailure[];
   failed_count: number;
+  /** With skip_unembeddable: items left out for having no text to embed (not failures). */
+  skipped_count: number;
+  skipped_items: ReindexFailure[];
   count: number;
   /** The source's size when copying began; once every shard is done, the items they went through. */
   total: number;
@@ -56,6 +61,8 @@ export function newReindexState(input: ReindexInput, taskId: string): ReindexSta
     children: [],
     failed_items: [],
     failed_count: 0,
+    skipped_count: 0,
+    skipped_items: [],
     count: 0,
     total: 0,
     progress: 0,

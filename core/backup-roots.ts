@@ -24,7 +24,8 @@ export function backupRoots(config: Pick<AppConfig, 'env' | 'dataDir'>): string[
 /** True when `dir` (absolute, normalized) is `root` or below it. */
 function within(root: string, dir: string): boolean {
   const rel = path.relative(root, dir);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // '..' as a segment, not as the start of a name ('.. ' or '..x' are names inside the root).
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /**

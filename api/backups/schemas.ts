@@ -1,5 +1,4 @@
 import { type Duration, msToNumber } from '@temporalio/common/lib/time.js';
-import path from 'node:path';
 import { z } from 'zod';
 import { nameSchema } from '../../core/names.js';
 import { isSafeDir } from '../../blobs/keys.js';
@@ -18,10 +17,14 @@ const safeDir = (s: z.ZodString) =>
   s
     .max(1000)
     .refine(
-      (v) => (path.isAbsolute(v) ? !v.includes('\u0000') : isSafeDir(v)),
+      (v) => isSafeDir(v.startsWith('/') ? v.slice(1) : v),
       "an absolute path inside a backup root, or a relative one under the first root, without '..'",
     )
-    .meta({ pattern: `^(/[^\\u0000]*|${SAFE_DIR_PATTERN.slice(1, -1)})$` });
+    .meta({
+      pattern: SAFE_DIR_PATTERN.replace('^(\\./)?', '^(/|\\./)?'),
+      // Which absolute paths are inside a root depends on the deployment (VECFLOW_BACKUP_ROOTS).
+      'x-vecflow-backup-dir': 'an absolute path must be inside one of the backup roots',
+    });
 const dir = safeDir(z.string().min(1));
 /** An interval in ms as Temporal reads it (NaN when it cannot). */
 const durationMs = (v: string) => {

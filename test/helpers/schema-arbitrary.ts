@@ -31,11 +31,15 @@ export type JsonSchema = {
   dependentSchemas?: Record<string, JsonSchema>;
   /** vecflow's: an array whose length must be the collection's dimension. */
   'x-vecflow-dimension'?: string;
+  /** vecflow's: a directory whose absolute form must be inside one of the deployment's backup roots. */
+  'x-vecflow-backup-dir'?: string;
 };
 
-/** What the schema cannot know: the dimension of the collection the request lands in. */
+/** What the schema cannot know: the dimension of the collection the request lands in, the backup root. */
 export interface Context {
   dimension: number;
+  /** A backup root of the deployment: generated absolute directories are placed inside it. */
+  backupRoot?: string;
   /** The document `$ref`s point into (`#/components/schemas/…`). */
   root?: unknown;
   /** How many `$ref`s deep; past MAX_REF_DEPTH optional recursive fields are left out. */
@@ -110,10 +114,15 @@ export function arbitraryOf(schema: JsonSchema | undefined, ctx: Context = DEFAU
       const minLength = schema.minLength ?? 0;
       const maxLength = Math.max(minLength, Math.min(schema.maxLength ?? 40, 40));
       if (schema.contentSchema) return arbitraryOf(schema.contentSchema, ctx).map((v) => JSON.stringify(v));
-      if (schema.pattern)
-        return fc
+      if (schema.pattern) {
+        const strings = fc
           .stringMatching(new RegExp(schema.pattern))
           .filter((s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity));
+        const root = ctx.backupRoot;
+        return schema['x-vecflow-backup-dir'] && root
+          ? strings.map((s) => (s.startsWith('/') ? root + s : s))
+          : strings;
+      }
       return fc.string({ minLength, maxLength, unit: 'binary' });
     }
     case 'integer':

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type Context, type JsonSchema, anyBody, anyText, arbitraryOf } from '../helpers/schema-arbitrary.js';
@@ -23,15 +25,17 @@ type Request = { path: Record<string, unknown>; query: Record<string, unknown>; 
 type Reply = { status: number; type: string; text: string };
 
 const RUNS = Number(process.env.VECFLOW_FUZZ_RUNS ?? 15);
+/** Both stacks' backup root: absolute directories the schemas allow are generated inside it. */
+const BACKUP_ROOT = path.join(os.tmpdir(), `vf-fuzz-backups-${process.pid}`);
 
 describe('every route, fuzzed from the OpenAPI document', () => {
   let stack: TestStack;
   let ctx: Context;
   let ops: { key: string; template: string; method: string; op: Operation }[] = [];
   beforeAll(async () => {
-    stack = await startStack({});
+    stack = await startStack({ VECFLOW_BACKUP_ROOT: BACKUP_ROOT });
     const doc = (await stack.api('/api/v1/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
-    ctx = { dimension: 384, root: doc }; // the default collection's model is hash-384
+    ctx = { dimension: 384, root: doc, backupRoot: BACKUP_ROOT }; // the default collection's model is hash-384
     ops = Object.entries(doc.paths).flatMap(([template, methods]) =>
       Object.entries(methods).map(([method, op]) => ({
         key: `${method.toUpperCase()} ${template}`,
@@ -137,7 +141,10 @@ describe('every route, fuzzed from the OpenAPI document', () => {
   it('answers 503 while Temporal is down, never 400 for what the schema allows', async () => {
     // A stack on a Temporal server of its own, stopped once the stack is up.
     const temporal = await startTemporalDev({ log: () => undefined });
-    const down = await startStack({}, { inProcessWorker: false, temporalAddress: temporal.address });
+    const down = await startStack(
+      { VECFLOW_BACKUP_ROOT: BACKUP_ROOT },
+      { inProcessWorker: false, temporalAddress: temporal.address },
+    );
     try {
       await temporal.stop();
       const failed = await fuzzEach(

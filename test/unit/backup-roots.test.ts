@@ -31,6 +31,7 @@ describe('backup roots', () => {
     assert.equal(resolveBackupDir(roots, '/srv/vecflow/backups'), '/srv/vecflow/backups');
     assert.equal(resolveBackupDir(roots, './nightly/'), '/srv/vecflow/backups/nightly');
     assert.equal(resolveBackupDir(roots, '.'), '/srv/vecflow/backups');
+    assert.equal(resolveBackupDir(roots, '/srv/vecflow/backups/.. x'), '/srv/vecflow/backups/.. x', 'a name, not ..');
     for (const bad of ['/srv/backups/x', '/home/me/project/../other', '/srv/vecflow/backups-evil']) {
       assert.throws(
         () => resolveBackupDir(roots, bad, 'output_dir'),

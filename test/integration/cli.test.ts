@@ -202,6 +202,30 @@ describe('the vecflow command line', () => {
     const del = await cli(['delete', '--ids', 'doc-1', 'doc-2', '--collection', 'items', '--json']);
     assert.equal(del.code, 0, del.stderr);
     assert.equal(JSON.parse(del.stdout).status, 'done');
+    // The seed's nightly job as a Temporal Schedule: one human line per schedule.
+    const created = await cli([
+      'schedule',
+      'create',
+      '--id',
+      'cx-nightly',
+      '--cron',
+      '0 2 * * *',
+      '--output-dir',
+      './embedding_backups',
+      '--keep-last',
+      '7',
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    try {
+      const schedules = await cli(['schedule', 'list']);
+      assert.ok(
+        schedules.stdout.includes(`cx-nightly  cron "0 2 * * *"  → ${path.join(root, 'embedding_backups')}  next `),
+        schedules.stdout,
+      );
+      assert.match(schedules.stdout, /, keep last 7$/m);
+    } finally {
+      assert.equal((await cli(['schedule', 'delete', 'cx-nightly'])).code, 0);
+    }
     const listed = await cli(['jobs', 'list', '--kind', 'upsertion']);
     assert.match(listed.stdout, /^cx-up {2}upsertion {2}done {2}items /m);
   });

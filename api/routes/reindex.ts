@@ -1,3 +1,4 @@
+import { collectionJson } from '../collections/service.js';
 import { Router } from 'express';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { parseFilter } from '../../core/filter.js';
@@ -107,7 +108,7 @@ export function reindexRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
       const ref = { collection: body.collection, model: body.embedding_model_id };
       await store.setBlue(ref);
       await store.setWriteTarget(ref, false);
-      res.json((await store.catalog(body.collection))[0]);
+      res.json(collectionJson((await store.catalog(body.collection))[0]));
     },
   );
 

@@ -7,7 +7,8 @@ import type { ValdService } from './service.js';
 // Vald's bidirectional streams over HTTP: an NDJSON request body in, an NDJSON response out, one
 // line per request with its index and id and either a location or a status. Lines are applied
 // in chunks as they arrive, several chunks at a time, so answers come back out of order; a bad
-// line gets its own INVALID_ARGUMENT and the stream goes on.
+// line gets its own INVALID_ARGUMENT and the stream goes on. `index` counts request lines from 0
+// (as `results` of a Multi call); messages name lines from 1, as import errors do.
 const CHUNK_LINES = 500;
 const CHUNK_WAIT_MS = 50;
 const IN_FLIGHT = 4;
@@ -51,7 +52,11 @@ export async function handleStream(
   for await (const line of boundedLines(req, MAX_LINE)) {
     const i = index++;
     if ('tooLong' in line) {
-      send(i, null, status('INVALID_ARGUMENT', `line ${i} is ${line.bytes} bytes, over the ${MAX_LINE}-byte limit`));
+      send(
+        i,
+        null,
+        status('INVALID_ARGUMENT', `line ${i + 1} is ${line.bytes} bytes, over the ${MAX_LINE}-byte limit`),
+      );
       continue;
     }
     if (!line.text.trim()) continue;
@@ -59,7 +64,7 @@ export async function handleStream(
     try {
       raw = JSON.parse(line.text);
     } catch (err) {
-      send(i, null, status('INVALID_ARGUMENT', `line ${i} is not valid JSON: ${errorMessage(err)}`));
+      send(i, null, status('INVALID_ARGUMENT', `line ${i + 1} is not valid JSON: ${errorMessage(err)}`));
       continue;
     }
     chunk.push({ index: i, raw });

@@ -217,7 +217,7 @@ describe('Vald-semantics API', () => {
     ]);
     assert.match(
       out.find((o) => o.index === 0).status.message,
-      /line 0 is 268435456 bytes, over the 4194304-byte limit/,
+      /line 1 is 268435456 bytes, over the 4194304-byte limit/,
     );
     assert.ok(grown < 128 * MiB, `the API grew by ${Math.round(grown / MiB)} MiB reading one 256 MiB line`);
     assert.equal((await stack.store.get(items, ['after-huge'])).length, 1);

@@ -19,6 +19,12 @@ export const jobsTotal = new Counter({
   labelNames: ['kind', 'format', 'status'],
   registers: [jobRegistry],
 });
+export const jobsFinished = new Counter({
+  name: 'vecflow_jobs_finished_total',
+  help: 'Finished jobs of every kind (VecflowKind) by outcome: done, failed, canceled, refused',
+  labelNames: ['kind', 'outcome'],
+  registers: [jobRegistry],
+});
 export const jobDuration = new Histogram({
   name: 'vecflow_job_duration_seconds',
   help: 'Wall time of finished import/export jobs',

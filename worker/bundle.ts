@@ -9,11 +9,17 @@ import { DefaultLogger, type Logger, bundleWorkflowCode } from '@temporalio/work
 // source (tsx), the worker bundles `workflows/index.ts` at start.
 const OWN_EXT = path.extname(fileURLToPath(import.meta.url)); // '.ts' from source, '.js' compiled
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${OWN_EXT}`, import.meta.url));
+/** The workflow interceptors (job counting), bundled with the workflows. */
+export const INTERCEPTORS_PATH = fileURLToPath(new URL(`../workflows/interceptors${OWN_EXT}`, import.meta.url));
 /** Where `npm run build` writes the bundle: `dist/workflow-bundle.js`. */
 export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
 export async function buildWorkflowBundle(logger: Logger = new DefaultLogger('WARN')): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [INTERCEPTORS_PATH],
+    logger,
+  });
   return code;
 }
 

@@ -1,6 +1,8 @@
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityContext, createActivities } from '../activities/index.js';
-import { WORKFLOWS_PATH, prebuiltBundle } from './bundle.js';
+import { jobsFinished } from '../core/metrics.js';
+import type { JobSinks } from '../workflows/interceptors.js';
+import { INTERCEPTORS_PATH, WORKFLOWS_PATH, prebuiltBundle } from './bundle.js';
 
 export interface VecflowWorkerOptions {
   connection: NativeConnection;
@@ -18,7 +20,15 @@ export function createVecflowWorker(ctx: ActivityContext, options: VecflowWorker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // A bundle carries the interceptors itself (worker/bundle.ts); bundled now, they are added.
+    ...(workflowBundle
+      ? { workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: [INTERCEPTORS_PATH] } }),
+    sinks: {
+      jobs: {
+        finished: { fn: (_info, kind, outcome) => jobsFinished.inc({ kind, outcome }), callDuringReplay: false },
+      },
+    } satisfies InjectedSinks<JobSinks>,
     activities: createActivities(ctx),
     maxConcurrentActivityTaskExecutions: options.maxActivities ?? 8,
     maxConcurrentWorkflowTaskExecutions: 8,

@@ -177,6 +177,10 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     assert.equal(value(/vecflow_jobs_total\{kind="import",format="parquet",status="failed"\} (\d+)/), 1);
     assert.equal(value(/vecflow_jobs_total\{kind="import",format="jsonl",status="completed_with_errors"\} (\d+)/), 1);
     assert.match(text, /vecflow_job_duration_seconds_count\{kind="import",format="jsonl"\} \d+/);
+    // Every kind, counted as its workflow ends (workflows/interceptors.ts).
+    assert.ok(value(/vecflow_jobs_finished_total\{kind="import",outcome="failed"\} (\d+)/) >= 1, text);
+    assert.ok(value(/vecflow_jobs_finished_total\{kind="import",outcome="done"\} (\d+)/) >= 1);
+    assert.ok(value(/vecflow_jobs_finished_total\{kind="export",outcome="done"\} (\d+)/) >= 1);
     assert.match(text, /vecflow_job_records\{kind="import",status="completed_with_errors"\} [1-9]/);
     assert.match(
       text,

@@ -130,7 +130,9 @@ describe('several workers sharing the embedded store, one SIGKILLed mid-reindex'
     }
     console.log(`[workers] activities started per worker: ${JSON.stringify(Object.fromEntries(ranBy))}`);
     assert.ok(ranBy.size >= 2, `shards ran on ${ranBy.size} worker(s)`);
-    assert.ok(ranBy.has(victim!), 'the killed worker had run shard activities');
+    // (The victim need not appear among the identities: Temporal records an activity's start
+    // when it ends, with its last attempt's worker — if the killed activity was the victim's
+    // first, only its retry elsewhere is in the history. Temporal named it running one above.)
     assert.ok(resumedElsewhere > 0, "the killed worker's activity resumed on another worker");
 
     // The new blue holds every item once: an export of the collection counts them.

@@ -4,7 +4,7 @@ import { KIND } from '../core/search-attributes.js';
 import { anyJobStateQuery } from '../workflows/defs.js';
 import { rootMessage } from '../workflows/failures.js';
 import type { ApiDeps } from './deps.js';
-import { NO_WORKER, cancelJob, closedStatus, queryState } from './jobs.js';
+import { NO_WORKER, cancelJob, createdAt, jobStatus, queryState } from './jobs.js';
 
 // Any vecflow job by its id, whatever its kind (the CLI's status, cancel and follow, and
 // GET /api/v1/jobs/{id}): Temporal's record, the workflow's own state, and — while an activity
@@ -46,7 +46,6 @@ export async function getAnyJob(
 ): Promise<Record<string, unknown>> {
   const desc = await describe(deps, id);
   const state = await queryState(deps.temporal, id, anyJobStateQuery);
-  const closed = closedStatus(desc);
   const own = typeof state?.status === 'string' ? state.status : 'processing';
   const detail =
     desc.status.name === 'FAILED' || desc.status.name === 'TERMINATED' || desc.status.name === 'TIMED_OUT'
@@ -59,18 +58,8 @@ export async function getAnyJob(
     ...(state ?? { detail: NO_WORKER }),
     id,
     kind: desc.typedSearchAttributes.get(KIND),
-    // One vocabulary (pending, processing, done, failed, canceled, refused): a workflow that
-    // completed by refusing (a reindex lock conflict) or by failing (an import whose every row
-    // failed, a verification that found problems) keeps its own word.
-    status:
-      closed === null
-        ? own === 'running'
-          ? 'processing'
-          : own
-        : closed === 'done' && (own === 'refused' || own === 'failed')
-          ? own
-          : closed,
-    created_at: desc.startTime.toISOString(),
+    status: jobStatus(desc, own),
+    created_at: createdAt(desc),
     closed_at: desc.closeTime?.toISOString() ?? null,
     ...(detail ? { detail } : {}),
     retrying: retrying(desc),
@@ -90,7 +79,7 @@ export async function cancelAnyJob(
     kind: desc.typedSearchAttributes.get(KIND),
     status: 'processing',
     cancel_requested: true,
-    created_at: desc.startTime.toISOString(),
+    created_at: createdAt(desc),
     closed_at: null,
   };
 }

@@ -22,11 +22,28 @@ export function newJobId(): string {
 /** A job workflow: one input, started by function reference with its business id as workflow id. */
 export type JobWorkflow<I> = (input: I) => Promise<unknown>;
 
+/** Every job's input says when it was created (the seed's import/export name it started_at). */
+export type JobInput = { created_at: string } | { started_at: string };
+
+/**
+ * When a job was created: the time its input carries, kept in the memo so that lists (which read
+ * visibility, not the job's state), gets and restarts show one timestamp per job — a run's own
+ * start time differs from it by the start's latency, and changes on continue-as-new and restarts.
+ */
+export function createdAt(wf: { memo?: Record<string, unknown>; startTime: Date }): string {
+  const memo = wf.memo?.created_at;
+  return typeof memo === 'string' ? memo : wf.startTime.toISOString();
+}
+
+function inputCreatedAt(input: JobInput): string {
+  return 'created_at' in input ? input.created_at : input.started_at;
+}
+
 /**
  * Starts the workflow unless one with this id exists (running or closed). Returns whether this
  * call started it: a second request with the same id never runs anything twice.
  */
-export async function startOnce<I>(
+export async function startOnce<I extends JobInput>(
   deps: Pick<ApiDeps, 'temporal' | 'config'>,
   workflow: JobWorkflow<I>,
   options: { workflowId: string; input: I; kind: string; collection: string; token?: string },
@@ -41,7 +58,7 @@ export async function startOnce<I>(
       args: [options.input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { token },
+      memo: { token, created_at: inputCreatedAt(options.input) },
       typedSearchAttributes: [
         { key: KIND, value: options.kind },
         { key: COLLECTION, value: options.collection },
@@ -79,11 +96,16 @@ export async function describeJob(
   return desc;
 }
 
-/** The status to show: a closed execution's, else what the workflow's state says. */
-export function jobStatus(desc: WorkflowExecutionDescription, own: JobStatus): JobStatus {
+/**
+ * The status to show, in the one vocabulary (pending, processing, done, failed, canceled,
+ * refused): a closed execution's, else what the workflow's state says (an import's `running` is
+ * `processing`). A workflow that completed by refusing (a reindex lock conflict) or by failing
+ * (an import whose every row failed, a verification that found problems) keeps its own word.
+ */
+export function jobStatus(desc: WorkflowExecutionDescription, own: string): JobStatus {
   const closed = closedStatus(desc);
-  // A workflow that completed may have completed by refusing (a reindex lock conflict).
-  return closed === null || (closed === 'done' && own === 'refused') ? own : closed;
+  if (closed === null) return own === 'running' ? 'processing' : (own as JobStatus);
+  return closed === 'done' && (own === 'refused' || own === 'failed') ? own : closed;
 }
 
 /** Our status for a closed execution, or null while it runs (the workflow's own state says). */
@@ -151,7 +173,7 @@ export async function listJobs(
       kind: sa.get(KIND) ?? null,
       status,
       collection: sa.get(COLLECTION) ?? null,
-      created_at: wf.startTime.toISOString(),
+      created_at: createdAt(wf),
       updated_at: (wf.closeTime ?? wf.executionTime ?? wf.startTime).toISOString(),
     });
     if (out.length >= q.limit) break;
@@ -191,7 +213,7 @@ export function noWorkerAnswer(desc: WorkflowExecutionDescription, id: string): 
     id,
     task_id: id,
     status: jobStatus(desc, 'processing'),
-    created_at: desc.startTime.toISOString(),
+    created_at: createdAt(desc),
     updated_at: (desc.closeTime ?? desc.startTime).toISOString(),
     detail: NO_WORKER,
   };

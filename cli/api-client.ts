@@ -25,6 +25,23 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A file the user named, read by `read`; any error (no such file, a directory, bad JSON) ends
+ * the command as a usage error that names the file and says why (`ENOENT`, `EISDIR`, …).
+ */
+export async function readUserFile<T>(
+  file: string,
+  read: (file: string) => Promise<T>,
+  label = 'cannot read',
+): Promise<T> {
+  try {
+    return await read(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new CliError(`${label} ${file}: ${e.code ?? e.message}`, EXIT.usage);
+  }
+}
+
 export interface ApiTarget {
   url: string;
   key?: string;

@@ -17,7 +17,7 @@ import {
   verifyBackupWorkflow,
 } from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
-import { NO_WORKER, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
+import { NO_WORKER, createdAt, describeJob, jobStatus, newJobId, queryState, startOnce } from '../jobs.js';
 import type { BackupBody, RestoreBody, ScheduleBody, VerifyBody } from './schemas.js';
 import { assertBucketAllowed } from '../../core/config.js';
 import { backupRoots, resolveBackupDir } from '../../core/backup-roots.js';
@@ -130,8 +130,7 @@ export class BackupService {
     const job = JOBS[kind];
     const desc = await describeJob(this.deps.temporal, id, job.workflow);
     const state = await queryState<{ status: 'processing' | 'done' | 'failed' }>(this.deps.temporal, id, job.state);
-    if (!state)
-      return { id, status: jobStatus(desc, 'processing'), created_at: desc.startTime.toISOString(), detail: NO_WORKER };
+    if (!state) return { id, status: jobStatus(desc, 'processing'), created_at: createdAt(desc), detail: NO_WORKER };
     let detail: string | undefined;
     if (desc.status.name === 'FAILED')
       detail = await this.deps.temporal.workflow

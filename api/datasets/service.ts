@@ -20,7 +20,16 @@ import { exportStateQuery, importStateQuery } from '../../workflows/defs.js';
 import { cleanupWorkflowId } from '../../workflows/ids.js';
 import { cleanupJobsWorkflow, exportWorkflow, importWorkflow } from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
-import { type JobWorkflow, NO_WORKER, closedStatus, describeJob, newJobId, queryState, startOnce } from '../jobs.js';
+import {
+  type JobWorkflow,
+  NO_WORKER,
+  closedStatus,
+  createdAt,
+  describeJob,
+  newJobId,
+  queryState,
+  startOnce,
+} from '../jobs.js';
 import { parse } from '../validate.js';
 import { type ExportBody, RetryBody, importFields } from './schemas.js';
 import { receiveUpload } from './upload.js';
@@ -92,7 +101,7 @@ export class DatasetService {
         job_id: id,
         dataset_id: desc.typedSearchAttributes.get(COLLECTION) ?? null,
         status,
-        started_at: desc.startTime.toISOString(),
+        started_at: createdAt(desc),
         completed_at: desc.closeTime?.toISOString() ?? null,
         detail: NO_WORKER,
       },

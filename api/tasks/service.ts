@@ -140,7 +140,7 @@ export class EmbeddingTaskService {
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
       args: [input],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      memo: { token: `${state.ref.dir}#restart` },
+      memo: { token: `${state.ref.dir}#restart`, created_at: state.created_at },
     });
     return this.get(kind, id);
   }

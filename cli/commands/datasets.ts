@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { CliError, EXIT, type Json, apiTarget, callApi } from '../api-client.js';
+import { CliError, EXIT, type Json, apiTarget, callApi, readUserFile } from '../api-client.js';
 import { type FollowOpts, finishJob, followOptions } from './job-output.js';
 
 // import and export through the API: the file is uploaded (multipart) and the export
@@ -23,15 +23,11 @@ export function registerDatasetCommands(program: Command): void {
       .option('--embedding-model-id <id>', 'model of a new dataset'),
   ).action(async (file: string, o: Opts) => {
     const target = apiTarget();
-    let blob: Blob;
-    try {
+    const blob = await readUserFile(file, async (f) => {
       // stat first: openAsBlob's own error does not say why (ENOENT, EACCES, EISDIR).
-      if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
-      blob = await openAsBlob(file);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new CliError(`cannot read ${file}: ${e.code ?? e.message}`, EXIT.usage);
-    }
+      if (!(await stat(f)).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
+      return openAsBlob(f);
+    });
     const form = new FormData();
     if (o.format) form.append('format', String(o.format));
     form.append('batch_size', String(o.batchSize));

@@ -1,22 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { CliError, EXIT, type Json, apiTarget, callApi, printJson } from '../api-client.js';
+import { CliError, EXIT, type Json, apiTarget, callApi, printJson, readUserFile } from '../api-client.js';
 import { type FollowOpts, finishJob, followOptions } from './job-output.js';
 
 // Items from a shell: upsertion and deletion tasks (the Embedding Studio task API, followed like
 // every job) and search. Files are read here and sent in the request.
 const MAX_TASK_ITEMS = 100_000; // the task API's request limit (api/tasks/schemas.ts)
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new CliError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      EXIT.usage,
-    );
-  }
-}
+const readText = (file: string) => readUserFile(file, (f) => readFile(f, 'utf8'));
 
 /** Task items from a JSON array or JSONL file of `{object_id, payload}`; errors name the line. */
 export function parseItems(text: string, file: string): Json[] {

@@ -1,20 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { CliError, EXIT, apiTarget, callApi, printJson } from '../api-client.js';
+import { CliError, EXIT, apiTarget, callApi, printJson, readUserFile } from '../api-client.js';
 
 // Vald's write and read calls from a shell, over the API's Vald mirror (the same semantics as
 // its gRPC service): insert / upsert / update / remove / get by id.
 async function vectorFrom(file: string | undefined): Promise<number[]> {
   if (!file) throw new CliError('give --vector-file (a JSON array of numbers)', EXIT.usage);
-  let v: unknown;
-  try {
-    v = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new CliError(
-      `--vector-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      EXIT.usage,
-    );
-  }
+  const v: unknown = await readUserFile(file, async (f) => JSON.parse(await readFile(f, 'utf8')), '--vector-file');
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
     throw new CliError(`--vector-file ${file}: not a JSON array of numbers`, EXIT.usage);
   return v as number[];

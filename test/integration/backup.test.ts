@@ -212,7 +212,7 @@ describe('backup and restore', () => {
     const bucket = new S3BlobStore({ bucket: 'backups', prefix: 'sched', endpoint: s3.endpoint });
     // Fake backups of this schedule (their manifests name it), and of another one, which stay.
     const fake = path.join(os.tmpdir(), `vf-fake-${Date.now()}`);
-    const mine = JSON.stringify({ schedule_id: 'nightly' });
+    const mine = JSON.stringify({ schedule_id: 'bk-nightly' });
     writeFileSync(fake, mine);
     const others = path.join(os.tmpdir(), `vf-fake-others-${Date.now()}`);
     writeFileSync(others, JSON.stringify({ schedule_id: 'weekly' }));
@@ -238,9 +238,10 @@ describe('backup and restore', () => {
         await bucket.put(`${stamp}/export_manifest.json`, fake);
       }
     }
+    // Not 'nightly': the README's example (run by readme.test.ts on the same Temporal) uses that id.
     const created = await stack.api('/api/v1/backups/schedules', {
       body: {
-        schedule_id: 'nightly',
+        schedule_id: 'bk-nightly',
         interval: '24h',
         output_dir: 'sched',
         s3: { bucket: 'backups', prefix: 'sched' },
@@ -251,20 +252,20 @@ describe('backup and restore', () => {
     assert.equal(created.status, 200, JSON.stringify(created.body));
     // Removed however this test ends: the run's Temporal server outlives it.
     onTestFinished(async () => {
-      await stack.api('/api/v1/backups/schedules/nightly', { method: 'DELETE' });
+      await stack.api('/api/v1/backups/schedules/bk-nightly', { method: 'DELETE' });
     });
     // Other test files share the run's Temporal server (and may have schedules of their own).
     const ids = async () =>
       ((await stack.api('/api/v1/backups/schedules')).body.schedules as { schedule_id: string }[]).map(
         (x) => x.schedule_id,
       );
-    assert.ok((await ids()).includes('nightly'));
-    assert.equal((await stack.api('/api/v1/backups/schedules/nightly/trigger', { body: {} })).status, 200);
+    assert.ok((await ids()).includes('bk-nightly'));
+    assert.equal((await stack.api('/api/v1/backups/schedules/bk-nightly/trigger', { body: {} })).status, 200);
     let run: { workflowId: string } | undefined;
     for (let i = 0; i < 200 && !run; i++) {
       for await (const wf of stack.client.workflow.list({
         // This schedule's run only: other test files' schedules start the same workflow type.
-        query: `TemporalScheduledById = 'nightly' AND ExecutionStatus = 'Completed'`,
+        query: `TemporalScheduledById = 'bk-nightly' AND ExecutionStatus = 'Completed'`,
       }))
         run = wf;
       if (!run) await new Promise((r) => setTimeout(r, 250));
@@ -290,9 +291,9 @@ describe('backup and restore', () => {
     assert.ok(existsSync(path.join(root, 'sched', result.backup, 'export_manifest.json')));
     const s3Dirs = [...new Set((await bucket.list('')).map((b) => b.key.split('/')[0]))].sort();
     assert.deepEqual(s3Dirs, left);
-    assert.equal((await stack.api('/api/v1/backups/schedules/nightly', { method: 'DELETE' })).status, 200);
-    assert.ok(!(await ids()).includes('nightly'));
-    assert.equal((await stack.api('/api/v1/backups/schedules/nightly')).status, 404);
+    assert.equal((await stack.api('/api/v1/backups/schedules/bk-nightly', { method: 'DELETE' })).status, 200);
+    assert.ok(!(await ids()).includes('bk-nightly'));
+    assert.equal((await stack.api('/api/v1/backups/schedules/bk-nightly')).status, 404);
   });
 
   it('runs from the CLI as the seed does: relative paths from the working directory, refusals before any job, exit codes, --json', async () => {

@@ -150,6 +150,18 @@ describe('the vecflow command line', () => {
         assert.equal(JSON.parse(r.stdout).kind, kind === 'detached' ? 'backup' : kind);
       }),
     );
+    // One creation time per job: the list (visibility), the job (its state) and the kind's own
+    // route agree, to the millisecond.
+    const listed = new Map<string, { created_at: string }>(
+      (await stack.api('/api/v1/jobs?limit=500')).body.jobs.map((j: { id: string; created_at: string }) => [j.id, j]),
+    );
+    for (const [kind, id] of Object.entries(jobs)) {
+      const job = (await stack.api(`/api/v1/jobs/${id}`)).body;
+      assert.equal(listed.get(id)?.created_at, job.created_at, `${kind} ${id}: list vs get`);
+      if (job.started_at !== undefined) assert.equal(job.started_at, job.created_at, `${kind}: started_at`);
+    }
+    const task = (await stack.api(`/api/v1/embeddings/upsertion-tasks/${jobs.upsertion}`)).body;
+    assert.equal(task.created_at, listed.get(jobs.upsertion)?.created_at);
 
     const s3 = await cli(['backup', '--s3-bucket', BUCKET, '--s3-prefix', 'nightly', '--id', 'cx-s3']);
     assert.equal(s3.code, 1, s3.stderr);
@@ -177,8 +189,17 @@ describe('the vecflow command line', () => {
     const up = await cli(['upsert', 'items.jsonl', '--collection', 'items', '--task-id', 'cx-up', '--json']);
     assert.equal(up.code, 0, up.stderr);
     assert.deepEqual([JSON.parse(up.stdout).status, JSON.parse(up.stdout).processed_count], ['done', 2]);
+    // A file that cannot be read is a usage error naming it and why, whatever the command.
     const broken = await cli(['upsert', 'missing.jsonl']);
     assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /^vecflow: cannot read missing\.jsonl: ENOENT$/m);
+    const dirImport = await cli(['import', '.', '--dataset', 'items']);
+    assert.equal(dirImport.code, 2);
+    assert.match(dirImport.stderr, /^vecflow: cannot read \.: not a file$/m);
+    await writeFile(path.join(root, 'notjson.json'), '[1, 2');
+    const notJson = await cli(['vald', 'insert', '--id', 'v-0', '--vector-file', 'notjson.json']);
+    assert.equal(notJson.code, 2);
+    assert.match(notJson.stderr, /^vecflow: --vector-file notjson\.json: .*JSON/m);
     await writeFile(path.join(root, 'bad.jsonl'), '{"object_id":"x","payload":{}}\n{oops\n');
     const bad = await cli(['upsert', 'bad.jsonl']);
     assert.equal(bad.code, 2);

@@ -48,6 +48,7 @@ export async function scheduledBackupWorkflow(
   };
   await executeChild(backupWorkflow, {
     workflowId: scheduledBackupChildId(workflowInfo().workflowId, stamp),
+    memo: { created_at: now.toISOString() }, // the job's one creation time, as the API's starts keep it
     args: [
       {
         location,

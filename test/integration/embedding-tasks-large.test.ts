@@ -121,6 +121,13 @@ describe('Embedding Studio tasks at size', () => {
     const done = await waitForTask(stack, UPSERTS, 'to-cancel');
     assert.equal(done.status, 'done');
     assert.equal(done.processed_count, 3000);
+    // The restart is a new run of the same job: its creation time stays, in every view of it.
+    assert.equal(done.created_at, t.created_at);
+    const listed = (await stack.api('/api/v1/jobs?kind=upsertion&limit=500')).body.jobs.find(
+      (j: { id: string }) => j.id === 'to-cancel',
+    );
+    assert.equal(listed.created_at, t.created_at);
+    assert.equal((await stack.api('/api/v1/jobs/to-cancel')).body.created_at, t.created_at);
     assert.equal(
       (await stack.api(`/api/v1${UPSERTS}/to-cancel/restart`, { body: {} })).status,
       409,

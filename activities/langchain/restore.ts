@@ -28,6 +28,7 @@ import type { ActivityContext } from '../context.js';
 import { langchainDatabase } from './database.js';
 import type { FileLayout, LangchainRestoreCollection, LangchainRestoreTable } from './restore-plan.js';
 import { type CollectionRead, collectionRead, pgTypeOfParquet } from './restore-columns.js';
+import { type DirectLoad, directLoad, isIntegrityError } from './restore-direct.js';
 
 // Restore into LangChain's tables: checked before anything is written (dimensions), then the
 // schema and collection rows made (kept uuid and cmetadata), optionally cleared, and each file
@@ -157,6 +158,7 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
       });
       // Collection rows go in binary (vectors as float4s), tables as CSV (every value as text).
       let read: CollectionRead | null = null;
+      let direct: DirectLoad | null = null;
       let staged: string[];
       let select: string[];
       let merge: string;
@@ -166,6 +168,7 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
         ({ staged, select } = read);
         const from: LangchainLayout = staged[0] === 'id' ? 'langchain-postgres' : 'langchain-community';
         merge = mergeEmbeddingsSql(from, input.target.layout, input.target.uuids[c.name], input.target.metadata_type);
+        direct = directLoad(from, input.target.layout, input.target.uuids[c.name], input.target.metadata_type);
       } else {
         const table = await describeTable(database.db, input.table!);
         if (!table) throw new ConflictError(`the table ${input.table} disappeared during the restore`);
@@ -178,9 +181,24 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
       try {
         for await (const p of parquetPages(file, select, done, PAGE)) {
           page = p.rows;
-          await (read
-            ? database.load([stageSql(staged, true)], STAGE, binaryPage(read, p.columns), [merge], 'binary')
-            : database.load([stageSql(staged, false)], STAGE, toCsv(p.columns), [merge], 'csv'));
+          if (read) {
+            const rows = pageRows(read, p.columns);
+            const data = direct?.encode(rows);
+            const loaded =
+              !!data &&
+              (await database.load([], direct!.target, data, [], 'binary').then(
+                () => true,
+                (err: unknown) => {
+                  if (!isIntegrityError(err)) throw err;
+                  direct = null; // keys exist already: the rest of this file is merged too
+                  return false;
+                },
+              ));
+            if (!loaded) {
+              const dimension = rows.vectors.reduce((n, v) => Math.max(n, v?.length ?? 0), 0);
+              await database.load(stageSql(staged, dimension), STAGE, encodeTextVectorRows(rows), [merge], 'binary');
+            }
+          } else await database.load(stageSql(staged, null), STAGE, toCsv(p.columns), [merge], 'csv');
           done += p.rows;
           page = 0;
           activity.heartbeat(done);
@@ -200,13 +218,13 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
   };
 }
 
-/** A page of a collection file as binary COPY rows of the staging table. */
-function binaryPage(read: CollectionRead, columns: unknown[][]): Buffer {
+/** A page of a collection file as the staged text columns and the vectors. */
+function pageRows(read: CollectionRead, columns: unknown[][]): TextVectorRows {
   const rows: TextVectorRows = { texts: read.staged.map(() => []), vectors: [] };
   for (let i = 0; i < columns[0].length; i++) {
     const { texts, vector } = read.row(columns.map((c) => c[i]));
     texts.forEach((t, c) => rows.texts[c].push(t));
     rows.vectors.push(vector);
   }
-  return encodeTextVectorRows(rows);
+  return rows;
 }

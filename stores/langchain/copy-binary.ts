@@ -1,9 +1,15 @@
 import { writeFloat32 } from '../../core/float32.js';
 
-// PostgreSQL's binary COPY input for LangChain rows: some text columns, then one pgvector
-// column (int16 dim, int16 unused, big-endian float4s). Binary vectors spare the database its
-// parsing of every float, which costs most of a text COPY … FROM.
+// PostgreSQL's binary COPY input for LangChain rows: some columns given as text, then one
+// pgvector column (int16 dim, int16 unused, big-endian float4s). Binary vectors spare the
+// database its parsing of every float, which costs most of a text COPY … FROM.
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * How a text column goes on the wire: `text` (text, varchar), `jsonb` (its binary form: version
+ * byte 1, then the JSON text), `uuid` (16 bytes, from the canonical text form).
+ */
+export type WireKind = 'text' | 'jsonb' | 'uuid';
 
 export interface TextVectorRows {
   /** Column-major text columns (null for SQL NULL). */
@@ -11,10 +17,16 @@ export interface TextVectorRows {
   vectors: (Float32Array | null)[];
 }
 
-/** The binary COPY input of rows (text columns, then the vector). */
-export function encodeTextVectorRows(rows: TextVectorRows): Buffer {
+function encodeText(t: string, kind: WireKind): Buffer {
+  if (kind === 'uuid') return Buffer.from(t.replace(/-/g, ''), 'hex');
+  const b = Buffer.from(t, 'utf8');
+  return kind === 'jsonb' ? Buffer.concat([Buffer.of(1), b]) : b;
+}
+
+/** The binary COPY input of rows (text columns, each of its kind — text by default — then the vector). */
+export function encodeTextVectorRows(rows: TextVectorRows, kinds?: WireKind[]): Buffer {
   const n = rows.vectors.length;
-  const texts = rows.texts.map((col) => col.map((t) => (t === null ? null : Buffer.from(t, 'utf8'))));
+  const texts = rows.texts.map((col, c) => col.map((t) => (t === null ? null : encodeText(t, kinds?.[c] ?? 'text'))));
   let size = SIGNATURE.length + 8 + 2;
   for (let i = 0; i < n; i++) {
     size += 2;

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { TableColumn } from '../../core/langchain-backup.js';
+import { PLAIN_MAX_DIM } from '../postgres/bulk.js';
 import { type Db, quoteIdent } from '../postgres/db.js';
 import { COLLECTION_TABLE, EMBEDDING_TABLE, type LangchainLayout } from './tables.js';
 
@@ -125,9 +126,17 @@ export function createSchemaSql(layout: LangchainLayout): string[] {
 
 export const STAGE = 'vf_langchain_stage';
 
-/** The temporary table rows are loaded into (text columns, then an `embedding` vector if asked), dropped at commit. */
-export const stageSql = (columns: string[], vector: boolean) =>
-  `CREATE TEMP TABLE ${STAGE} (${[...columns.map((c) => `${quoteIdent(c)} text`), ...(vector ? ['embedding vector'] : [])].join(', ')}) ON COMMIT DROP`;
+/**
+ * The temporary table rows are loaded into (text columns, then an `embedding` vector of
+ * `dimension` if asked), dropped at commit. Vectors that fit a page stay inline (STORAGE PLAIN)
+ * instead of being compressed and sent out to TOAST on the way in, only to be read back.
+ */
+export const stageSql = (columns: string[], dimension: number | null): string[] => [
+  `CREATE TEMP TABLE ${STAGE} (${[...columns.map((c) => `${quoteIdent(c)} text`), ...(dimension !== null ? ['embedding vector'] : [])].join(', ')}) ON COMMIT DROP`,
+  ...(dimension !== null && dimension <= PLAIN_MAX_DIM
+    ? [`ALTER TABLE ${STAGE} ALTER COLUMN embedding SET STORAGE PLAIN`]
+    : []),
+];
 
 /**
  * Merges staged rows of a collection file (`from` layout) into the embedding table (`to`

@@ -18,7 +18,7 @@ const CONFLICT = {
 } as const;
 
 /** A vector of up to this many float4s, with the row's other columns, fits an 8 KB page. */
-const PLAIN_MAX_DIM = 1536;
+export const PLAIN_MAX_DIM = 1536;
 
 export class BulkPath {
   constructor(private readonly runner: CopyRunner) {}

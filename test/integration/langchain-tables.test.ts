@@ -5,13 +5,15 @@ import { promisify } from 'node:util';
 import { describe, it } from 'vitest';
 import { ROOT } from '../../devstack/tools.js';
 import { Db } from '../../stores/postgres/db.js';
+import { type CopyRunner, wireCopyRunner } from '../../stores/postgres/copy-runner.js';
 import { postgresPool } from '../../stores/index.js';
 import { decodeVectorSend } from '../../stores/postgres/vectors.js';
 import { collectionDimension, countRows, detectLayout, listCollections } from '../../stores/langchain/tables.js';
 import { CopyLangchainDatabase } from '../../stores/langchain/connection.js';
-import { embeddingColumns, embeddingSelect, pageEnd } from '../../stores/langchain/sql.js';
+import { createSchemaSql, embeddingColumns, embeddingSelect, pageEnd } from '../../stores/langchain/sql.js';
 import { collectionColumns, csvToParquet } from '../../datafiles/langchain-parquet.js';
 import { encodeTextVectorRows } from '../../stores/langchain/copy-binary.js';
+import { directLoad, isIntegrityError } from '../../activities/langchain/restore-direct.js';
 
 interface LangchainRow {
   id?: string;
@@ -72,42 +74,81 @@ async function fill(layout: string, url: string, collection: string, count: numb
   ]);
 }
 
+/**
+ * A fresh database: statements through `db`, bulk loads through `lc` — the embedded one
+ * (PGlite's '/dev/blob'), or a new database on the run's real PostgreSQL (pg-copy-streams).
+ */
+async function withDatabase(
+  kind: 'embedded' | 'postgres',
+  fn: (db: Db, lc: CopyLangchainDatabase) => Promise<void>,
+): Promise<void> {
+  let stop: () => Promise<void>;
+  let target: Parameters<typeof postgresPool>[0];
+  let embedded: CopyRunner | null = null;
+  if (kind === 'embedded') {
+    const own = await startTestPglite();
+    target = { kind: 'embedded', socketDir: own.embedded.socketDir };
+    embedded = own.embedded;
+    stop = () => own.stop();
+  } else {
+    const server = new URL((await provided('postgresUrl'))!);
+    const admin = new Db(postgresPool({ kind: 'postgres', url: server.href }, 1));
+    const name = `vf_lc_${process.pid}_${Date.now()}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    target = { kind: 'postgres', url: Object.assign(new URL(server.href), { pathname: `/${name}` }).href };
+    stop = async () => {
+      await admin.query(`DROP DATABASE ${name}`);
+      await admin.close();
+    };
+  }
+  const db = new Db(postgresPool(target, 1));
+  const pool = postgresPool(target, 1);
+  const lc = new CopyLangchainDatabase(pool, embedded ?? wireCopyRunner(pool));
+  try {
+    await fn(db, lc);
+  } finally {
+    await lc.close();
+    await db.close();
+    await stop();
+  }
+}
+
 describe('binary COPY rows into the database', () => {
   it('loads text columns and vectors bit for bit: NULLs, non-ASCII, -0, the smallest subnormal, the largest float', async () => {
-    const own = await startTestPglite();
-    const db = new Db(postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1));
-    const lc = new CopyLangchainDatabase(
-      postgresPool({ kind: 'embedded', socketDir: own.embedded.socketDir }, 1),
-      own.embedded,
-    );
-    try {
+    await withDatabase('embedded', async (db, lc) => {
       await db.query('CREATE EXTENSION IF NOT EXISTS vector');
-      await db.query('CREATE TABLE rows_in (k text, doc text, embedding vector)');
+      await db.query('CREATE TABLE rows_in (k text, doc text, meta jsonb, u uuid, embedding vector)');
       const vectors = [Float32Array.of(1, -0, 1e-45), null, Float32Array.of(3.4028234663852886e38, Math.fround(0.1))];
       const rows = {
         texts: [
           ['a', 'é/€', 'c'],
           ['doc', null, ''],
+          ['{"a": [1, "é"]}', null, '{}'],
+          ['0F8FAD5B-D9CB-469F-A165-70867728950E', null, '7c9e6679-7425-40de-944b-e07fc1f90ae7'],
         ],
         vectors,
       };
       const n = await lc.load(
         [],
-        'rows_in (k, doc, embedding)',
-        encodeTextVectorRows(rows),
+        'rows_in (k, doc, meta, u, embedding)',
+        encodeTextVectorRows(rows, ['text', 'text', 'jsonb', 'uuid']),
         ['UPDATE rows_in SET k = k'],
         'binary',
       );
       assert.equal(n, 3);
-      const back = await db.query<{ k: string; doc: string | null; v: Buffer | null }>(
-        'SELECT k, doc, vector_send(embedding) AS v FROM rows_in ORDER BY k',
-      );
+      const back = await db.query<{
+        k: string;
+        doc: string | null;
+        m: string | null;
+        u: string | null;
+        v: Buffer | null;
+      }>('SELECT k, doc, meta::text AS m, u::text AS u, vector_send(embedding) AS v FROM rows_in ORDER BY k');
       assert.deepEqual(
-        back.map((r) => [r.k, r.doc]),
+        back.map((r) => [r.k, r.doc, r.m, r.u]),
         [
-          ['a', 'doc'],
-          ['c', ''],
-          ['é/€', null],
+          ['a', 'doc', '{"a": [1, "é"]}', '0f8fad5b-d9cb-469f-a165-70867728950e'],
+          ['c', '', '{}', '7c9e6679-7425-40de-944b-e07fc1f90ae7'],
+          ['é/€', null, null, null],
         ],
       );
       const hex = (v: Float32Array | null) => (v ? Buffer.from(v.buffer).toString('hex') : null);
@@ -115,12 +156,65 @@ describe('binary COPY rows into the database', () => {
         back.map((r) => (r.v ? hex(decodeVectorSend(r.v)) : null)),
         [hex(vectors[0]), hex(vectors[2]), null],
       );
-    } finally {
-      await lc.close();
-      await db.close();
-      await own.stop();
-    }
+    });
   });
+  for (const kind of ['embedded', 'postgres'] as const)
+    it(`loads a page straight into LangChain's tables (${kind}), both layouts; a key that exists is an integrity error (the restore then merges)`, async () => {
+      await withDatabase(kind, async (db, lc) => {
+        const coll = '11111111-2222-4333-8444-555555555555';
+        const vectors = [Float32Array.of(0.5, -0), Float32Array.of(1e-45, 2)];
+        for (const layout of ['langchain-postgres', 'langchain-community'] as const) {
+          for (const sql of createSchemaSql(layout)) await db.query(sql);
+          await db.query(`INSERT INTO langchain_pg_collection (uuid, name, cmetadata) VALUES ($1, 'c', '{}')`, [coll]);
+          const load = directLoad(layout, layout, coll, 'jsonb')!;
+          const keys =
+            layout === 'langchain-postgres'
+              ? [['doc-1', 'doc-2']]
+              : [
+                  ['0F8FAD5B-D9CB-469F-A165-70867728950E', '7c9e6679-7425-40de-944b-e07fc1f90ae7'],
+                  ['custom-1', null],
+                ];
+          const rows = { texts: [...keys, ['one', null], ['{"k": "é"}', null]], vectors };
+          await lc.load([], load.target, load.encode(rows)!, [], 'binary');
+          const key = layout === 'langchain-postgres' ? 'id' : `uuid::text || '/' || coalesce(custom_id, '')`;
+          const back = await db.query<Record<string, string | null>>(
+            `SELECT ${key} AS k, collection_id::text AS c, document AS d, cmetadata::text AS m, vector_send(embedding) AS v
+             FROM langchain_pg_embedding ORDER BY 1`,
+          );
+          assert.deepEqual(
+            back.map((r) => [r.k, r.c, r.d, r.m]),
+            layout === 'langchain-postgres'
+              ? [
+                  ['doc-1', coll, 'one', '{"k": "é"}'],
+                  ['doc-2', coll, null, null],
+                ]
+              : [
+                  ['0f8fad5b-d9cb-469f-a165-70867728950e/custom-1', coll, 'one', '{"k": "é"}'],
+                  ['7c9e6679-7425-40de-944b-e07fc1f90ae7/', coll, null, null],
+                ],
+          );
+          assert.deepEqual(
+            back.map((r) => Buffer.from(decodeVectorSend(r.v as unknown as Buffer).buffer).toString('hex')),
+            vectors.map((v) => Buffer.from(v.buffer).toString('hex')),
+          );
+          const again = await lc.load([], load.target, load.encode(rows)!, [], 'binary').then(
+            () => null,
+            (e: unknown) => e,
+          );
+          assert.ok(isIntegrityError(again), `a repeated key: ${String(again)}`);
+          assert.equal(
+            (await db.query('SELECT 1 FROM langchain_pg_embedding')).length,
+            2,
+            'the failed COPY left nothing',
+          );
+          await db.query('DROP TABLE langchain_pg_embedding, langchain_pg_collection');
+        }
+        // Keys the merge derives (not uuids) and moves between layouts are never loaded directly.
+        const community = directLoad('langchain-community', 'langchain-community', coll, 'jsonb')!;
+        assert.equal(community.encode({ texts: [['not-a-uuid'], [null], [null], [null]], vectors: [null] }), null);
+        assert.equal(directLoad('langchain-postgres', 'langchain-community', coll, 'jsonb'), null);
+      });
+    });
 });
 
 describe("LangChain's PGVector tables, read", () => {

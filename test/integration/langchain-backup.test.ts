@@ -303,6 +303,35 @@ describe('moving between vecflow and LangChain', () => {
     }
   });
 
+  it('writes FLOAT lists with vector_format "float", bit for bit, and restores from them', async () => {
+    const bits = async () =>
+      (
+        await stack.sql(`SELECT id, encode(vector_send(embedding), 'hex') AS v FROM langchain_pg_embedding ORDER BY id`)
+      ).map((r) => `${String(r.id)} ${String(r.v).slice(8)}`);
+    const before = await bits();
+    assert.equal(before.length, 20);
+    const b = await job('backups', { source: 'langchain', output_dir: 'as-float', vector_format: 'float' });
+    assert.equal(b.status, 'done', JSON.stringify(b).slice(0, 500));
+    const con = await duckdb();
+    try {
+      const file = sqlString(path.join(root, 'as-float', 'chunk_embeddings.parquet'));
+      const types = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file})`)).getRows();
+      assert.equal(types.find((t) => t[0] === 'embedding')?.[1], 'FLOAT[]');
+      const rows = (await con.runAndReadAll(`SELECT id, embedding FROM read_parquet(${file}) ORDER BY id`)).getRows();
+      const fromFile = rows.map(([id, v]) => {
+        const floats = Float32Array.from((v as { items: number[] }).items);
+        return `${String(id)} ${Buffer.from(floats.buffer).swap32().toString('hex')}`;
+      });
+      assert.deepEqual(fromFile, before);
+    } finally {
+      con.closeSync();
+    }
+    await stack.sql('DELETE FROM langchain_pg_embedding');
+    const r = await job('restores', { input_dir: 'as-float' });
+    assert.equal(r.status, 'done', JSON.stringify(r).slice(0, 500));
+    assert.deepEqual(await bits(), before);
+  });
+
   it("restores a vecflow backup into LangChain's tables, which LangChain then searches", async () => {
     const ref = { collection: 'moved', model: 'hash-256' };
     await stack.store.ensureCollection({ ...ref, dimension: 256, distance: 'cosine' });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { checkServing, configOrExit, isLoopback, loadConfig } from '../core/config.js';
 import { createLogger, logFormat } from '../core/logger.js';
 import { apiClient } from '../core/temporal.js';
-import { openStore, storeTarget } from '../stores/index.js';
+import { openApiStore, storeTarget } from '../stores/index.js';
 import { LazyStore } from '../stores/lazy.js';
 import { createApp } from './app.js';
 import { startGrpcServer } from './grpc/server.js';
@@ -20,7 +20,7 @@ const log = createLogger('api', config.env.LOG_LEVEL, config.env.LOG_FORMAT ?? l
 async function main(): Promise<void> {
   const host = config.env.VECFLOW_HOST;
   const temporal = apiClient(config.temporal);
-  const store = new LazyStore(() => openStore(storeTarget(config), config.env.VECFLOW_PG_POOL_SIZE));
+  const store = new LazyStore(() => openApiStore(storeTarget(config), config.env.VECFLOW_PG_POOL_SIZE));
   const deps = { config, store, temporal, log };
   const app = createApp(deps);
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { npmStart } from '../test/helpers/npm-start.js';
 import { grpcEchoRate } from './grpc-echo.js';
+import { processCpu } from './process-cpu.js';
 import { startTestPglite } from '../test/helpers/pglite.js';
 import { call, insertRequest, payload, valdClients } from '../test/helpers/vald-node.js';
 
@@ -20,13 +21,11 @@ const MULTI_IN_FLIGHT = Number(process.env.BENCH_MULTI_IN_FLIGHT ?? 4);
 const vec = (i: number) => Array.from({ length: DIM }, (_, j) => Math.fround(Math.sin(i * 31 + j)));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (v: number) => `${v.toFixed(1)} ms`;
-/** The share of the machine's CPU this process (the Vald client) used since `since`. */
-const clientShare = (since: { wall: number; cpu: NodeJS.CpuUsage }) => {
-  const cpu = process.cpuUsage(since.cpu);
-  const share = (cpu.user + cpu.system) / 1000 / (performance.now() - since.wall) / os.availableParallelism();
-  return `the client itself used ${Math.round(share * 100)}% of the ${os.availableParallelism()} cores`;
-};
-const mark = () => ({ wall: performance.now(), cpu: process.cpuUsage() });
+/** The clock, and each process's CPU from now on (the client is this process). */
+const mark = () => ({ wall: performance.now(), cpu: processCpu(stack.child.pid!) });
+/** CPU milliseconds per 1,000 vectors, by process: on this machine they all share its cores. */
+const cpuShares = (since: ReturnType<typeof mark>, vectors: number) =>
+  `CPU ms per 1,000 vectors on ${os.availableParallelism()} cores: ${since.cpu.report(vectors / 1000)}`;
 const latency = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return `p50 ${ms(pct(s, 50))}, p99 ${ms(pct(s, 99))}`;
@@ -130,7 +129,7 @@ try {
     };
     await Promise.all(Array.from({ length: inFlight }, lane));
     console.log(
-      `gRPC MultiInsert (${DIM}-d, ${BULK} in requests of ${MULTI_BATCH}, ${inFlight} in flight): ${Math.round(BULK / ((performance.now() - since.wall) / 1000))} vectors/s (${clientShare(since)})`,
+      `gRPC MultiInsert (${DIM}-d, ${BULK} in requests of ${MULTI_BATCH}, ${inFlight} in flight): ${Math.round(BULK / ((performance.now() - since.wall) / 1000))} vectors/s (${cpuShares(since, BULK)})`,
     );
   }
 
@@ -153,7 +152,7 @@ try {
   stream.end();
   await done;
   console.log(
-    `gRPC StreamInsert (${DIM}-d, ${answered} requests): ${Math.round(answered / ((performance.now() - since.wall) / 1000))} vectors/s (${clientShare(since)})`,
+    `gRPC StreamInsert (${DIM}-d, ${answered} requests): ${Math.round(answered / ((performance.now() - since.wall) / 1000))} vectors/s (${cpuShares(since, answered)})`,
   );
   vald.close();
 } finally {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { AppConfig } from '../core/config.js';
 import { Db } from './postgres/db.js';
+import { connectBulk } from './postgres/bulk-service.js';
 import { EMBEDDED_SOCKET_PORT, type EmbeddedBulkAccess, embeddedSocketDir } from './postgres/embedded.js';
 import { wireCopyRunner } from './postgres/copy-runner.js';
 import { PostgresStore } from './postgres/store.js';
@@ -49,6 +50,7 @@ export async function openStore(
   target: StoreTarget,
   poolSize = 8,
   embedded?: EmbeddedBulkAccess,
+  bulkMinRows?: number,
 ): Promise<VectorStore> {
   if (target.kind === 'qdrant') return QdrantStore.open(target.url, target.apiKey);
   const pool = postgresPool(target, poolSize);
@@ -58,5 +60,17 @@ export async function openStore(
     const [{ v }] = await db.query<{ v: string }>('SELECT version() AS v');
     return PostgresStore.open(db, /PGlite/.test(v) ? undefined : { runner: wireCopyRunner(pool), minRows: 32 });
   }
-  return PostgresStore.open(new Db(pool), embedded ? { runner: embedded } : undefined);
+  return PostgresStore.open(new Db(pool), embedded ? { runner: embedded, minRows: bulkMinRows } : undefined);
+}
+
+/** Below this many rows, the API writes through the Postgres socket: one statement beats a COPY. */
+const API_BULK_MIN_ROWS = 32;
+
+/**
+ * The API's store. On the embedded store, batches (Vald Multi and Stream) take the bulk service
+ * of the process that owns PGlite (the worker, or the store process); single rows the socket.
+ */
+export function openApiStore(target: StoreTarget, poolSize: number): Promise<VectorStore> {
+  const bulk = target.kind === 'embedded' ? connectBulk(target.socketDir) : undefined;
+  return openStore(target, poolSize, bulk, API_BULK_MIN_ROWS);
 }

@@ -3,7 +3,7 @@ import { configOrExit } from '../core/config.js';
 import { createLogger, logFormat } from '../core/logger.js';
 import { ensureSearchAttributes, lazyClient, waitForTemporal } from '../core/temporal.js';
 import { describeTarget, openStore, storeTarget } from '../stores/index.js';
-import { connectBulk } from '../stores/postgres/bulk-service.js';
+import { connectBulk, serveBulk } from '../stores/postgres/bulk-service.js';
 import { type EmbeddedBulkAccess, type EmbeddedPostgres, startEmbeddedPostgres } from '../stores/postgres/embedded.js';
 import { waitForSharedStore } from '../stores/postgres/shared.js';
 import path from 'node:path';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const target = storeTarget(config);
   let owned: EmbeddedPostgres | undefined;
   let embedded: EmbeddedBulkAccess | undefined;
+  let bulkService: { close(): Promise<void> } | undefined;
   if (target.kind === 'embedded' && config.env.VECFLOW_EMBEDDED_STORE === 'shared') {
     await waitForSharedStore(target.socketDir, 120_000);
     embedded = connectBulk(target.socketDir);
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
       dataDir: path.join(config.dataDir, 'pglite'),
       socketDir: target.socketDir,
     });
+    // The API's batches (Vald Multi and Stream) take the bulk path through it.
+    bulkService = await serveBulk(owned);
   }
   log.info(
     {
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
   await connection.close();
   await client.connection.close();
   await store.close();
+  await bulkService?.close();
   await owned?.stop();
   log.info('worker stopped');
   process.exit(0);

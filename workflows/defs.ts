@@ -26,6 +26,7 @@ export const importStateQuery = defineQuery<ImportState>('state');
 export const exportStateQuery = defineQuery<ExportState>('state');
 export const provisionStateQuery = defineQuery<ProvisionState>('state');
 export const valdWriteStateQuery = defineQuery<ValdWriteState>('state');
+export const valdRecordStateQuery = defineQuery<ValdRecordState>('state');
 export const shardStateQuery = defineQuery<ShardState>('state');
 export const lockStateQuery = defineQuery<LockState>('state');
 /** Any job's state, for what shows every kind alike (`vecflow status <id>`). */
@@ -38,6 +39,13 @@ export interface ValdWriteState {
   collection: string;
   /** How many requests the call carries. */
   requests: number | undefined;
+}
+export interface ValdRecordState {
+  status: 'done';
+  collections: string[];
+  requests: number;
+  /** How many writes were answered with each result (OK, ALREADY_EXISTS, …). */
+  results: Record<string, number>;
 }
 export interface VerifyState {
   status: 'processing' | 'done' | 'failed';

@@ -47,6 +47,3 @@ export function directLoad(
     },
   };
 }
-
-/** Whether a database error is an integrity-constraint violation (SQLSTATE class 23). */
-export const isIntegrityError = (err: unknown): boolean => /^23/.test((err as { code?: string }).code ?? '');

@@ -28,7 +28,8 @@ import type { ActivityContext } from '../context.js';
 import { langchainDatabase } from './database.js';
 import type { FileLayout, LangchainRestoreCollection, LangchainRestoreTable } from './restore-plan.js';
 import { type CollectionRead, collectionRead, pgTypeOfParquet } from './restore-columns.js';
-import { type DirectLoad, directLoad, isIntegrityError } from './restore-direct.js';
+import { type DirectLoad, directLoad } from './restore-direct.js';
+import { isIntegrityError, sqlStateClass } from '../../stores/postgres/db.js';
 
 // Restore into LangChain's tables: checked before anything is written (dimensions), then the
 // schema and collection rows made (kept uuid and cmetadata), optionally cleared, and each file
@@ -206,8 +207,8 @@ export function langchainRestoreActivities(ctx: ActivityContext) {
       } catch (err) {
         // Data that DuckDB cannot convert or the database refuses (class 22: data exceptions,
         // 23: constraints) stays refused on retry: a clear error naming the file and rows.
-        const { message, code } = err as Error & { code?: string };
-        if (/^2[23]/.test(code ?? '') || message.startsWith('Conversion Error'))
+        const { message } = err as Error;
+        if (['22', '23'].includes(sqlStateClass(err)) || message.startsWith('Conversion Error'))
           throw new ValidationError(
             `${input.file}: rows ${done + 1}-${done + (page || PAGE)}: ${message.split('\n')[0]}`,
           );

@@ -86,6 +86,8 @@ export function bidiStream<Req, Res>(
   defaultCollection: string,
   options: BidiOptions,
   fn: (chunk: Req[], ctx: CallContext) => Promise<Res[]>,
+  /** Called once the stream is over (ended, failed or cancelled), after its last chunk. */
+  finish?: (ctx: CallContext) => Promise<void>,
 ): grpc.handleBidiStreamingCall<Req, Res> {
   return (call) => {
     let ctx: CallContext;
@@ -132,15 +134,30 @@ export function bidiStream<Req, Res>(
         else call.pause();
       } else if (!timer) timer = setTimeout(dispatch, options.lingerMs);
     });
+    let finished: Promise<void> | undefined;
+    const over = () =>
+      (finished ??= written
+        .catch(() => undefined)
+        .then(() => finish?.(ctx))
+        .catch((err: unknown) => void reportable(err, log)));
     call.on('end', () => {
       ended = true;
       while (pending.length) dispatch();
       written.then(
-        () => call.end(),
-        (err: unknown) => call.emit('error', err instanceof GrpcError ? err : reportable(err, log)),
+        () => over().then(() => call.end()),
+        (err: unknown) => {
+          void over();
+          call.emit('error', err instanceof GrpcError ? err : reportable(err, log));
+        },
       );
     });
-    call.on('error', () => clearTimeout(timer));
-    call.on('cancelled', () => clearTimeout(timer));
+    call.on('error', () => {
+      clearTimeout(timer);
+      void over();
+    });
+    call.on('cancelled', () => {
+      clearTimeout(timer);
+      void over();
+    });
   };
 }

@@ -2,7 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../core/logger.js';
 import { type ValdOp, type ValdResult, parseTimestampConditions } from '../../core/vald.js';
 import type { ValdService } from '../vald/service.js';
-import { type BidiOptions, bidiStream, unary } from './calls.js';
+import type { StreamRecord } from '../vald/journal.js';
+import { type BidiOptions, type CallContext, bidiStream, unary } from './calls.js';
 import { type FieldViolation, GrpcError, rpcStatus } from './errors.js';
 
 // vald.v1.Insert, Upsert, Update and Remove: the same semantics as the REST mirror (ValdService),
@@ -47,20 +48,32 @@ export function writeService(
   defaultCollection: string,
 ): grpc.UntypedServiceImplementation {
   const name = NAMES[op];
+  // Each stream's writes are recorded together (journal.ts), opened with its first chunk.
+  const records = new WeakMap<CallContext, Promise<StreamRecord>>();
+  const streamRecord = (ctx: CallContext) => {
+    let record = records.get(ctx);
+    if (!record) records.set(ctx, (record = service.openStream(op)));
+    return record;
+  };
   const impl: grpc.UntypedServiceImplementation = {
     [name]: unary(log, defaultCollection, async (req: unknown, ctx) =>
-      locationOrThrow((await service.apply(ctx.collection, op, [req]))[0]),
+      locationOrThrow((await service.apply(ctx.collection, op, [req], 'single'))[0]),
     ),
     [`Multi${name}`]: unary(log, defaultCollection, async (req: { requests?: unknown[] }, ctx) => {
       const requests = req.requests ?? [];
       if (requests.length === 0) throw new GrpcError('INVALID_ARGUMENT', 'requests must not be empty', 'requests');
       return multiOrThrow(
-        await service.apply(ctx.collection, op, requests),
+        await service.apply(ctx.collection, op, requests, 'batch'),
         (i, f) => `requests[${i}]${f ? `.${f}` : ''}`,
       );
     }),
-    [`Stream${name}`]: bidiStream(log, defaultCollection, STREAM, async (chunk: unknown[], ctx) =>
-      (await service.apply(ctx.collection, op, chunk)).map(streamLocation),
+    [`Stream${name}`]: bidiStream(
+      log,
+      defaultCollection,
+      STREAM,
+      async (chunk: unknown[], ctx) =>
+        (await service.apply(ctx.collection, op, chunk, await streamRecord(ctx))).map(streamLocation),
+      async (ctx) => (await records.get(ctx))?.close(),
     ),
   };
   if (op === 'remove') {

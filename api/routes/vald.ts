@@ -91,7 +91,7 @@ export function valdRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
         responses: { 200: 'Location', 400: 'INVALID_ARGUMENT', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS / ABORTED' },
       },
       async (req, res) => {
-        const [result] = await service.apply(collectionOf(req.query), op, [req.body]);
+        const [result] = await service.apply(collectionOf(req.query), op, [req.body], 'single');
         sendResult(res, result);
       },
     );
@@ -110,7 +110,7 @@ export function valdRoutes(deps: ApiDeps, openapi: OpenApiRegistry): Router {
         const requests = (req.body as { requests?: unknown })?.requests;
         if (!Array.isArray(requests) || requests.length === 0)
           return sendResult(res, status('INVALID_ARGUMENT', 'requests must be a non-empty array'));
-        res.json({ results: await service.apply(collectionOf(req.query), op, requests) });
+        res.json({ results: await service.apply(collectionOf(req.query), op, requests, 'batch') });
       },
     );
   }

@@ -3,17 +3,20 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { COLLECTION, KIND, STATUS } from '../../core/search-attributes.js';
 import type { ValdOp } from '../../core/vald.js';
 import { valdWorkflowId } from '../../workflows/ids.js';
 import { valdWriteRecordWorkflow } from '../../workflows/index.js';
 import type { ApiDeps } from '../deps.js';
 
-// The record of single Vald writes, which the API applies straight to the store (a workflow per
-// write would cost ~100 ms). Each applied write is appended to a journal file before it is
-// answered — written to the OS at once, so it survives the API process being killed — and the
-// journal goes to Temporal in batches, as valdWriteRecordWorkflow runs whose input lists the
-// writes (searchable: VecflowKind = 'vald-writes'). A journal left by a process that died is
-// sent by the next API to start; workflow ids are the journal names, so sending twice is once.
+// The record of the Vald writes the API applies straight to the store (a workflow that applies
+// them would cost a round trip of ~60 ms per request). Each applied write is appended to a
+// journal file before it is answered — written to the OS at once, so it survives the API process
+// being killed — and goes to Temporal as valdWriteRecordWorkflow runs whose input lists the
+// writes: single writes in batches (VecflowKind = 'vald-writes'), each Multi request or stream
+// chunk as workflows of its own, started before it is answered (VecflowKind = 'vald-<op>'). A
+// journal left by a process that died is sent by the next API to start; workflow ids come from
+// the journal names, so sending twice is once.
 export interface ValdRecordEntry {
   op: ValdOp;
   collection: string;
@@ -24,7 +27,10 @@ export interface ValdRecordEntry {
 }
 
 const FLUSH_EVERY_MS = 250;
+/** Entries per record workflow: ~100 KB of input, well under Temporal's payload limits. */
 const MAX_ENTRIES = 1000;
+/** Journals of batches are named after their workflow id (vald-<op>-<uuid>); single writes' are not. */
+const BATCH_PREFIX = 'vald-';
 /** A journal untouched this long belongs to no live writer. */
 const ORPHANED_AFTER_MS = 10_000;
 
@@ -34,6 +40,8 @@ export class ValdJournal {
   private timer: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Journals of streams still being written: never orphans, however long a stream idles. */
+  private readonly streaming = new Set<string>();
 
   constructor(private readonly deps: ApiDeps) {
     this.dir = path.join(deps.config.dataDir, 'vald-journal');
@@ -51,7 +59,7 @@ export class ValdJournal {
     for (const name of await readdir(this.dir).catch(() => [])) {
       const full = path.join(this.dir, name);
       const s = await stat(full).catch(() => null);
-      if (s && Date.now() - s.mtimeMs > ORPHANED_AFTER_MS && full !== this.file?.name)
+      if (s && Date.now() - s.mtimeMs > ORPHANED_AFTER_MS && full !== this.file?.name && !this.streaming.has(full))
         await this.send(full).catch((err: Error) =>
           this.deps.log.warn({ journal: full, error: err.message }, 'Vald write record not sent yet; retried later'),
         );
@@ -69,6 +77,60 @@ export class ValdJournal {
     this.file.entries += entries.length;
     if (this.file.entries >= MAX_ENTRIES) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /**
+   * Records one batch of applied writes (a Multi request) as workflows of its own, started
+   * before this returns; if Temporal cannot be reached the journal stays and is sent by the sweep.
+   */
+  async recordBatch(op: ValdOp, entries: ValdRecordEntry[]): Promise<void> {
+    const batch = this.openStream(op);
+    batch.record(entries);
+    await batch.close();
+  }
+
+  /**
+   * The record of one stream: its writes are appended as they are applied (before they are
+   * answered) and go to Temporal as workflows of their own, one per MAX_ENTRIES writes and one for
+   * the rest when the stream closes — not one per chunk, which would cost Temporal a workflow per
+   * few hundred writes.
+   */
+  openStream(op: ValdOp): StreamRecord {
+    let file: { name: string; fd: number; entries: number } | null = null;
+    let sent: Promise<void> = Promise.resolve();
+    const rotate = () => {
+      if (!file) return;
+      const { name, fd } = file;
+      file = null;
+      closeSync(fd);
+      sent = sent.then(() =>
+        this.send(name)
+          .catch((err: Error) =>
+            this.deps.log.warn({ journal: name, error: err.message }, 'Vald write record not sent yet; retried later'),
+          )
+          .finally(() => this.streaming.delete(name)),
+      );
+    };
+    return {
+      record: (entries) => {
+        for (let at = 0; at < entries.length;) {
+          if (!file) {
+            const name = path.join(this.dir, `${valdWorkflowId(op, randomUUID())}.jsonl`);
+            this.streaming.add(name);
+            file = { name, fd: openSync(name, 'a'), entries: 0 };
+          }
+          const part = entries.slice(at, at + MAX_ENTRIES - file.entries);
+          writeSync(file.fd, part.map((e) => JSON.stringify(e)).join('\n') + '\n');
+          file.entries += part.length;
+          at += part.length;
+          if (file.entries >= MAX_ENTRIES) rotate();
+        }
+      },
+      close: () => {
+        rotate();
+        return sent;
+      },
+    };
   }
 
   /** Stops sweeping for orphans and sends what the journal holds (shutdown). */
@@ -110,12 +172,19 @@ export class ValdJournal {
         }
       });
     const journal = path.basename(file, path.extname(file));
+    const kind = journal.startsWith(BATCH_PREFIX) ? `vald-${entries[0]?.op}` : 'vald-writes';
     if (entries.length) {
       try {
         await this.deps.temporal.workflow.start(valdWriteRecordWorkflow, {
-          workflowId: valdWorkflowId('writes', journal),
+          workflowId: kind === 'vald-writes' ? valdWorkflowId('writes', journal) : journal,
           taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-          args: [{ journal, entries }],
+          args: [{ journal, entries, labelledAtStart: true, ...(kind === 'vald-writes' ? {} : { kind }) }],
+          // Labelled at start: the record is searchable as soon as the write is answered.
+          typedSearchAttributes: [
+            { key: KIND, value: kind },
+            { key: COLLECTION, value: [...new Set(entries.map((e) => e.collection))].sort().join(',') },
+            { key: STATUS, value: 'done' },
+          ],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
       } catch (err) {
@@ -124,6 +193,12 @@ export class ValdJournal {
     }
     await rm(file, { force: true });
   }
+}
+
+export interface StreamRecord {
+  record(entries: ValdRecordEntry[]): void;
+  /** Sends what is left; resolves once every part was sent (or left for the sweep). */
+  close(): Promise<void>;
 }
 
 const journals = new Map<ApiDeps, Promise<ValdJournal>>();

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ValdWriteInput } from '../../activities/vald.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { StagingArea } from '../../core/staging.js';
 import type { TsOperator, ValdOp, ValdRequest, ValdResult } from '../../core/vald.js';
-import { parseRequest, parseTimestamp, status, toWire } from '../../core/vald.js';
-import { stageValdRequests } from '../../core/vald-staging.js';
+import { parseRequest, parseTimestamp, status } from '../../core/vald.js';
 import { assertPointId } from '../../core/point-id.js';
 import { nowNs } from '../../core/time.js';
 import { valdWorkflowId } from '../../workflows/ids.js';
@@ -12,32 +9,26 @@ import {
   valdFlushWorkflow,
   valdRemoveByTimestampWorkflow,
   valdUpdateTimestampWorkflow,
-  valdWriteWorkflow,
 } from '../../workflows/index.js';
 import { applyVald } from '../../activities/vald-apply.js';
 import { type WriteContext, type WriteTargets, resolveWriteTargets } from '../../activities/write-path.js';
 import { EmbedderRegistry } from '../../embedders/index.js';
 import { WRITE_TARGETS_TTL_MS } from '../../core/reindex.js';
 import type { ApiDeps } from '../deps.js';
-import { valdJournal } from './journal.js';
+import { type StreamRecord, valdJournal } from './journal.js';
 
-// Vald requests, validated here (INVALID_ARGUMENT never costs a workflow). A single write is
-// applied by the API straight to the store — on the same write path, mirrors included — and
-// recorded in Temporal in batches through the journal (journal.ts): milliseconds instead of a
-// workflow round trip. Multi requests and stream chunks run as workflows whose activities take
-// the worker's bulk path; large ones travel staged, not through history.
-const INLINE_LIMIT = 256 * 1024;
-/** A large Multi runs as workflows of this many requests, this many at once. */
-const BATCH_CHUNK = 2000;
-const BATCH_LANES = 2;
+// Vald requests, validated here (INVALID_ARGUMENT never costs a workflow), then applied by the
+// API straight to the store — on the same write path as every job, reindex mirrors included;
+// batches through the store's bulk path — and recorded in Temporal through the journal
+// (journal.ts): no workflow round trip before the answer, and no vectors in any history.
+
+type RecordAs = 'single' | 'batch' | StreamRecord;
 
 export class ValdService {
-  private readonly staging: StagingArea;
   private readonly embedders: EmbedderRegistry;
   private readonly known = new Map<string, WriteTargets>();
 
   constructor(private readonly deps: ApiDeps) {
-    this.staging = new StagingArea(deps.config);
     this.embedders = new EmbedderRegistry(deps.config.models);
   }
 
@@ -65,8 +56,12 @@ export class ValdService {
     return { dimension: blue.dimension, model: blue.model };
   }
 
-  /** Validates and applies a list of raw requests; returns one result per request, in order. */
-  async apply(collection: string, op: ValdOp, raws: unknown[]): Promise<ValdResult[]> {
+  /**
+   * Validates and applies raw requests; returns one result per request, in order. `single`
+   * writes reach Temporal in batches through the journal; a `batch` (a Multi request) is recorded
+   * as a workflow of its own before it is answered; a stream's chunks go to its StreamRecord.
+   */
+  async apply(collection: string, op: ValdOp, raws: unknown[], record: RecordAs): Promise<ValdResult[]> {
     const targets = await this.targets(collection);
     const { dimension } = targets.blue;
     const now = nowNs();
@@ -82,70 +77,35 @@ export class ValdService {
     });
     if (valid.length) {
       const requests = valid.map((v) => v.req);
-      const out =
-        raws.length === 1 ? await this.applyDirect(targets, op, requests) : await this.run(collection, op, requests);
+      const out = await this.applyDirect(targets, op, requests, record);
       valid.forEach((v, k) => (results[v.index] = out[k]));
     }
     return results as ValdResult[];
   }
 
-  /** A single write: straight to the store, then into the journal before it is answered. */
-  private async applyDirect(targets: WriteTargets, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
+  /** Straight to the store (its bulk path for batches), then into the journal before the answer. */
+  private async applyDirect(
+    targets: WriteTargets,
+    op: ValdOp,
+    requests: ValdRequest[],
+    record: RecordAs,
+  ): Promise<ValdResult[]> {
     const results = await applyVald(await this.context(), targets.collection, op, requests, targets);
     const journal = await valdJournal(this.deps);
-    journal.record(
-      requests.map((r, i) => {
-        const res = results[i];
-        return {
-          op,
-          collection: targets.collection,
-          id: r.id,
-          timestamp: r.timestamp,
-          result: 'location' in res ? 'OK' : res.status.status,
-        };
-      }),
-    );
+    const entries = requests.map((r, i) => {
+      const res = results[i];
+      const result = 'location' in res ? 'OK' : res.status.status;
+      return { op, collection: targets.collection, id: r.id, timestamp: r.timestamp, result };
+    });
+    if (record === 'single') journal.record(entries);
+    else if (record === 'batch') await journal.recordBatch(op, entries);
+    else record.record(entries);
     return results;
   }
 
-  /**
-   * A batch as workflows: a large one in chunks, several at once, when no id repeats (a repeated
-   * id must see its earlier request's effect, so such a batch stays one workflow).
-   */
-  private async run(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
-    if (requests.length <= BATCH_CHUNK || new Set(requests.map((r) => r.id)).size < requests.length)
-      return this.runOne(collection, op, requests);
-    const chunks = Array.from({ length: Math.ceil(requests.length / BATCH_CHUNK) }, (_, i) =>
-      requests.slice(i * BATCH_CHUNK, (i + 1) * BATCH_CHUNK),
-    );
-    const results: ValdResult[][] = new Array(chunks.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < chunks.length) {
-        const i = next++;
-        results[i] = await this.runOne(collection, op, chunks[i]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BATCH_LANES, chunks.length) }, lane));
-    return results.flat();
-  }
-
-  private async runOne(collection: string, op: ValdOp, requests: ValdRequest[]): Promise<ValdResult[]> {
-    const size = requests.reduce((n, r) => n + (r.vector?.length ?? 0) * 4 + r.id.length + 64, 0);
-    const staged = size > INLINE_LIMIT ? await stageValdRequests(this.staging, requests) : undefined;
-    const input: ValdWriteInput = staged
-      ? { collection, op, staged }
-      : { collection, op, requests: requests.map(toWire) };
-    try {
-      const results = await this.deps.temporal.workflow.execute(valdWriteWorkflow, {
-        workflowId: valdWorkflowId(op, randomUUID()),
-        taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-        args: [input],
-      });
-      return results ?? (await this.staging.readResults<ValdResult>(staged!));
-    } finally {
-      if (staged) await this.staging.remove(staged);
-    }
+  /** The record of one stream's writes; close it when the stream ends. */
+  async openStream(op: ValdOp): Promise<StreamRecord> {
+    return (await valdJournal(this.deps)).openStream(op);
   }
 
   async removeByTimestamp(

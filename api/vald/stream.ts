@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { errorMessage } from '../../core/errors.js';
 import { boundedLines } from '../../datafiles/lines.js';
 import { type ValdOp, type ValdResult, status } from '../../core/vald.js';
+import type { StreamRecord } from './journal.js';
 import type { ValdService } from './service.js';
 
 // Vald's bidirectional streams over HTTP: an NDJSON request body in, an NDJSON response out, one
@@ -22,6 +23,22 @@ export async function handleStream(
   res: Response,
 ): Promise<void> {
   await service.dimension(collection); // 404 before the stream starts
+  const record = await service.openStream(op);
+  try {
+    await streamLines(service, collection, op, record, req, res);
+  } finally {
+    await record.close();
+  }
+}
+
+async function streamLines(
+  service: ValdService,
+  collection: string,
+  op: ValdOp,
+  record: StreamRecord,
+  req: Request,
+  res: Response,
+): Promise<void> {
   res.status(200).type('application/x-ndjson');
   const send = (index: number, id: unknown, result: ValdResult) =>
     res.write(JSON.stringify({ index, id: id ?? null, ...result }) + '\n');
@@ -40,6 +57,7 @@ export async function handleStream(
         collection,
         op,
         lines.map((l) => l.raw),
+        record,
       )
       .then((results) => results.forEach((r, k) => send(lines[k].index, idOf(op, lines[k].raw), r)))
       .catch((err) => lines.forEach((l) => send(l.index, idOf(op, l.raw), status('INTERNAL', errorMessage(err)))))

@@ -1,7 +1,7 @@
 import type { Point } from '../../core/types.js';
 import type { WriteMode } from '../port.js';
 import { decodeRows, encodeRows } from './copy-binary.js';
-import { quoteIdent } from './db.js';
+import { isIntegrityError, quoteIdent } from './db.js';
 import type { CopyRunner } from './copy-runner.js';
 
 // The store's bulk path: binary COPY into a staging table and one conditional merge, instead of
@@ -19,13 +19,20 @@ const CONFLICT = {
 
 /** A vector of up to this many float4s, with the row's other columns, fits an 8 KB page. */
 export const PLAIN_MAX_DIM = 1536;
+/** After a batch whose keys were not all new, this many batches to that table skip the direct COPY. */
+const DIRECT_BACKOFF = 16;
 
 export class BulkPath {
+  /** Per table: batches left before the direct COPY is tried again. */
+  private readonly directBackoff = new Map<string, number>();
+
   constructor(private readonly runner: CopyRunner) {}
 
   /** Writes rows (already deduplicated and validated) with the mode's rule; returns the written ids. */
   async upsert(table: string, rows: Point[], mode: WriteMode): Promise<string[]> {
     const t = quoteIdent(table);
+    const blob = encodeRows(rows);
+    if (mode !== 'update' && (await this.copyDirect(table, blob))) return rows.map((r) => r.id);
     const apply =
       mode === 'update'
         ? `UPDATE ${t} AS t SET vector = v.vector, payload = v.payload, ts = v.ts FROM vf_stage v WHERE t.pid = v.pid AND t.ts < v.ts RETURNING t.id`
@@ -37,12 +44,35 @@ export class BulkPath {
         ...(rows[0].vector.length <= PLAIN_MAX_DIM
           ? [{ sql: 'ALTER TABLE vf_stage ALTER COLUMN vector SET STORAGE PLAIN' }]
           : []),
-        { sql: `COPY vf_stage FROM '/dev/blob' WITH (FORMAT binary)`, blob: encodeRows(rows) },
+        { sql: `COPY vf_stage FROM '/dev/blob' WITH (FORMAT binary)`, blob },
         { sql: apply },
       ],
       { transaction: true },
     );
     return results[results.length - 1].rows.map((r) => String(r.id));
+  }
+
+  /**
+   * Rows whose keys are all new need no merge: one COPY straight into the table, whatever the
+   * mode (insert, newer and overwrite all write a new key), half the database's work of staging
+   * and merging. A key that exists is an integrity error that rolls the COPY back — then the
+   * caller merges, and this table skips the direct COPY for a while (an upsert workload).
+   */
+  private async copyDirect(table: string, blob: Uint8Array): Promise<boolean> {
+    const left = this.directBackoff.get(table) ?? 0;
+    if (left > 0) {
+      this.directBackoff.set(table, left - 1);
+      return false;
+    }
+    try {
+      const sql = `COPY ${quoteIdent(table)} FROM '/dev/blob' WITH (FORMAT binary)`;
+      await this.runner.runBlob([{ sql, blob }], { transaction: true });
+      return true;
+    } catch (err) {
+      if (!isIntegrityError(err)) throw err;
+      this.directBackoff.set(table, DIRECT_BACKOFF);
+      return false;
+    }
   }
 
   /** A page of rows in pid order; `where` holds only validated literals (COPY takes no parameters). */

@@ -34,3 +34,9 @@ export class Db {
 export function quoteIdent(name: string): string {
   return pg.escapeIdentifier(name);
 }
+
+/** A database error's SQLSTATE class: '22' data exceptions, '23' integrity constraints, … ('' if none). */
+export const sqlStateClass = (err: unknown): string => ((err as { code?: unknown })?.code ?? '').toString().slice(0, 2);
+
+/** Whether a database error is an integrity-constraint violation (SQLSTATE class 23). */
+export const isIntegrityError = (err: unknown): boolean => sqlStateClass(err) === '23';

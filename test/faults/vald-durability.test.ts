@@ -8,13 +8,13 @@ import { type NpmStart, npmStart } from '../helpers/npm-start.js';
 import { descendants, waitUntil } from '../helpers/processes.js';
 import { type ValdClients, call, insertRequest, payload, valdClients } from '../helpers/vald-node.js';
 
-// Single Vald writes are answered once they are in the store, not once a workflow ran: on the
-// stack as `npm start` runs it, a write answered just before its worker (which owns the
+// Vald writes are answered once they are in the store, not once a workflow ran: on the stack as
+// `npm start` runs it, a write (single or Multi) answered just before its worker (which owns the
 // embedded store) or its API process is SIGKILLed is there after the restart, and its record
 // reaches Temporal (valdWriteRecordWorkflow) — from the journal the killed API left behind.
 const vec = (seed: number) => Array.from({ length: 384 }, (_, j) => Math.fround(Math.cos(seed * 7 + j)));
 
-describe('single Vald writes survive a killed worker or API', () => {
+describe('Vald writes survive a killed worker or API', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vf-durable-'));
   let stack: NpmStart;
   let vald: ValdClients;
@@ -54,8 +54,8 @@ describe('single Vald writes survive a killed worker or API', () => {
     for (const id of [...Array.from({ length: 20 }, (_, i) => `${prefix}-${i}`), `${prefix}-last`])
       assert.ok(await exists(id), `${id} is in the store`);
   };
-  const recorded = async (id: string) => {
-    for await (const wf of temporal.workflow.list({ query: `VecflowKind = 'vald-writes'` })) {
+  const recorded = async (id: string, kind = 'vald-writes') => {
+    for await (const wf of temporal.workflow.list({ query: `VecflowKind = '${kind}'` })) {
       const history = await temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
       const input = JSON.stringify(started?.input?.payloads?.map((p) => Buffer.from(p.data!).toString()) ?? []);
@@ -73,5 +73,21 @@ describe('single Vald writes survive a killed worker or API', () => {
     await insertThenKill('a', 'api/main');
     // The killed API's journal is sent by the next one once it is orphaned (10 s untouched).
     await waitUntil(() => recorded('a-last'), 60_000, 'the record of the write in Temporal');
+  });
+
+  it('a MultiInsert answered just before the worker is killed is in the store, recorded as its own workflow', async () => {
+    const multi = new payload.Insert.MultiRequest();
+    multi.setRequestsList(Array.from({ length: 500 }, (_, i) => insertRequest(`m-${i}`, vec(i))));
+    const victim = child('worker/main');
+    const r = await call(vald.insert.multiInsert, vald.insert, multi);
+    process.kill(victim, 'SIGKILL'); // right after the answer
+    assert.equal(r.err, undefined, r.err?.message);
+    assert.equal(r.res!.getLocationsList().length, 500);
+    await waitUntil(() => child('worker/main') !== undefined && child('worker/main') !== victim, 60_000, 'restart');
+    await stack.ready();
+    await waitUntil(() => exists('m-499').catch(() => false), 60_000, 'the gRPC API answering again');
+    for (let i = 0; i < 500; i += 7) assert.ok(await exists(`m-${i}`), `m-${i} is in the store`);
+    // Its record was started before the answer: there already, as a vald-insert workflow.
+    assert.ok(await recorded('m-499', 'vald-insert'), 'the Multi recorded in Temporal');
   });
 });

@@ -8,7 +8,9 @@ import { closeValdJournal } from '../../api/vald/journal.js';
 import { type AppConfig, loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { apiClient, ensureSearchAttributes } from '../../core/temporal.js';
+import { openApiStore } from '../../stores/index.js';
 import { LazyStore } from '../../stores/lazy.js';
+import { serveBulk } from '../../stores/postgres/bulk-service.js';
 import type { VectorStore } from '../../stores/port.js';
 import { prepareContext } from '../../worker/context.js';
 import { createVecflowWorker } from '../../worker/worker.js';
@@ -79,7 +81,9 @@ export async function startStack(
         });
   const stopWorker = worker ? runInBackground(worker) : async () => undefined;
 
-  const apiStore = new LazyStore(() => pglite.openStore(4));
+  // As in `npm start`: the owner of PGlite serves its bulk path; the API takes it for batches.
+  const bulkService = await serveBulk(pglite.embedded);
+  const apiStore = new LazyStore(() => openApiStore({ kind: 'embedded', socketDir: pglite.embedded.socketDir }, 4));
   // The API's own client (its retry policy: a Temporal outage is a quick 503).
   const apiTemporal = apiClient({ options: { address: temporal.address }, namespace: 'default' });
   const deps = { config, store: apiStore, temporal: apiTemporal, log };
@@ -158,6 +162,7 @@ export async function startStack(
       await connection.close();
       await apiTemporal.connection.close();
       await apiStore.close();
+      await bulkService.close();
       await temporal.stop();
       await pglite.stop();
     },

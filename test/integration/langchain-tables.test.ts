@@ -13,7 +13,8 @@ import { CopyLangchainDatabase } from '../../stores/langchain/connection.js';
 import { createSchemaSql, embeddingColumns, embeddingSelect, pageEnd } from '../../stores/langchain/sql.js';
 import { collectionColumns, csvToParquet } from '../../datafiles/langchain-parquet.js';
 import { encodeTextVectorRows } from '../../stores/langchain/copy-binary.js';
-import { directLoad, isIntegrityError } from '../../activities/langchain/restore-direct.js';
+import { directLoad } from '../../activities/langchain/restore-direct.js';
+import { isIntegrityError } from '../../stores/postgres/db.js';
 
 interface LangchainRow {
   id?: string;

@@ -27,8 +27,10 @@ export async function handleStream(
   try {
     await streamLines(service, collection, op, record, req, res);
   } finally {
+    // Recorded in Temporal before the response ends, as gRPC streams are.
     await record.close();
   }
+  res.end();
 }
 
 async function streamLines(
@@ -94,7 +96,6 @@ async function streamLines(
   }
   await flush();
   await Promise.all(running);
-  res.end();
 }
 
 function idOf(op: ValdOp, raw: unknown): unknown {

@@ -8,7 +8,8 @@ import { createApp } from './app.js';
 import { startGrpcServer } from './grpc/server.js';
 import { closeValdJournal, valdJournal } from './vald/journal.js';
 
-// The API process: a thin layer that starts and queries workflows and reads the store.
+// The API process: a thin layer that starts and queries workflows and reads the store (and
+// applies Vald writes itself, recording them in Temporal: api/vald/journal.ts).
 // The whole configuration is checked before anything starts (a mistake exits 2, never restarted).
 const config = configOrExit(() => {
   const c = loadConfig();

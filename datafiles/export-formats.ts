@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdb, sqlString } from './duckdb.js';
 import { COLUMNS } from './rows.js';
 
@@ -28,6 +31,39 @@ const field = (c: string) => `(p->${sqlString(`/${c.replace(/~/g, '~0').replace(
 const asText = (c: string) =>
   `CASE WHEN json_type(${field(c)}) = 'VARCHAR' THEN ${field(c).replace('->', '->>')} ELSE ${field(c)}::VARCHAR END`;
 const MAX_EXTRA_COLUMNS = 200;
+/** A column's value as JSON text; FLOAT[] as text is the shortest form that reads back exactly. */
+function jsonText(c: string): string {
+  if (c === 'id') return 'to_json(id)::VARCHAR';
+  if (c === 'values') return `replace(vector::VARCHAR, ', ', ',')`;
+  if (c === 'metadata') return `coalesce(p->'metadata', '{}'::JSON)::VARCHAR`;
+  return `coalesce(${field(c)}::VARCHAR, 'null')`;
+}
+
+/**
+ * Streams a one-column query of JSON texts to `out`: JSON Lines, or one JSON array; a chunk of
+ * rows at a time. (DuckDB's own JSON writer held memory per row written: the export of one
+ * 20,000 × 768-d part ran out of its 256 MB.)
+ */
+async function writeJsonTexts(con: DuckDBConnection, sql: string, out: string, array: boolean): Promise<void> {
+  const result = await con.stream(sql);
+  const file = createWriteStream(out);
+  const closed = once(file, 'close');
+  closed.catch(() => undefined); // awaited below; a write error rejects it (and 'drain')
+  let rows = 0;
+  try {
+    if (array) file.write('[');
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const texts = chunk.getRows().map((r) => String(r[0]));
+      const text = array ? (rows ? ',\n' : '\n') + texts.join(',\n') : texts.join('\n') + '\n';
+      rows += texts.length;
+      if (!file.write(text)) await once(file, 'drain');
+    }
+    if (array) file.write('\n]\n');
+  } finally {
+    file.end();
+    await closed;
+  }
+}
 
 /** Writes the rows of the export's Parquet parts (backup layout) to `out` in `format`, by DuckDB. */
 export async function convertExport(parts: string[], out: string, format: ExportFormat): Promise<void> {
@@ -53,28 +89,25 @@ export async function convertExport(parts: string[], out: string, format: Export
           )
         ).getRows()[0][0],
       ) === 0;
-    const typed = format === 'json' || format === 'jsonl';
+    const columns = [...COLUMNS, ...extras];
+    if (format === 'json' || format === 'jsonl') {
+      // Each row's JSON text is built by DuckDB as a string (its shortest float32 forms) and
+      // written from here.
+      // One concat(): each row's text allocated once, not once per `||`.
+      const parts = columns.flatMap((c, i) => [sqlString(`${i ? ',' : '{'}${JSON.stringify(c)}:`), jsonText(c)]);
+      await writeJsonTexts(con, `SELECT concat(${parts.join(', ')}, '}') FROM src`, out, format === 'json');
+      return;
+    }
     const select: string[] = [];
-    for (const c of [...COLUMNS, ...extras]) {
+    for (const c of columns) {
       if (c === 'id') select.push('id');
-      // FLOAT[] as text is the shortest form that reads back exactly ([0.1, 0.2], not 0.10000000149011612).
-      else if (c === 'values')
-        select.push(
-          format === 'parquet' ? 'vector AS "values"' : `vector::VARCHAR${typed ? '::JSON' : ''} AS "values"`,
-        );
-      else if (c === 'metadata')
-        select.push(`coalesce(p->'metadata', '{}'::JSON)${typed ? '' : '::VARCHAR'} AS metadata`);
-      else if (typed) select.push(`${field(c)} AS ${quoteIdent(c)}`);
+      else if (c === 'values') select.push(format === 'parquet' ? 'vector AS "values"' : 'vector::VARCHAR AS "values"');
+      else if (c === 'metadata') select.push(`coalesce(p->'metadata', '{}'::JSON)::VARCHAR AS metadata`);
       else if (format === 'parquet' && (c === 'chunk_index' || c === 'chunk_count') && (await integer(c)))
         select.push(`TRY_CAST(${asText(c)} AS BIGINT) AS ${quoteIdent(c)}`);
       else select.push(`${asText(c)} AS ${quoteIdent(c)}`);
     }
-    const options = {
-      csv: 'FORMAT csv, HEADER true',
-      json: 'FORMAT json, ARRAY true',
-      jsonl: 'FORMAT json',
-      parquet: 'FORMAT parquet, COMPRESSION zstd',
-    }[format];
+    const options = format === 'csv' ? 'FORMAT csv, HEADER true' : 'FORMAT parquet, COMPRESSION zstd';
     await con.run(`COPY (SELECT ${select.join(', ')} FROM src) TO ${sqlString(out)} (${options})`);
   } finally {
     con.closeSync();

@@ -1,5 +1,6 @@
 import { type TextVectorRows, type WireKind, encodeTextVectorRows } from '../../stores/langchain/copy-binary.js';
 import { EMBEDDING_TABLE, type LangchainLayout } from '../../stores/langchain/tables.js';
+import { UUID_TEXT } from '../../core/point-id.js';
 
 // A page of a collection file straight into LangChain's table: one binary COPY, without the
 // staging table and the merge — half the database's work per row (measured by bench:langchain:
@@ -7,7 +8,6 @@ import { EMBEDDING_TABLE, type LangchainLayout } from '../../stores/langchain/ta
 // and the table share a layout (no key derived in SQL) and every key of the page is new; any
 // integrity error (a key that exists, a key twice in the page) rolls the COPY back and the page
 // goes through the merge instead, which upserts: the outcome is the merge's either way.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DirectLoad {
   /** The COPY target: the embedding table and its column list, in the encoded order. */
@@ -41,7 +41,7 @@ export function directLoad(
     target: `${EMBEDDING_TABLE} (${[...columns, 'collection_id', 'embedding'].join(', ')})`,
     encode(rows) {
       // The merge derives a uuid for a key that is not one (or is missing): leave those to it.
-      if (from === 'langchain-community' && !rows.texts[0].every((u) => u !== null && UUID.test(u))) return null;
+      if (from === 'langchain-community' && !rows.texts[0].every((u) => u !== null && UUID_TEXT.test(u))) return null;
       const collection = rows.vectors.map(() => collectionUuid);
       return encodeTextVectorRows({ texts: [...rows.texts, collection], vectors: rows.vectors }, [...kinds, 'uuid']);
     },

@@ -13,10 +13,10 @@ import type { ApiDeps } from '../deps.js';
 // them would cost a round trip of ~60 ms per request). Each applied write is appended to a
 // journal file before it is answered — written to the OS at once, so it survives the API process
 // being killed — and goes to Temporal as valdWriteRecordWorkflow runs whose input lists the
-// writes: single writes in batches (VecflowKind = 'vald-writes'), each Multi request or stream
-// chunk as workflows of its own, started before it is answered (VecflowKind = 'vald-<op>'). A
-// journal left by a process that died is sent by the next API to start; workflow ids come from
-// the journal names, so sending twice is once.
+// writes: single writes in batches (VecflowKind = 'vald-writes'); each Multi request as
+// workflows of its own, started before it is answered, and each stream as workflows of up to
+// MAX_ENTRIES writes (VecflowKind = 'vald-<op>'). A journal left by a process that died is sent
+// by the next API to start; workflow ids come from the journal names, so sending twice is once.
 export interface ValdRecordEntry {
   op: ValdOp;
   collection: string;

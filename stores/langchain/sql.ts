@@ -3,15 +3,15 @@ import type { TableColumn } from '../../core/langchain-backup.js';
 import { PLAIN_MAX_DIM } from '../postgres/bulk.js';
 import { type Db, quoteIdent } from '../postgres/db.js';
 import { COLLECTION_TABLE, EMBEDDING_TABLE, type LangchainLayout } from './tables.js';
+import { UUID_TEXT } from '../../core/point-id.js';
 
 // The SQL of a LangChain backup and restore: what COPY reads out (text columns only, so the CSV
 // holds each value in Postgres's own text form) and how a staged CSV is merged back. COPY takes
 // no parameters: every literal here goes through pg's escapeLiteral, every name through quoteIdent.
 const lit = (s: string) => pg.escapeLiteral(s);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function uuidLiteral(uuid: string): string {
-  if (!UUID.test(uuid)) throw new Error(`not a uuid: ${JSON.stringify(uuid)}`);
+  if (!UUID_TEXT.test(uuid)) throw new Error(`not a uuid: ${JSON.stringify(uuid)}`);
   return `${lit(uuid)}::uuid`;
 }
 
@@ -161,10 +161,10 @@ export function mergeEmbeddingsSql(
   const [uuid, custom] =
     from === 'langchain-community'
       ? [
-          `CASE WHEN uuid ~* ${lit(UUID.source)} THEN uuid::uuid ELSE md5(${coll}::text || coalesce(custom_id, uuid))::uuid END`,
+          `CASE WHEN uuid ~* ${lit(UUID_TEXT.source)} THEN uuid::uuid ELSE md5(${coll}::text || coalesce(custom_id, uuid))::uuid END`,
           'custom_id',
         ]
-      : [`CASE WHEN id ~* ${lit(UUID.source)} THEN id::uuid ELSE md5(${coll}::text || id)::uuid END`, 'id'];
+      : [`CASE WHEN id ~* ${lit(UUID_TEXT.source)} THEN id::uuid ELSE md5(${coll}::text || id)::uuid END`, 'id'];
   return `INSERT INTO ${EMBEDDING_TABLE} AS t (uuid, custom_id, collection_id, embedding, document, cmetadata)
     SELECT DISTINCT ON (1) ${uuid}, ${custom}, ${common} FROM ${STAGE} ORDER BY 1
     ON CONFLICT (uuid) DO UPDATE SET custom_id = EXCLUDED.custom_id, collection_id = EXCLUDED.collection_id,

@@ -1,6 +1,6 @@
 import type { FilterNode } from '../../core/filter.js';
 import type { IdRange } from '../../core/id-space.js';
-import { internalId } from '../../core/point-id.js';
+import { UUID_TEXT, internalId } from '../../core/point-id.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { CollectionRef, Point } from '../../core/types.js';
 import type {
@@ -28,8 +28,6 @@ interface PointRow {
   ts: string;
   vbin?: Buffer;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const DISTANCE_SQL = {
   cosine: { op: '<=>', score: (d: number) => 1 - d },
@@ -275,7 +273,7 @@ function rangeConditions(range: IdRange | undefined, cursor: string | null, para
     ['range.end', range?.end],
     ['cursor', cursor],
   ] as const) {
-    if (v && !UUID.test(v)) throw new ValidationError(`${field} is not a UUID: ${JSON.stringify(v)}`, { field });
+    if (v && !UUID_TEXT.test(v)) throw new ValidationError(`${field} is not a UUID: ${JSON.stringify(v)}`, { field });
   }
   const where: string[] = [];
   if (range?.start) where.push(`pid >= ${params.add(range.start, 'uuid')}`);

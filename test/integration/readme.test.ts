@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ROOT, TEMPORAL, resolveTool } from '../../devstack/tools.js';
 import { createEventSummaries, langchain, langchainUrl } from '../helpers/langchain.js';
+import { waitUntil } from '../helpers/processes.js';
 import { testS3 } from '../helpers/s3.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
 
@@ -126,16 +127,16 @@ describe("the README's shell examples", () => {
         ),
       );
       assert.equal((await stack.api('/api/v1/backups/schedules/nightly/trigger', { body: {} })).status, 200);
-      let stamps: string[] = [];
-      for (let i = 0; i < 240 && stamps.length === 0; i++) {
-        stamps = (await readdir(path.join(project, 'embedding_backups'))).filter((d) => /^\d{8}_\d{6}$/.test(d));
-        const manifest = stamps[0] && path.join(project, 'embedding_backups', stamps[0], 'export_manifest.json');
-        if (!manifest || !(await stat(manifest).catch(() => null))) {
-          stamps = [];
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
-      assert.equal(stamps.length, 1, 'the triggered run wrote a backup');
+      // The triggered run's dated directory, once its manifest (written last) is there.
+      const backups = path.join(project, 'embedding_backups');
+      const finished = async () => {
+        const stamps = (await readdir(backups)).filter((d) => /^\d{8}_\d{6}$/.test(d));
+        return (
+          stamps.length === 1 &&
+          (await stat(path.join(backups, stamps[0], 'export_manifest.json')).catch(() => null)) !== null
+        );
+      };
+      await waitUntil(finished, 60_000, 'the triggered run to write a backup');
     } finally {
       await stack.api('/api/v1/backups/schedules/nightly', { method: 'DELETE' });
     }

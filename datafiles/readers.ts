@@ -144,7 +144,7 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
   const con = await duckdb();
   try {
     const result = await con.stream(
-      `SELECT * FROM read_parquet(${sqlString(file)}) WHERE __row > ${Math.floor(from.pos)} AND __row <= ${Math.floor(from.pos + limit)} ORDER BY __row`,
+      `SELECT * FROM ${normalizedTable(file)} WHERE __row > ${Math.floor(from.pos)} AND __row <= ${Math.floor(from.pos + limit)} ORDER BY __row`,
     );
     const names = result.columnNames();
     for (;;) {
@@ -168,6 +168,11 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
   } finally {
     con.closeSync();
   }
+}
+
+/** A normalized table's rows with their number in the file, `__row`, counted from 1. */
+export function normalizedTable(file: string): string {
+  return `(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number = true))`;
 }
 
 /** DuckDB's reader for a table format, as a SELECT list source. */

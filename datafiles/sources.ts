@@ -8,6 +8,7 @@ import {
   csvHeader,
   csvRows,
   jsonlRows,
+  normalizedTable,
   tableRows,
   tableSource,
 } from './readers.js';
@@ -120,10 +121,10 @@ async function planTable(
   const con = await duckdb();
   try {
     if (format === 'parquet' && limits) await assertParquetWithin(con, file, limits);
-    await con.run(
-      `COPY (SELECT row_number() OVER () AS __row, * FROM ${source}) TO ${sqlString(normalized)} (FORMAT parquet, ROW_GROUP_SIZE 4096)`,
-    );
-    const src = `read_parquet(${sqlString(normalized)})`;
+    // Rows keep their order (DuckDB preserves insertion order) and are numbered when read
+    // (normalizedTable): a row_number() window here would hold the whole file in memory.
+    await con.run(`COPY (SELECT * FROM ${source}) TO ${sqlString(normalized)} (FORMAT parquet, ROW_GROUP_SIZE 4096)`);
+    const src = normalizedTable(normalized);
     const total = Number((await con.runAndReadAll(`SELECT count(*) FROM ${src}`)).getRows()[0][0]);
     const columns = (await con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`))
       .getRows()

@@ -13,6 +13,9 @@ import { backupDir, s3Store, scratchDir } from './locations.js';
 import { parseManifest } from './manifest.js';
 import { isName } from '../../core/names.js';
 
+/** Rows per write: as the store's raw bulk-insert baseline writes them. */
+const RESTORE_BATCH = 2000;
+
 export interface RestoreFile {
   name: string;
   rows: number;
@@ -247,25 +250,42 @@ export function restoreActivities(ctx: ActivityContext) {
     },
 
     /**
-     * Imports one file after checking its sha256 against the manifest. Heartbeats the row
-     * offset, so a retry after a crash continues where it stopped (writes overwrite, so a
-     * repeated batch is harmless).
+     * Imports one file. Heartbeats the row offset, so a retry after a crash continues where it
+     * stopped (writes overwrite, so a repeated batch is harmless). The workflow checked every
+     * file's sha256 just before (`checked`); a resumed attempt checks its file again, as the
+     * file may have been replaced meanwhile. The next batch is read (on DuckDB's threads) while
+     * the store writes the last one.
      */
-    async restoreFile(input: { dir: string; file: RestoreFile; spec: PhysicalSpec }): Promise<number> {
+    async restoreFile(input: {
+      dir: string;
+      file: RestoreFile;
+      spec: PhysicalSpec;
+      checked?: boolean;
+    }): Promise<number> {
       const activity = Context.current();
       const file = path.join(input.dir, input.file.name);
-      if (input.file.sha256 && (await sha256File(file)) !== input.file.sha256) {
+      const resumed = activity.info.attempt > 1 || activity.info.heartbeatDetails !== undefined;
+      if (input.file.sha256 && (!input.checked || resumed) && (await sha256File(file)) !== input.file.sha256) {
         throw new ValidationError(
           `${input.file.name}: sha256 does not match the manifest (corrupted or replaced file)`,
         );
       }
       let done = (activity.info.heartbeatDetails as number | undefined) ?? 0;
-      for await (const batch of readParquet(file, { offset: done, batchSize: 1000 })) {
-        // A cancelled restore stops between batches, so what it reports having left is final.
-        if (activity.cancellationSignal.aborted) await activity.cancelled;
-        await ctx.store.upsert(input.spec, batch, 'overwrite');
-        done += batch.length;
-        activity.heartbeat(done);
+      const batches = readParquet(file, { offset: done, batchSize: RESTORE_BATCH });
+      try {
+        for (let next = batches.next(); ;) {
+          const { value: batch, done: end } = await next;
+          if (end) break;
+          // A cancelled restore stops between batches, so what it reports having left is final.
+          if (activity.cancellationSignal.aborted) await activity.cancelled;
+          next = batches.next();
+          next.catch(() => undefined); // awaited next turn; not unhandled if the write fails first
+          await ctx.store.upsert(input.spec, batch, 'overwrite');
+          done += batch.length;
+          activity.heartbeat(done);
+        }
+      } finally {
+        await batches.return(undefined);
       }
       return done;
     },

@@ -74,9 +74,16 @@ export interface BidiOptions {
   inFlight: number;
 }
 
+/** What serves one stream: `apply` answers a chunk (one answer per request); `close` runs once the stream is over. */
+export interface StreamSession<Req, Res> {
+  apply(chunk: Req[]): Promise<Res[]>;
+  /** After the last chunk was answered, whether the stream ended, failed or was cancelled. */
+  close?(): Promise<void>;
+}
+
 /**
- * A bidirectional stream: requests are taken in chunks, each chunk answered by `fn` with one
- * answer per request; answers go out in request order. Chunks grow while earlier ones are being
+ * A bidirectional stream: `open` starts a session per call; requests are taken in chunks, each
+ * chunk answered by the session with one answer per request; answers go out in request order. Chunks grow while earlier ones are being
  * answered (a partial chunk waits `lingerMs`, and longer while `inFlight` chunks are out), so a
  * fast client gets big, cheap chunks. A client faster than the store waits: reading pauses when a
  * full chunk waits for a free slot, and writing waits for the client's window.
@@ -85,14 +92,12 @@ export function bidiStream<Req, Res>(
   log: Logger,
   defaultCollection: string,
   options: BidiOptions,
-  fn: (chunk: Req[], ctx: CallContext) => Promise<Res[]>,
-  /** Called once the stream is over (ended, failed or cancelled), after its last chunk. */
-  finish?: (ctx: CallContext) => Promise<void>,
+  open: (ctx: CallContext) => StreamSession<Req, Res>,
 ): grpc.handleBidiStreamingCall<Req, Res> {
   return (call) => {
-    let ctx: CallContext;
+    let session: StreamSession<Req, Res>;
     try {
-      ctx = callContext(call, defaultCollection);
+      session = open(callContext(call, defaultCollection));
     } catch (err) {
       call.emit('error', reportable(err, log));
       return;
@@ -111,7 +116,7 @@ export function bidiStream<Req, Res>(
       if (!ended && (inFlight >= options.inFlight || (pending.length < options.chunk && inFlight > 0))) return;
       const chunk = pending.splice(0, options.chunk);
       inFlight++;
-      const answers = fn(chunk, ctx).catch((err) => {
+      const answers = session.apply(chunk).catch((err) => {
         throw reportable(err, log);
       });
       // Answers are written in chunk order, whatever order the chunks finish in.
@@ -138,7 +143,7 @@ export function bidiStream<Req, Res>(
     const over = () =>
       (finished ??= written
         .catch(() => undefined)
-        .then(() => finish?.(ctx))
+        .then(() => session.close?.())
         .catch((err: unknown) => void reportable(err, log)));
     call.on('end', () => {
       ended = true;

@@ -37,9 +37,9 @@ export function objectService(reads: ValdReads, log: Logger, collection: string)
       const p = await get(req, ctx);
       return { id: p.id, timestamp: p.timestamp.toString() };
     }),
-    StreamGetObject: bidiStream(log, collection, STREAM, (chunk: { id?: { id?: string } }[], ctx) =>
-      each(chunk, async (req) => vectorOf(await get(req, ctx)), 'vector'),
-    ),
+    StreamGetObject: bidiStream(log, collection, STREAM, (ctx) => ({
+      apply: (chunk: { id?: { id?: string } }[]) => each(chunk, async (req) => vectorOf(await get(req, ctx)), 'vector'),
+    })),
     StreamListObject: serverStream(log, collection, async (_req: unknown, ctx, send) => {
       for await (const point of reads.list(ctx.collection)) {
         if (ctx.signal.aborted) return;
@@ -89,9 +89,9 @@ export function searchService(reads: ValdReads, log: Logger, collection: string)
     ] as const) {
       const run = fn as (req: unknown, ctx: CallContext) => Promise<ReturnType<typeof response>>;
       impl[`${prefix}Search${suffix}`] = unary(log, collection, run);
-      impl[`Stream${prefix}Search${suffix}`] = bidiStream(log, collection, STREAM, (chunk: unknown[], ctx) =>
-        each(chunk, (req) => run(req, ctx), 'response'),
-      );
+      impl[`Stream${prefix}Search${suffix}`] = bidiStream(log, collection, STREAM, (ctx) => ({
+        apply: (chunk: unknown[]) => each(chunk, (req) => run(req, ctx), 'response'),
+      }));
       impl[`Multi${prefix}Search${suffix}`] = unary(log, collection, async (req: { requests?: unknown[] }, ctx) => {
         const requests = req.requests ?? [];
         if (requests.length === 0) throw new GrpcError('INVALID_ARGUMENT', 'requests must not be empty', 'requests');

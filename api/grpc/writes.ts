@@ -3,7 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import { type ValdOp, type ValdResult, parseTimestampConditions } from '../../core/vald.js';
 import type { ValdService } from '../vald/service.js';
 import type { StreamRecord } from '../vald/journal.js';
-import { type BidiOptions, type CallContext, bidiStream, unary } from './calls.js';
+import { type BidiOptions, bidiStream, unary } from './calls.js';
 import { type FieldViolation, GrpcError, rpcStatus } from './errors.js';
 
 // vald.v1.Insert, Upsert, Update and Remove: the same semantics as the REST mirror (ValdService),
@@ -48,13 +48,6 @@ export function writeService(
   defaultCollection: string,
 ): grpc.UntypedServiceImplementation {
   const name = NAMES[op];
-  // Each stream's writes are recorded together (journal.ts), opened with its first chunk.
-  const records = new WeakMap<CallContext, Promise<StreamRecord>>();
-  const streamRecord = (ctx: CallContext) => {
-    let record = records.get(ctx);
-    if (!record) records.set(ctx, (record = service.openStream(op)));
-    return record;
-  };
   const impl: grpc.UntypedServiceImplementation = {
     [name]: unary(log, defaultCollection, async (req: unknown, ctx) =>
       locationOrThrow((await service.apply(ctx.collection, op, [req], 'single'))[0]),
@@ -67,14 +60,17 @@ export function writeService(
         (i, f) => `requests[${i}]${f ? `.${f}` : ''}`,
       );
     }),
-    [`Stream${name}`]: bidiStream(
-      log,
-      defaultCollection,
-      STREAM,
-      async (chunk: unknown[], ctx) =>
-        (await service.apply(ctx.collection, op, chunk, await streamRecord(ctx))).map(streamLocation),
-      async (ctx) => (await records.get(ctx))?.close(),
-    ),
+    [`Stream${name}`]: bidiStream(log, defaultCollection, STREAM, (ctx) => {
+      // A stream's writes are recorded together (journal.ts), from its first chunk on.
+      let record: Promise<StreamRecord> | undefined;
+      return {
+        apply: async (chunk: unknown[]) =>
+          (await service.apply(ctx.collection, op, chunk, await (record ??= service.openStream(op)))).map(
+            streamLocation,
+          ),
+        close: async () => (await record)?.close(),
+      };
+    }),
   };
   if (op === 'remove') {
     impl.RemoveByTimestamp = unary(log, defaultCollection, async (req: unknown, ctx) => {

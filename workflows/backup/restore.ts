@@ -136,7 +136,7 @@ export async function restoreWorkflow(input: RestoreInput): Promise<RestoreState
         await act.prepareRestoreTarget({ spec, clear: !!input.clear_existing });
         progress.restore = input.clear_existing ? 'cleared' : 'partial';
         for (const f of c.files) {
-          const n = await importing.restoreFile({ dir: plan.dir, file: f, spec });
+          const n = await importing.restoreFile({ dir: plan.dir, file: f, spec, checked: true });
           state.files.find((x) => x.name === f.name)!.imported = n;
           progress.restore = 'partial';
           progress.rows_imported += n;

@@ -2,10 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { Connection } from '@temporalio/client';
+import { DEFAULT_TASK_QUEUE } from '../workflows/ids.js';
 import { npmStart } from '../test/helpers/npm-start.js';
-import { grpcEchoRate } from './grpc-echo.js';
+import { grpcEchoRate, grpcUnaryLatencies } from './grpc-echo.js';
 import { processCpu } from './process-cpu.js';
 import { startTestPglite } from '../test/helpers/pglite.js';
+import { waitUntil } from '../test/helpers/processes.js';
 import { call, insertRequest, payload, valdClients } from '../test/helpers/vald-node.js';
 
 // `npm run bench:vald`: Vald writes on the embedded stack as `npm start` runs it (supervisor,
@@ -36,6 +39,22 @@ const stack = await npmStart(dir, { LOG_FORMAT: 'json' });
 const { url } = stack;
 try {
   await stack.ready();
+  // The worker too (it starts polling once its workflow bundle is loaded): until then its event
+  // loop, which also serves the embedded store, is busy, and writes would measure that.
+  const temporal = await Connection.connect({ address: stack.temporalAddress });
+  await waitUntil(
+    async () =>
+      (
+        await temporal.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: DEFAULT_TASK_QUEUE },
+          taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+        })
+      ).pollers.length > 0,
+    180_000,
+    'the worker to start polling',
+  );
+  await temporal.close();
   const vald = valdClients(stack.grpcAddress);
   // Warm up: the first calls also start the worker's workflow cache and the connections.
   for (let i = 0; i < 20; i++) await call(vald.insert.insert, vald.insert, insertRequest(`warm-${i}`, vec(i)));
@@ -67,6 +86,11 @@ try {
     grpcSingle.push(performance.now() - t);
   }
   console.log(`gRPC Insert (${DIM}-d, ${SINGLE} sequential): ${latency(grpcSingle)}`);
+  // The floor of a single write: a unary grpc-js call of the same size to a process that only answers.
+  const echoed = await grpcUnaryLatencies(SINGLE, insertRequest('echo', vec(0)).serializeBinary().length);
+  console.log(
+    `  baseline, grpc-js unary round trip alone (same size, to a process that only answers): ${latency(echoed)}`,
+  );
 
   const restSingle: number[] = [];
   for (let i = 0; i < SINGLE; i++) {

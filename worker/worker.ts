@@ -2,7 +2,7 @@ import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions }
 import { type ActivityContext, createActivities } from '../activities/index.js';
 import { jobsFinished } from '../core/metrics.js';
 import type { JobSinks } from '../workflows/interceptors.js';
-import { INTERCEPTORS_PATH, WORKFLOWS_PATH, prebuiltBundle } from './bundle.js';
+import { INTERCEPTORS_PATH, WORKFLOWS_PATH, cachedWorkflowBundle, prebuiltBundle } from './bundle.js';
 
 export interface VecflowWorkerOptions {
   connection: NativeConnection;
@@ -10,12 +10,12 @@ export interface VecflowWorkerOptions {
   taskQueue: string;
   /** Concurrent activities: most are I/O-bound (store, embedder), so a few per core. */
   maxActivities?: number;
-  /** A bundle built beforehand (tests build one per run); else the prebuilt one, else bundled now. */
+  /** A bundle built beforehand (tests build one per run); else the prebuilt one, else the cached one, else bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-export function createVecflowWorker(ctx: ActivityContext, options: VecflowWorkerOptions): Promise<Worker> {
-  const workflowBundle = options.workflowBundle ?? prebuiltBundle();
+export async function createVecflowWorker(ctx: ActivityContext, options: VecflowWorkerOptions): Promise<Worker> {
+  const workflowBundle = options.workflowBundle ?? prebuiltBundle() ?? (await cachedWorkflowBundle());
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -16,9 +16,20 @@ export interface CallContext {
 export function callContext(call: ServerSurfaceCall, defaultCollection: string): CallContext {
   const given = call.metadata.get('vecflow-collection')[0];
   const collection = given === undefined ? defaultCollection : assertName('collection', String(given));
-  const abort = new AbortController();
-  call.once('cancelled', () => abort.abort());
-  return { collection, signal: abort.signal };
+  // Made when first asked for (most calls never are): a controller per call, aborted when grpc-js
+  // reports the call over, cost a DOMException and a listener on every write.
+  let abort: AbortController | undefined;
+  return {
+    collection,
+    get signal() {
+      if (!abort) {
+        const controller = (abort = new AbortController());
+        if (call.cancelled) controller.abort();
+        else call.once('cancelled', () => controller.abort());
+      }
+      return abort.signal;
+    },
+  };
 }
 
 function reportable(err: unknown, log: Logger): GrpcError {

@@ -63,6 +63,8 @@ export function createGrpcServer(deps: ApiDeps): grpc.Server {
     interceptors: [authInterceptor(env.VECFLOW_API_KEYS)],
     'grpc.max_receive_message_length': limit,
     'grpc.max_send_message_length': limit,
+    // Channelz keeps statistics of every call for its admin service, which is not served here.
+    'grpc.enable_channelz': 0,
   });
   const writes = new ValdService(deps);
   const reads = new ValdReads(deps);

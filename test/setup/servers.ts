@@ -15,7 +15,7 @@ import {
   resolveTool,
 } from '../../devstack/tools.js';
 import { startEmbeddedPostgres } from '../../stores/postgres/embedded.js';
-import { writeWorkflowBundle } from '../../worker/bundle.js';
+import { cachedWorkflowBundle, writeWorkflowBundle } from '../../worker/bundle.js';
 import '../helpers/servers.js';
 
 // The integration tier's globalSetup: the real servers, started once for the whole run and handed
@@ -55,8 +55,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const pglite = await startEmbeddedPostgres({ socketDir: path.join(dir, 'pg') });
     stops.push(() => pglite.stop());
     log(`embedded Postgres on ${pglite.socketDir}`);
-    const bundle = path.join(dir, 'workflow-bundle.js');
-    await writeWorkflowBundle(bundle);
+    // The workers' own cache (built from these sources if missing), else one for this run.
+    let bundle = (await cachedWorkflowBundle())?.codePath;
+    if (!bundle) await writeWorkflowBundle((bundle = path.join(dir, 'workflow-bundle.js')));
 
     project.provide('temporalAddress', temporal.address);
     project.provide('s3Endpoint', seaweed.endpoint);

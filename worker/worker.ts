@@ -10,7 +10,7 @@ export interface VecflowWorkerOptions {
   taskQueue: string;
   /** Concurrent activities: most are I/O-bound (store, embedder), so a few per core. */
   maxActivities?: number;
-  /** A bundle built beforehand (tests build one per run); else the prebuilt one, else the cached one, else bundled now. */
+  /** A bundle built beforehand (tests: one per run); else the prebuilt, else the cached one, else bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 

@@ -85,7 +85,7 @@ export interface BidiOptions {
   inFlight: number;
 }
 
-/** What serves one stream: `apply` answers a chunk (one answer per request); `close` runs once the stream is over. */
+/** What serves one stream: `apply` answers a chunk (one answer per request), `close` ends it. */
 export interface StreamSession<Req, Res> {
   apply(chunk: Req[]): Promise<Res[]>;
   /** After the last chunk was answered, whether the stream ended, failed or was cancelled. */

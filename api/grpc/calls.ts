@@ -96,8 +96,9 @@ export interface StreamSession<Req, Res> {
  * A bidirectional stream: `open` starts a session per call; requests are taken in chunks, each
  * chunk answered by the session with one answer per request; answers go out in request order.
  * Chunks grow while earlier ones are being answered (a partial chunk waits `lingerMs`, and longer
- * while `inFlight` chunks are out), so a fast client gets big, cheap chunks. A client faster than the store waits: reading pauses when a
- * full chunk waits for a free slot, and writing waits for the client's window.
+ * while `inFlight` chunks are out), so a fast client gets big, cheap chunks. A client faster than
+ * the store waits: reading pauses when a full chunk waits for a free slot, and writing waits for
+ * the client's window.
  */
 export function bidiStream<Req, Res>(
   log: Logger,

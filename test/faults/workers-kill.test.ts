@@ -87,6 +87,7 @@ describe('several workers sharing the embedded store, one SIGKILLed mid-reindex'
     );
 
     // The victim: the worker running a shard's activity right now, named by Temporal itself.
+    const STARTED = 2; // temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
     let victim: string | undefined;
     await waitUntil(
       async () => {
@@ -95,7 +96,10 @@ describe('several workers sharing the embedded store, one SIGKILLed mid-reindex'
             .getHandle(`${TASK}/shard-${shard}`)
             .describe()
             .catch(() => null);
-          victim = d?.raw.pendingActivities?.find((a) => a.lastWorkerIdentity)?.lastWorkerIdentity ?? undefined;
+          // Started, not scheduled: a scheduled retry still names the worker of its last attempt.
+          victim =
+            d?.raw.pendingActivities?.find((a) => a.state === STARTED && a.lastWorkerIdentity)?.lastWorkerIdentity ??
+            undefined;
         }
         return victim !== undefined;
       },

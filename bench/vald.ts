@@ -20,6 +20,8 @@ const SINGLE = Number(process.env.BENCH_SINGLE ?? 1000);
 const BULK = Number(process.env.BENCH_BULK ?? 20_000);
 const MULTI_BATCH = Number(process.env.BENCH_MULTI_BATCH ?? 1000);
 const MULTI_IN_FLIGHT = Number(process.env.BENCH_MULTI_IN_FLIGHT ?? 4);
+/** Runs of each bulk measurement: on 2 shared cores one run varies by ±20 %; the median is printed. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const vec = (i: number) => Array.from({ length: DIM }, (_, j) => Math.fround(Math.sin(i * 31 + j)));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -139,45 +141,56 @@ try {
     }
     return out;
   };
-  // One request at a time (latency-bound: each waits for the previous answer), then several in
-  // flight, as a bulk loader runs them.
-  for (const inFlight of [1, MULTI_IN_FLIGHT]) {
-    const multis = multiRequests(`m${inFlight}`);
+  const streamed = (prefix: string) => vectors.map((v, i) => insertRequest(`${prefix}-${i}`, v));
+  const echoSize = streamed('e')[0].serializeBinary().length;
+  const echo = await grpcEchoRate(BULK, echoSize);
+  console.log(
+    `baseline for streams, grpc-js alone (bidi echo of ${BULK} messages of ${echoSize} bytes, another process): ${Math.round(echo)} messages/s`,
+  );
+  const rates = new Map<string, number[]>();
+  const report = (label: string, since: ReturnType<typeof mark>, vectorsDone: number) => {
+    const rate = Math.round(vectorsDone / ((performance.now() - since.wall) / 1000));
+    rates.set(label, [...(rates.get(label) ?? []), rate]);
+    console.log(`${label}: ${rate} vectors/s (${cpuShares(since, vectorsDone)})`);
+  };
+  for (let run = 1; run <= RUNS; run++) {
+    // One request at a time (latency-bound: each waits for the previous answer), then several in
+    // flight, as a bulk loader runs them.
+    for (const inFlight of [1, MULTI_IN_FLIGHT]) {
+      const multis = multiRequests(`m${run}-${inFlight}`);
+      const since = mark();
+      let next = 0;
+      const lane = async () => {
+        while (next < multis.length) {
+          const r = await call(vald.insert.multiInsert, vald.insert, multis[next++]);
+          if (r.err) throw r.err;
+        }
+      };
+      await Promise.all(Array.from({ length: inFlight }, lane));
+      report(`gRPC MultiInsert (${DIM}-d, ${BULK} in requests of ${MULTI_BATCH}, ${inFlight} in flight)`, since, BULK);
+    }
+    const requests = streamed(`s${run}`);
     const since = mark();
-    let next = 0;
-    const lane = async () => {
-      while (next < multis.length) {
-        const r = await call(vald.insert.multiInsert, vald.insert, multis[next++]);
-        if (r.err) throw r.err;
-      }
-    };
-    await Promise.all(Array.from({ length: inFlight }, lane));
+    const stream = vald.insert.streamInsert();
+    let answered = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', () => answered++);
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    for (const req of requests) {
+      if (!stream.write(req)) await new Promise((r) => stream.once('drain', r));
+    }
+    stream.end();
+    await done;
+    report(`gRPC StreamInsert (${DIM}-d, ${answered} requests)`, since, answered);
+  }
+  for (const [label, xs] of rates) {
+    const sorted = [...xs].sort((a, b) => a - b);
     console.log(
-      `gRPC MultiInsert (${DIM}-d, ${BULK} in requests of ${MULTI_BATCH}, ${inFlight} in flight): ${Math.round(BULK / ((performance.now() - since.wall) / 1000))} vectors/s (${cpuShares(since, BULK)})`,
+      `median of ${xs.length} runs, ${label}: ${sorted[Math.floor(sorted.length / 2)]} vectors/s (runs: ${xs.join(', ')})`,
     );
   }
-
-  const streamed = vectors.map((v, i) => insertRequest(`s-${i}`, v));
-  const echo = await grpcEchoRate(BULK, streamed[0].serializeBinary().length);
-  console.log(
-    `baseline for streams, grpc-js alone (bidi echo of ${BULK} messages of ${streamed[0].serializeBinary().length} bytes, another process): ${Math.round(echo)} messages/s`,
-  );
-  const since = mark();
-  const stream = vald.insert.streamInsert();
-  let answered = 0;
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('data', () => answered++);
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  for (const req of streamed) {
-    if (!stream.write(req)) await new Promise((r) => stream.once('drain', r));
-  }
-  stream.end();
-  await done;
-  console.log(
-    `gRPC StreamInsert (${DIM}-d, ${answered} requests): ${Math.round(answered / ((performance.now() - since.wall) / 1000))} vectors/s (${cpuShares(since, answered)})`,
-  );
   vald.close();
 } finally {
   await stack.stop();

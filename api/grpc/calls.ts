@@ -79,8 +79,10 @@ async function write<Res>(
 export interface BidiOptions {
   /** Requests answered together (one store round trip for writes). */
   chunk: number;
-  /** How long a partial chunk waits for more requests. */
+  /** A partial chunk goes once the client has sent nothing for this long… */
   lingerMs: number;
+  /** …or once its oldest request has waited this long (a client that keeps sending). */
+  maxLingerMs: number;
   /** Chunks in flight at once; beyond, reading pauses (the client's sends wait). */
   inFlight: number;
 }
@@ -115,18 +117,30 @@ export function bidiStream<Req, Res>(
       return;
     }
     const pending: Req[] = [];
+    /** When each pending request arrived (performance.now()). */
+    const arrived: number[] = [];
     let timer: NodeJS.Timeout | undefined;
     let inFlight = 0;
     let ended = false;
     let written: Promise<void> = Promise.resolve();
-    // A full chunk goes as soon as a slot is free; a partial one only when nothing else is out
-    // (after lingerMs) or at the end: each chunk costs a workflow, whatever its size.
+    // A full chunk goes as soon as a slot is free; a partial one only when nothing else is out and
+    // the client paused or kept it waiting maxLingerMs, or at the end: each chunk costs the store a
+    // transaction (and the worker a few ms of CPU), whatever its size.
     const dispatch = () => {
       clearTimeout(timer);
       timer = undefined;
       if (pending.length === 0) return;
-      if (!ended && (inFlight >= options.inFlight || (pending.length < options.chunk && inFlight > 0))) return;
+      if (!ended && pending.length < options.chunk) {
+        if (inFlight > 0) return; // dispatched again when it is answered
+        const due = Math.min(arrived[arrived.length - 1] + options.lingerMs, arrived[0] + options.maxLingerMs);
+        const wait = due - performance.now();
+        if (wait > 0) {
+          timer = setTimeout(dispatch, wait);
+          return;
+        }
+      } else if (!ended && inFlight >= options.inFlight) return;
       const chunk = pending.splice(0, options.chunk);
+      arrived.splice(0, chunk.length);
       inFlight++;
       const answers = session.apply(chunk).catch((err) => {
         throw reportable(err, log);
@@ -146,10 +160,11 @@ export function bidiStream<Req, Res>(
     };
     call.on('data', (req: Req) => {
       pending.push(req);
+      arrived.push(performance.now());
       if (pending.length >= options.chunk) {
         if (inFlight < options.inFlight) dispatch();
         else call.pause();
-      } else if (!timer) timer = setTimeout(dispatch, options.lingerMs);
+      } else if (!timer && inFlight === 0) timer = setTimeout(dispatch, options.lingerMs);
     });
     let finished: Promise<void> | undefined;
     const over = () =>

@@ -8,7 +8,7 @@ import { GrpcError, rpcStatus, toGrpcError } from './errors.js';
 
 // vald.v1.Object, vald.v1.Search and vald.v1.Flush. Reads go straight to the store (they change
 // nothing); Flush is a workflow like every write.
-const STREAM: BidiOptions = { chunk: 64, lingerMs: 2, inFlight: 2 };
+const STREAM: BidiOptions = { chunk: 64, lingerMs: 2, maxLingerMs: 2, inFlight: 2 };
 
 const vectorOf = (p: Point) => ({ id: p.id, vector: Array.from(p.vector), timestamp: p.timestamp.toString() });
 

@@ -10,7 +10,7 @@ import { type FieldViolation, GrpcError, rpcStatus } from './errors.js';
 // answered in Vald's messages. Unary: a Location or a status. Multi: every valid request is
 // applied; all succeeded → Locations index-aligned with the requests, else one status naming
 // each failed request. Stream: one StreamLocation per request, in request order.
-const STREAM: BidiOptions = { chunk: 2000, lingerMs: 10, inFlight: 2 };
+const STREAM: BidiOptions = { chunk: 2000, lingerMs: 10, maxLingerMs: 100, inFlight: 2 };
 
 type Location = { name: string; uuid: string; ips: string[] };
 

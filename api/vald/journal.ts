@@ -36,7 +36,7 @@ const ORPHANED_AFTER_MS = 10_000;
 
 export class ValdJournal {
   private readonly dir: string;
-  private file: { name: string; fd: number; entries: number } | null = null;
+  private file: { name: string; fd: number; entries: ValdRecordEntry[] } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -71,11 +71,11 @@ export class ValdJournal {
     if (entries.length === 0) return;
     if (!this.file) {
       const name = path.join(this.dir, `${Date.now()}-${randomUUID()}.jsonl`);
-      this.file = { name, fd: openSync(name, 'a'), entries: 0 };
+      this.file = { name, fd: openSync(name, 'a'), entries: [] };
     }
     writeSync(this.file.fd, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    this.file.entries += entries.length;
-    if (this.file.entries >= MAX_ENTRIES) void this.flush();
+    this.file.entries.push(...entries);
+    if (this.file.entries.length >= MAX_ENTRIES) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
 
@@ -96,15 +96,16 @@ export class ValdJournal {
    * few hundred writes.
    */
   openStream(op: ValdOp): StreamRecord {
-    let file: { name: string; fd: number; entries: number } | null = null;
+    // The file is for a crash; a live stream sends what it wrote from memory (no re-read).
+    let file: { name: string; fd: number; entries: ValdRecordEntry[] } | null = null;
     let sent: Promise<void> = Promise.resolve();
     const rotate = () => {
       if (!file) return;
-      const { name, fd } = file;
+      const { name, fd, entries } = file;
       file = null;
       closeSync(fd);
       sent = sent.then(() =>
-        this.send(name)
+        this.send(name, entries)
           .catch((err: Error) =>
             this.deps.log.warn({ journal: name, error: err.message }, 'Vald write record not sent yet; retried later'),
           )
@@ -117,13 +118,13 @@ export class ValdJournal {
           if (!file) {
             const name = path.join(this.dir, `${valdWorkflowId(op, randomUUID())}.jsonl`);
             this.streaming.add(name);
-            file = { name, fd: openSync(name, 'a'), entries: 0 };
+            file = { name, fd: openSync(name, 'a'), entries: [] };
           }
-          const part = entries.slice(at, at + MAX_ENTRIES - file.entries);
+          const part = entries.slice(at, at + MAX_ENTRIES - file.entries.length);
           writeSync(file.fd, part.map((e) => JSON.stringify(e)).join('\n') + '\n');
-          file.entries += part.length;
+          file.entries.push(...part);
           at += part.length;
-          if (file.entries >= MAX_ENTRIES) rotate();
+          if (file.entries.length >= MAX_ENTRIES) rotate();
         }
       },
       close: () => {
@@ -148,7 +149,7 @@ export class ValdJournal {
     if (file) {
       closeSync(file.fd);
       this.flushing = this.flushing.then(() =>
-        this.send(file.name).catch((err: Error) =>
+        this.send(file.name, file.entries).catch((err: Error) =>
           this.deps.log.warn(
             { journal: file.name, error: err.message },
             'Vald write record not sent yet; retried at the next start',
@@ -159,18 +160,24 @@ export class ValdJournal {
     return this.flushing;
   }
 
-  private async send(file: string): Promise<void> {
+  /** A journal file's entries; a line cut short by a kill mid-write was never answered, so it is skipped. */
+  private async read(file: string): Promise<ValdRecordEntry[]> {
     const text = await readFile(file, 'utf8').catch(() => '');
-    const entries = text
+    return text
       .split('\n')
       .filter((l) => l.trim())
       .flatMap((l) => {
         try {
           return [JSON.parse(l) as ValdRecordEntry];
         } catch {
-          return []; // a line cut short by a kill mid-write: that write was never answered
+          return [];
         }
       });
+  }
+
+  /** Starts the record workflow of a journal file (its `entries` when the caller has them), then removes it. */
+  private async send(file: string, known?: ValdRecordEntry[]): Promise<void> {
+    const entries = known ?? (await this.read(file));
     const journal = path.basename(file, path.extname(file));
     const kind = journal.startsWith(BATCH_PREFIX) ? `vald-${entries[0]?.op}` : 'vald-writes';
     if (entries.length) {

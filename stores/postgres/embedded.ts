@@ -49,10 +49,20 @@ function lockedView(db: PGlite, lock: Mutex): PGlite {
   });
 }
 
+/**
+ * PGlite reads a COPY's '/dev/blob' from `await blob.arrayBuffer()` and nothing else; handing it
+ * the bytes as an ArrayBuffer of their own skips a Blob's two copies (into it, then out of it).
+ */
+function blobOf(bytes: Uint8Array): Blob {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const own = whole ? bytes.buffer : new Uint8Array(bytes).buffer; // (Buffer#slice would not copy)
+  return { size: bytes.byteLength, arrayBuffer: () => Promise.resolve(own) } as unknown as Blob;
+}
+
 async function runAll(db: Pick<PGlite, 'query'>, statements: BlobStatement[]): Promise<BlobResult[]> {
   const out: BlobResult[] = [];
   for (const { sql, blob } of statements) {
-    const r = await db.query<Record<string, unknown>>(sql, [], blob ? { blob: new Blob([blob]) } : undefined);
+    const r = await db.query<Record<string, unknown>>(sql, [], blob ? { blob: blobOf(blob) } : undefined);
     out.push({
       rows: r.rows,
       affectedRows: r.affectedRows ?? 0,

@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // Lint for defects, not style (Prettier formats): type-aware promise rules — a floating or
 // misused promise is an unhandled rejection waiting to crash a process — unused code, `any`.
 export default defineConfig(
-  { ignores: ['node_modules/', '.tools/', '.data/', 'dist/', 'scratch/', 'test/histories/'] },
+  { ignores: ['node_modules/', '.tools/', '.data/', 'dist/', 'scratch/', '.scratch/', 'test/histories/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

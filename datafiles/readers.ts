@@ -49,8 +49,11 @@ const CHUNK = 1024 * 1024;
 
 const truncated = (text: string) => (text.length > 2000 ? `${text.slice(0, 2000)}…` : text);
 
-/** JSONL: one object per line; blank lines are skipped, lines are numbered from 1, each capped at MAX_RECORD_BYTES. */
-export async function* jsonlRows(file: string, from: Cursor): AsyncGenerator<ReadRow> {
+/**
+ * JSONL: one object per line; blank lines are skipped, lines are numbered from 1, each capped at
+ * MAX_RECORD_BYTES. Errors name a record a `line` (those of a JSON array, split into lines, a `row`).
+ */
+export async function* jsonlRows(file: string, from: Cursor, noun: 'line' | 'row' = 'line'): AsyncGenerator<ReadRow> {
   let index = from.index;
   const source = createReadStream(file, { start: from.pos, highWaterMark: CHUNK }) as AsyncIterable<Buffer>;
   for await (const line of boundedLines(source, MAX_RECORD_BYTES, from.pos)) {
@@ -58,7 +61,7 @@ export async function* jsonlRows(file: string, from: Cursor): AsyncGenerator<Rea
     if ('tooLong' in line) {
       yield {
         index,
-        error: `line ${index} is ${line.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit of one record`,
+        error: `${noun} ${index} is ${line.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit of one record`,
         data: truncated(line.head),
         next,
       };
@@ -138,7 +141,8 @@ function plain(v: unknown): unknown {
 
 /**
  * Rows of a normalized table (a Parquet file with a `__row` number, see sources.ts) after
- * `from.pos`. JSON-array elements arrive as JSON text in one `json` column and are parsed here.
+ * `from.pos`. A table with one `json` column (JSON arrays, as imports planned by versions before
+ * 2026-12-02 normalized them) has each element's JSON text, parsed here.
  */
 export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_SAFE_INTEGER): AsyncGenerator<ReadRow> {
   const con = await duckdb();
@@ -173,12 +177,4 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
 /** A normalized table's rows with their number in the file, `__row`, counted from 1. */
 export function normalizedTable(file: string): string {
   return `(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number = true))`;
-}
-
-/** DuckDB's reader for a table format, as a SELECT list source. */
-export function tableSource(file: string, format: 'json' | 'parquet'): string {
-  const f = sqlString(file);
-  return format === 'json'
-    ? `(SELECT json::VARCHAR AS json FROM read_json(${f}, format = 'array', records = false, columns = {json: 'JSON'}))`
-    : `read_parquet(${f})`;
 }

@@ -10,16 +10,17 @@ import {
   jsonlRows,
   normalizedTable,
   tableRows,
-  tableSource,
 } from './readers.js';
+import { jsonArrayToLines } from './json-array.js';
 import { type ImportLimits, assertParquetWithin } from './parquet-limits.js';
 import { RowError, rowToPoint } from './rows.js';
 
 // An import source: the uploaded file, planned once before any row is written. Planning counts
 // the rows (for progress), finds ids repeated within the file (the first occurrence wins, the
 // others are reported) and the vector dimension of the first valid row (for a new dataset).
-// JSON arrays and Parquet are normalized by DuckDB into a row-numbered Parquet file, which
-// chunks then read by row range; JSONL and CSV are read in place from byte offsets.
+// Parquet (and well-formed CSV) is normalized by DuckDB into a row-numbered Parquet file, which
+// chunks then read by row range; JSONL and CSV are read in place from byte offsets, and a JSON
+// array is first turned into JSON Lines (json-array.ts) and read as those.
 export type SourceFormat = ImportFormat | 'dead-letter';
 
 export interface SourcePlan {
@@ -39,13 +40,14 @@ export interface SourcePlan {
 
 const DUPLICATES = 'duplicates.parquet';
 const NORMALIZED = 'rows.parquet';
+const ARRAY_LINES = 'rows.jsonl';
 
 /** Reads the rows of a planned source from a cursor (the start, or a chunk's checkpoint). */
 export function readSource(plan: SourcePlan, from: Cursor, limit?: number): AsyncGenerator<ReadRow> {
   if (plan.table) return tableRows(plan.file, from, limit);
   if (plan.format === 'csv') return csvRows(plan.file, plan.header ?? [], from);
   if (plan.format === 'dead-letter') return deadLetterRows(plan.file, from);
-  return jsonlRows(plan.file, from);
+  return jsonlRows(plan.file, from, plan.indexName);
 }
 
 /** A dead-letter file (JSONL of {row|line, error, data}) read back as its rows, under their original numbers. */
@@ -77,7 +79,11 @@ function dimensionOf(row: Record<string, unknown>): number | null {
 }
 
 /** One pass over a streamed source: rows, repeated ids, first dimension. */
-async function planStream(file: string, format: 'jsonl' | 'csv' | 'dead-letter', workDir: string): Promise<SourcePlan> {
+async function planStream(
+  file: string,
+  format: 'jsonl' | 'json' | 'csv' | 'dead-letter',
+  workDir: string,
+): Promise<SourcePlan> {
   const header = format === 'csv' ? await csvHeader(file) : null;
   const plan: SourcePlan = {
     format,
@@ -109,10 +115,10 @@ async function planStream(file: string, format: 'jsonl' | 'csv' | 'dead-letter',
   return plan;
 }
 
-/** JSON arrays, Parquet and well-formed CSV: normalized by DuckDB into a row-numbered Parquet file. */
+/** Parquet and well-formed CSV: normalized by DuckDB into a row-numbered Parquet file. */
 async function planTable(
   file: string,
-  format: 'json' | 'parquet' | 'csv',
+  format: 'parquet' | 'csv',
   workDir: string,
   source: string,
   limits?: ImportLimits,
@@ -129,8 +135,7 @@ async function planTable(
     const columns = (await con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`))
       .getRows()
       .map((r) => String(r[0]));
-    const idExpr =
-      format === 'json' ? `json_extract_string(json, '$.id')` : columns.includes('id') ? 'CAST(id AS VARCHAR)' : null;
+    const idExpr = columns.includes('id') ? 'CAST(id AS VARCHAR)' : null;
     const out = path.join(workDir, DUPLICATES);
     const duplicates = idExpr ? await findDuplicates(con, `SELECT __row AS idx, ${idExpr} AS k FROM ${src}`, out) : 0;
     const plan: SourcePlan = {
@@ -181,7 +186,10 @@ export function planSource(
   workDir: string,
   limits?: ImportLimits,
 ): Promise<SourcePlan> {
-  if (format === 'json' || format === 'parquet')
-    return planTable(file, format, workDir, tableSource(file, format), limits);
+  if (format === 'json') {
+    const lines = path.join(workDir, ARRAY_LINES);
+    return jsonArrayToLines(file, lines).then(() => planStream(lines, 'json', workDir));
+  }
+  if (format === 'parquet') return planTable(file, format, workDir, `read_parquet(${sqlString(file)})`, limits);
   return format === 'csv' ? planCsv(file, workDir) : planStream(file, format, workDir);
 }

@@ -1,0 +1,125 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+
+// A JSON array file turned into JSON Lines, one element per line, in one streaming pass over its
+// bytes — no element is parsed here. Imports then read it as they read JSONL: with bounded
+// memory and one row error per bad element, instead of DuckDB holding the whole document
+// (≈ 0.7 GB for a 216 MB array) and refusing the file for one bad element.
+// Whitespace between tokens (newlines included) becomes a space; a raw line break inside a
+// string — never valid JSON — becomes U+0001, so its row is still reported as invalid JSON.
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const OPEN_ARRAY = 91;
+const CLOSE_ARRAY = 93;
+const OPEN_OBJECT = 123;
+const CLOSE_OBJECT = 125;
+const BOM = [0xef, 0xbb, 0xbf];
+const isSpace = (b: number) => b === 32 || b === 9 || b === LF || b === CR;
+
+/** Where the splitter stands; carried across chunks. */
+type Where = 'before' | 'expect-element' | 'element' | 'after';
+
+export class JsonArraySplitter {
+  private where: Where = 'before';
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private offset = 0;
+  /** Elements completed so far. */
+  elements = 0;
+
+  private fail(what: string, at: number): never {
+    throw new Error(`not a JSON array: ${what} at byte ${this.offset + at}`);
+  }
+
+  /** The JSON Lines bytes of this chunk of the array. */
+  push(chunk: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(chunk.length + 1);
+    let n = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (this.where === 'element') {
+        if (this.inString) {
+          if (this.escaped) this.escaped = false;
+          else if (b === BACKSLASH) this.escaped = true;
+          else if (b === QUOTE) this.inString = false;
+          out[n++] = b === LF || b === CR ? 1 : b;
+          continue;
+        }
+        if (b === QUOTE) this.inString = true;
+        else if (b === OPEN_ARRAY || b === OPEN_OBJECT) this.depth++;
+        else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) {
+          if (this.depth === 0) {
+            if (b === CLOSE_OBJECT) this.fail('an unmatched }', i);
+            this.endElement();
+            out[n++] = LF;
+            this.where = 'after';
+            continue;
+          }
+          this.depth--;
+        } else if (b === COMMA && this.depth === 0) {
+          this.endElement();
+          out[n++] = LF;
+          this.where = 'expect-element';
+          continue;
+        }
+        out[n++] = isSpace(b) ? 32 : b;
+        continue;
+      }
+      if (isSpace(b)) continue;
+      // A byte-order mark opens the file (whatever chunks it is cut into): skipped.
+      if (this.where === 'before' && this.offset + i < 3 && b === BOM[this.offset + i]) continue;
+      if (this.where === 'before') {
+        if (b !== OPEN_ARRAY) this.fail(`it starts with ${JSON.stringify(String.fromCharCode(b))}`, i);
+        this.where = 'expect-element';
+      } else if (this.where === 'after') {
+        this.fail('text after the closing ]', i);
+      } else if (b === CLOSE_ARRAY && this.elements === 0) {
+        this.where = 'after'; // []
+      } else if (b === COMMA || b === CLOSE_ARRAY) {
+        this.fail(`an empty element before ${String.fromCharCode(b)}`, i);
+      } else {
+        this.where = 'element';
+        this.depth = 0;
+        i--; // the element's first byte, read again as part of it
+      }
+    }
+    this.offset += chunk.length;
+    return out.subarray(0, n);
+  }
+
+  private endElement(): void {
+    this.elements++;
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+  }
+
+  /** Throws unless the array was closed. */
+  end(): void {
+    if (this.where === 'before') throw new Error('not a JSON array: the file is empty');
+    if (this.where !== 'after') throw new Error(`not a JSON array: it ends before its closing ] (byte ${this.offset})`);
+  }
+}
+
+/** Writes the elements of the JSON array in `source` to `out`, one per line; returns how many. */
+export async function jsonArrayToLines(source: string, out: string): Promise<number> {
+  const splitter = new JsonArraySplitter();
+  const file = createWriteStream(out);
+  const closed = once(file, 'close');
+  closed.catch(() => undefined); // awaited below; a write error rejects it (and 'drain')
+  try {
+    for await (const chunk of createReadStream(source, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      if (!file.write(splitter.push(chunk))) await once(file, 'drain');
+    }
+    splitter.end();
+  } finally {
+    file.end();
+    await closed;
+  }
+  return splitter.elements;
+}

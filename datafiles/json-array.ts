@@ -18,6 +18,10 @@ const CLOSE_ARRAY = 93;
 const OPEN_OBJECT = 123;
 const CLOSE_OBJECT = 125;
 const BOM = [0xef, 0xbb, 0xbf];
+/** What matters inside a string, inside a nested value, and at an element's top level. */
+const IN_STRING = /["\\\n\r]/g;
+const NESTED = /["[\]{}\n\r]/g;
+const TOP = /["[\]{},\n\r]/g;
 const isSpace = (b: number) => b === 32 || b === 9 || b === LF || b === CR;
 
 /** Where the splitter stands; carried across chunks. */
@@ -39,57 +43,75 @@ export class JsonArraySplitter {
   /** The JSON Lines bytes of this chunk of the array. */
   push(chunk: Buffer): Buffer {
     const out = Buffer.allocUnsafe(chunk.length + 1);
+    // One character per byte, so a match's index is a byte offset; the regexps jump over the
+    // bytes that need nothing (the digits and commas of vectors are most of a file).
+    const text = chunk.toString('latin1');
     let n = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
-      if (this.where === 'element') {
-        if (this.inString) {
-          if (this.escaped) this.escaped = false;
-          else if (b === BACKSLASH) this.escaped = true;
-          else if (b === QUOTE) this.inString = false;
-          out[n++] = b === LF || b === CR ? 1 : b;
-          continue;
-        }
-        if (b === QUOTE) this.inString = true;
-        else if (b === OPEN_ARRAY || b === OPEN_OBJECT) this.depth++;
-        else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) {
-          if (this.depth === 0) {
-            if (b === CLOSE_OBJECT) this.fail('an unmatched }', i);
-            this.endElement();
-            out[n++] = LF;
-            this.where = 'after';
-            continue;
-          }
-          this.depth--;
-        } else if (b === COMMA && this.depth === 0) {
-          this.endElement();
-          out[n++] = LF;
-          this.where = 'expect-element';
-          continue;
-        }
-        out[n++] = isSpace(b) ? 32 : b;
+    let i = 0;
+    if (this.escaped && this.where === 'element' && chunk.length > 0) {
+      out[n++] = chunk[i++]; // the byte after a backslash that ended the last chunk
+      this.escaped = false;
+    }
+    while (i < chunk.length) {
+      if (this.where !== 'element') {
+        i = this.between(chunk, i);
         continue;
       }
-      if (isSpace(b)) continue;
-      // A byte-order mark opens the file (whatever chunks it is cut into): skipped.
-      if (this.where === 'before' && this.offset + i < 3 && b === BOM[this.offset + i]) continue;
-      if (this.where === 'before') {
-        if (b !== OPEN_ARRAY) this.fail(`it starts with ${JSON.stringify(String.fromCharCode(b))}`, i);
-        this.where = 'expect-element';
-      } else if (this.where === 'after') {
-        this.fail('text after the closing ]', i);
-      } else if (b === CLOSE_ARRAY && this.elements === 0) {
-        this.where = 'after'; // []
-      } else if (b === COMMA || b === CLOSE_ARRAY) {
-        this.fail(`an empty element before ${String.fromCharCode(b)}`, i);
+      const re = this.inString ? IN_STRING : this.depth > 0 ? NESTED : TOP;
+      re.lastIndex = i;
+      const at = re.exec(text)?.index ?? chunk.length;
+      n += chunk.copy(out, n, i, at);
+      if (at === chunk.length) break;
+      const b = chunk[at];
+      i = at + 1;
+      if (b === LF || b === CR) out[n++] = this.inString ? 1 : 32;
+      else if (this.inString) {
+        out[n++] = b;
+        if (b === QUOTE) this.inString = false;
+        else if (i < chunk.length) out[n++] = chunk[i++]; // a backslash and the byte it escapes
+        else this.escaped = true;
+      } else if (b === QUOTE) {
+        out[n++] = b;
+        this.inString = true;
+      } else if (b === OPEN_ARRAY || b === OPEN_OBJECT) {
+        out[n++] = b;
+        this.depth++;
+      } else if (this.depth > 0) {
+        out[n++] = b; // ] or }
+        this.depth--;
       } else {
-        this.where = 'element';
-        this.depth = 0;
-        i--; // the element's first byte, read again as part of it
+        // At the element's top level: a comma or the array's ] ends it.
+        if (b === CLOSE_OBJECT) this.fail('an unmatched }', at);
+        this.endElement();
+        out[n++] = LF;
+        this.where = b === COMMA ? 'expect-element' : 'after';
       }
     }
     this.offset += chunk.length;
     return out.subarray(0, n);
+  }
+
+  /** Outside an element (before the array, between elements, after it): one byte; the next position. */
+  private between(chunk: Buffer, i: number): number {
+    const b = chunk[i];
+    if (isSpace(b)) return i + 1;
+    // A byte-order mark opens the file (whatever chunks it is cut into): skipped.
+    if (this.where === 'before' && this.offset + i < 3 && b === BOM[this.offset + i]) return i + 1;
+    if (this.where === 'before') {
+      if (b !== OPEN_ARRAY) this.fail(`it starts with ${JSON.stringify(String.fromCharCode(b))}`, i);
+      this.where = 'expect-element';
+    } else if (this.where === 'after') {
+      this.fail('text after the closing ]', i);
+    } else if (b === CLOSE_ARRAY && this.elements === 0) {
+      this.where = 'after'; // []
+    } else if (b === COMMA || b === CLOSE_ARRAY) {
+      this.fail(`an empty element before ${String.fromCharCode(b)}`, i);
+    } else {
+      this.where = 'element';
+      this.depth = 0;
+      return i; // the element's first byte, read again as part of it
+    }
+    return i + 1;
   }
 
   private endElement(): void {

@@ -68,7 +68,8 @@ export class JsonArraySplitter {
       else if (this.inString) {
         out[n++] = b;
         if (b === QUOTE) this.inString = false;
-        else if (i < chunk.length) out[n++] = chunk[i++]; // a backslash and the byte it escapes
+        else if (i < chunk.length)
+          out[n++] = chunk[i++]; // a backslash and the byte it escapes
         else this.escaped = true;
       } else if (b === QUOTE) {
         out[n++] = b;

@@ -22,6 +22,8 @@ const BOM = [0xef, 0xbb, 0xbf];
 const IN_STRING = /["\\\n\r]/g;
 const NESTED = /["[\]{}\n\r]/g;
 const TOP = /["[\]{},\n\r]/g;
+/** The byte after a backslash, as is — but a line break (invalid there too) must not split the line. */
+const escapedByte = (b: number) => (b === LF || b === CR ? 1 : b);
 const isSpace = (b: number) => b === 32 || b === 9 || b === LF || b === CR;
 
 /** Where the splitter stands; carried across chunks. */
@@ -49,7 +51,7 @@ export class JsonArraySplitter {
     let n = 0;
     let i = 0;
     if (this.escaped && this.where === 'element' && chunk.length > 0) {
-      out[n++] = chunk[i++]; // the byte after a backslash that ended the last chunk
+      out[n++] = escapedByte(chunk[i++]); // after a backslash that ended the last chunk
       this.escaped = false;
     }
     while (i < chunk.length) {
@@ -69,7 +71,7 @@ export class JsonArraySplitter {
         out[n++] = b;
         if (b === QUOTE) this.inString = false;
         else if (i < chunk.length)
-          out[n++] = chunk[i++]; // a backslash and the byte it escapes
+          out[n++] = escapedByte(chunk[i++]); // a backslash and the byte it escapes
         else this.escaped = true;
       } else if (b === QUOTE) {
         out[n++] = b;

@@ -49,6 +49,14 @@ describe('JSON array to lines', () => {
         );
       }
     }
+    // A raw line break inside a string, after a backslash or not, never splits its element.
+    for (const size of [1, 2, 64]) {
+      const lines = split('["a\\\nb", "c\nd", 1]', size);
+      assert.equal(lines.length, 3, `chunks of ${size}`);
+      assert.throws(() => JSON.parse(lines[0]));
+      assert.throws(() => JSON.parse(lines[1]));
+      assert.equal(JSON.parse(lines[2]), 1);
+    }
     assert.deepEqual(split('[]', 1), []);
     assert.deepEqual(split(' [ ] \n', 2), []);
   });
@@ -70,12 +78,16 @@ describe('JSON array to lines', () => {
 
   it('keeps a raw line break inside a string from splitting its element: that row is invalid JSON', async () => {
     const file = path.join(dir, 'raw-newline.json');
-    writeFileSync(file, '[{"id": "ok1", "values": [1, 2]},\n {"id": "bad", "text": "two\nlines"},\n {"id": "ok2"}]');
+    writeFileSync(
+      file,
+      '[{"id": "ok1", "values": [1, 2]},\n {"id": "bad", "text": "two\nlines"},\n {"id": "ok2"},\n' +
+        ' {"id": "bad2", "text": "escaped \\\nline"},\n {"id": "ok3"}]',
+    );
     const work = path.join(dir, 'work');
     mkdirSync(work);
     const plan = await planSource(file, 'json', work);
     assert.equal(plan.indexName, 'row');
-    assert.equal(plan.total, 3);
+    assert.equal(plan.total, 5);
     const rows: ReadRow[] = [];
     for await (const r of readSource(plan, { pos: 0, index: 0 })) rows.push(r);
     assert.deepEqual(
@@ -84,6 +96,8 @@ describe('JSON array to lines', () => {
         [1, 'ok1'],
         [2, 'Invalid JSON'],
         [3, 'ok2'],
+        [4, 'Invalid JSON'],
+        [5, 'ok3'],
       ],
     );
   });

@@ -11,7 +11,6 @@ import { once } from 'node:events';
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
-const BACKSLASH = 92;
 const COMMA = 44;
 const OPEN_ARRAY = 91;
 const CLOSE_ARRAY = 93;

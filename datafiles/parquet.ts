@@ -79,6 +79,31 @@ export async function writeParquetColumns(
   /** The SELECT list written (default: every column as appended), e.g. to print vectors as text. */
   select = '*',
 ): Promise<WrittenFile> {
+  return (await stageParquetColumns(file, columns, batches, metadata, select)).write();
+}
+
+/** Rows staged in DuckDB for a Parquet file; `write()` writes it — on DuckDB's threads. */
+export interface StagedParquet {
+  rows: number;
+  write(options?: { hash?: boolean }): Promise<WrittenFile>;
+}
+
+/** Stages the rows of a Parquet file of points (writeParquet's first half). */
+export function stageParquet(
+  file: string,
+  batches: AsyncIterable<Point[]>,
+  metadata: Record<string, string>,
+): Promise<StagedParquet> {
+  return stageParquetColumns(file, POINT_COLUMNS, mapBatches(batches, pointColumns), metadata);
+}
+
+async function stageParquetColumns(
+  file: string,
+  columns: ParquetColumn[],
+  batches: AsyncIterable<DuckDBValue[][]>,
+  metadata: Record<string, string>,
+  select = '*',
+): Promise<StagedParquet> {
   const con = await duckdb();
   const name = `part_${createHash('sha1')
     .update(file + Math.random())
@@ -91,11 +116,16 @@ export async function writeParquetColumns(
   const table = `temp.main.${name}`;
   // Unique per call: an attempt retried while an earlier one still runs must not share its file.
   const tmp = `${file}.${name}.tmp`;
+  const cleanup = async () => {
+    await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    con.closeSync();
+    await rm(tmp, { force: true });
+  };
+  let rows = 0;
   try {
     await con.run(`CREATE TEMP TABLE ${name} (${columns.map((c) => `"${c.name}" ${c.sql}`).join(', ')})`);
     const appender = await con.createAppender(name, 'main', 'temp');
     const types = columns.map((c) => c.type);
-    let rows = 0;
     for await (const batch of batches) {
       const n = batch[0]?.length ?? 0;
       if (n === 0) continue;
@@ -108,19 +138,27 @@ export async function writeParquetColumns(
       rows += n;
     }
     appender.closeSync();
-    const kv = Object.entries(metadata)
-      .map(([k, v]) => `${k}: ${sqlString(v)}`)
-      .join(', ');
-    await con.run(
-      `COPY (SELECT ${select} FROM ${table}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''})`,
-    );
-    await rename(tmp, file);
-    return { rows, bytes: (await stat(file)).size, sha256: await sha256File(file) };
-  } finally {
-    await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
-    con.closeSync();
-    await rm(tmp, { force: true });
+  } catch (err) {
+    await cleanup();
+    throw err;
   }
+  const kv = Object.entries(metadata)
+    .map(([k, v]) => `${k}: ${sqlString(v)}`)
+    .join(', ');
+  return {
+    rows,
+    async write({ hash = true } = {}) {
+      try {
+        await con.run(
+          `COPY (SELECT ${select} FROM ${table}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''})`,
+        );
+        await rename(tmp, file);
+        return { rows, bytes: (await stat(file)).size, sha256: hash ? await sha256File(file) : '' };
+      } finally {
+        await cleanup();
+      }
+    },
+  };
 }
 
 export async function sha256File(file: string): Promise<string> {

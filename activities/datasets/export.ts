@@ -4,13 +4,14 @@ import { parseFilter } from '../../core/filter.js';
 import { JobFiles } from '../../core/job-files.js';
 import type { CollectionRef, Point } from '../../core/types.js';
 import { EXPORT_FILE, type ExportFormat, convertExport } from '../../datafiles/export-formats.js';
-import { writeParquet } from '../../datafiles/parquet.js';
+import { stageParquet } from '../../datafiles/parquet.js';
 import { datasetFilter } from '../../datafiles/rows.js';
 import { type ActivityContext, keepAlive } from '../context.js';
 import { refOf, resolveWriteTargets } from '../write-path.js';
 
 const PAGE = 1000;
-const PART = /^part-\d{6}\.parquet$/;
+/** Parts: `part-NNNNNN-1.parquet` and `-2` (one per activity before 2026-12-02: `part-NNNNNN.parquet`). */
+const PART = /^part-\d{6}(-[12])?\.parquet$/;
 
 /** Where an export stands: the scan cursor, rows written, the next part number. */
 export interface ExportCursor {
@@ -37,9 +38,10 @@ export function exportActivities(ctx: ActivityContext) {
       }),
 
     /**
-     * Pages up to `maxRows` matching points from a cursor into one Parquet part (the backup's
-     * layout: id, vector, payload, timestamp). The part appears by rename when complete, so a
-     * retry simply writes it again from the same cursor.
+     * Pages up to `maxRows` matching points from a cursor into Parquet parts (the backup's
+     * layout: id, vector, payload, timestamp) — two halves, the second scanned while DuckDB
+     * writes the first's file on its own threads. A part appears by rename when complete, so a
+     * retry simply writes them again from the same cursor.
      */
     exportRows: (input: {
       jobId: string;
@@ -54,29 +56,42 @@ export function exportActivities(ctx: ActivityContext) {
         const limit = input.limit ?? Number.POSITIVE_INFINITY;
         const stop = Math.min(limit, input.from.rows + input.maxRows);
         const at: ExportCursor = { ...input.from, part: input.from.part + 1 };
-        async function* pages(): AsyncGenerator<Point[]> {
-          while (at.rows < stop) {
+        async function* pages(until: number): AsyncGenerator<Point[]> {
+          while (at.rows < until && !at.done) {
             const page = await ctx.store.scan(input.ref, {
               cursor: at.cursor,
-              limit: Math.min(PAGE, stop - at.rows),
+              limit: Math.min(PAGE, until - at.rows),
               withVectors: true,
               filter,
             });
-            const points = page.points.slice(0, stop - at.rows);
+            const points = page.points.slice(0, until - at.rows);
             at.rows += points.length;
             at.cursor = page.next;
             at.done = !page.next || at.rows >= limit;
             yield points;
-            if (!page.next) break;
           }
         }
-        const file = await files.file(
-          'export',
-          input.jobId,
-          `part-${String(input.from.part).padStart(6, '0')}.parquet`,
-        );
-        await writeParquet(file, pages(), { vecflow_export: input.jobId });
-        await files.publish(file);
+        const name = (half: number) => `part-${String(input.from.part).padStart(6, '0')}-${half}.parquet`;
+        const first = await files.file('export', input.jobId, name(1));
+        const written = [first];
+        const half = Math.min(stop, input.from.rows + Math.ceil(input.maxRows / 2));
+        const meta = { vecflow_export: input.jobId };
+        const firstFile = (await stageParquet(first, pages(half), meta)).write({ hash: false });
+        firstFile.catch(() => undefined); // awaited below
+        if (!at.done && at.rows < stop) {
+          const second = await files.file('export', input.jobId, name(2));
+          written.push(second);
+          const staged = await stageParquet(second, pages(stop), meta).catch(async (err: unknown) => {
+            await firstFile.catch(() => undefined);
+            throw err;
+          });
+          await Promise.all([firstFile, staged.write({ hash: false })]);
+        } else {
+          await firstFile;
+          // An earlier attempt that found more rows (since deleted) must not leave its second half.
+          await files.removeFiles('export', input.jobId, [name(2)]);
+        }
+        for (const f of written) await files.publish(f);
         return at;
       }),
 

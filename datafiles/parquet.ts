@@ -28,12 +28,12 @@ export interface WrittenFile {
 }
 
 /** Writes a Parquet file from batches of points; the file appears (by rename) only when complete. */
-export function writeParquet(
+export async function writeParquet(
   file: string,
   batches: AsyncIterable<Point[]>,
   metadata: Record<string, string>,
 ): Promise<WrittenFile> {
-  return writeParquetColumns(file, POINT_COLUMNS, mapBatches(batches, pointColumns), metadata);
+  return (await stageParquet(file, batches, metadata)).write();
 }
 
 const POINT_COLUMNS: ParquetColumn[] = [

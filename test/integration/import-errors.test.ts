@@ -7,6 +7,7 @@ import { ensureCleanupSchedule } from '../../worker/schedules.js';
 import { cleanupScheduleId } from '../../workflows/ids.js';
 import { exportAndDownload, importAndWait, startImport, waitForDatasetJob } from '../helpers/datasets.js';
 import { type TestStack, startStack } from '../helpers/stack.js';
+import { waitUntil } from '../helpers/processes.js';
 import type { Json } from '../helpers/json.js';
 
 // Bad rows, the dead-letter file and retry-failed, unreadable files, the upload limit, cleanup
@@ -161,10 +162,21 @@ describe('import errors, dead letters, cleanup and metrics', () => {
   it('exposes job counters, durations, rows and bytes on /metrics/prometheus and a summary on /stats', async () => {
     const exp = await exportAndDownload(stack, 'errs', { format: 'csv' });
     jobs.push(exp.job.job_id);
-    const res = await fetch(`${stack.apiUrl}/api/v1/metrics/prometheus`);
-    const text = await res.text();
-    assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+    // A job's state says completed before its workflow has recorded its metrics and ended (when
+    // it is counted as finished): wait for that end, then read everything from the same scrape.
+    let res: Response | undefined;
+    let text = '';
     const value = (re: RegExp) => Number(text.match(re)?.[1] ?? 'NaN');
+    await waitUntil(
+      async () => {
+        res = await fetch(`${stack.apiUrl}/api/v1/metrics/prometheus`);
+        text = await res.text();
+        return value(/vecflow_jobs_finished_total\{kind="export",outcome="done"\} (\d+)/) >= 1;
+      },
+      60_000,
+      'the export workflow to end and be counted',
+    );
+    assert.match(res?.headers.get('content-type') ?? '', /text\/plain/);
     assert.equal(value(/vecflow_rows_total\{kind="import",format="jsonl",result="failed"\} (\d+)/), 8 + 2);
     assert.equal(value(/vecflow_rows_total\{kind="import",format="jsonl",result="successful"\} (\d+)/), 2 + 1);
     assert.equal(value(/vecflow_rows_total\{kind="import",format="dead-letter",result="failed"\} (\d+)/), 7);

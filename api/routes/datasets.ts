@@ -14,7 +14,8 @@ import { parse } from '../validate.js';
  * byte (curl does) ends the response before 'finish': not a failure of ours to log.
  */
 async function sendFile(file: string, res: import('express').Response): Promise<void> {
-  await pipeline(createReadStream(file), res).catch((err: NodeJS.ErrnoException) => {
+  // Reads of 1 MiB, not 64 KiB: fewer, larger writes to the socket for exports of hundreds of MB.
+  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), res).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
   });
 }

@@ -33,7 +33,9 @@ export interface PartResult extends ManifestFile {
   next: string | null;
 }
 
-const PAGE = 1000;
+// Scan pages of 2,000, as the restore's verification and bench:backup's raw scan read: the
+// embedded store scans ≈ 1.2× faster than in pages of 1,000 (fewer COPY calls).
+const PAGE = 2000;
 /** In a backup directory while a job writes it: that job's id. */
 const JOB_MARKER = '.vecflow-backup-job';
 /** Temporary names carry the job's tag: two jobs never share one. */

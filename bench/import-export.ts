@@ -1,13 +1,13 @@
+import { execFile } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Point } from '../core/types.js';
 import { duckdb, sqlString } from '../datafiles/duckdb.js';
 import { randomVector, rng } from '../test/helpers/data.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { waitForDatasetJob } from '../test/helpers/datasets.js';
 import { startStack } from '../test/helpers/stack.js';
 import { mb, phaseTimer } from './phases.js';

@@ -101,10 +101,12 @@ export async function describeJob(
  * refused): a closed execution's, else what the workflow's state says (an import's `running` is
  * `processing`). A workflow that completed by refusing (a reindex lock conflict) or by failing
  * (an import whose every row failed, a verification that found problems) keeps its own word.
+ * A state that says `failed` while Temporal still has the execution running is `processing`: the
+ * workflow is about to close, and the failure's reason arrives with Temporal's record of it.
  */
 export function jobStatus(desc: WorkflowExecutionDescription, own: string): JobStatus {
   const closed = closedStatus(desc);
-  if (closed === null) return own === 'running' ? 'processing' : (own as JobStatus);
+  if (closed === null) return own === 'running' || own === 'failed' ? 'processing' : (own as JobStatus);
   return closed === 'done' && (own === 'refused' || own === 'failed') ? own : closed;
 }
 

@@ -7,8 +7,7 @@ import { type Manifest, type ManifestFile, type S3Location, MANIFEST, backupFile
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { LangchainManifest } from '../../core/langchain-backup.js';
 import type { Point, PhysicalSpec } from '../../core/types.js';
-import { Digest } from '../../datafiles/digest.js';
-import { writeParquet } from '../../datafiles/parquet.js';
+import { streamParquetPoints } from '../../datafiles/parquet-stream.js';
 import { type ActivityContext, keepAlive } from '../context.js';
 import { backupDir, s3Store, scratchDir } from './locations.js';
 
@@ -138,7 +137,6 @@ export function backupActivities(ctx: ActivityContext) {
           return result;
         }
       }
-      const digest = new Digest();
       let next: string | null = input.cursor;
       let rows = 0;
       async function* pages(): AsyncGenerator<Point[]> {
@@ -148,12 +146,12 @@ export function backupActivities(ctx: ActivityContext) {
           const page = await ctx.store.scan(input.spec, { cursor: next, limit, withVectors: true });
           next = page.next;
           rows += page.points.length;
-          for (const p of page.points) digest.add(p);
           activity.heartbeat({ rows });
           yield page.points;
         } while (next !== null);
       }
-      const written = await writeParquet(partial, pages(), {
+      // Written (and digested) on a thread of its own while this one scans.
+      const { digest, ...written } = await streamParquetPoints(partial, pages(), {
         vecflow_collection: input.spec.collection,
         vecflow_model: input.spec.model,
         vecflow_dimension: String(input.spec.dimension),
@@ -172,7 +170,7 @@ export function backupActivities(ctx: ActivityContext) {
         model: input.spec.model,
         part: input.part,
         ...written,
-        digest: digest.hex(),
+        digest,
         next,
       };
       await writeFile(`${sidecar}.tmp`, JSON.stringify({ ...result, from: input.cursor, job }));

@@ -32,8 +32,18 @@ export type ThreadResult =
   | ({ kind: 'done'; digest: string } & WrittenFile)
   | { kind: 'failed'; message: string };
 
+export interface StreamOptions {
+  /** Keep the rows in the order given (one DuckDB thread writes); else two write side by side. */
+  ordered?: boolean;
+  /** Take the points' content digest (a backup's); '' when not. */
+  digest?: boolean;
+  /** Take the file's sha256; '' when not. */
+  hash?: boolean;
+}
+
 export interface ThreadInput {
   port: unknown;
+  options: Required<StreamOptions>;
   posted: SharedArrayBuffer;
   file: string;
   tmp: string;
@@ -74,6 +84,7 @@ export async function streamParquetPoints(
   file: string,
   pages: AsyncIterable<Point[]>,
   metadata: Record<string, string>,
+  { ordered = false, digest = true, hash = true }: StreamOptions = {},
 ): Promise<WrittenFile & { digest: string }> {
   const slug = createHash('sha1')
     .update(file + Math.random())
@@ -89,6 +100,7 @@ export async function streamParquetPoints(
   const posted = new Int32Array(new SharedArrayBuffer(4));
   const input: ThreadInput = {
     port: port2,
+    options: { ordered, digest, hash },
     posted: posted.buffer as SharedArrayBuffer,
     file,
     tmp,

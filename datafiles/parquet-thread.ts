@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import duckdbBindings from '@duckdb/node-bindings';
@@ -14,6 +12,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { Digest } from './digest.js';
+import { sha256File } from './parquet.js';
 import type { PointPage, ThreadInput, ThreadMessage, ThreadResult } from './parquet-stream.js';
 
 // The writer thread of `streamParquetPoints`: DuckDB (an instance of its own) writes the
@@ -79,7 +78,7 @@ function fill(info: DuckDBTableFunctionInfo, out: DuckDBDataChunk): void {
   const child = duckdbBindings.list_vector_get_child(list);
   duckdbBindings.copy_data_to_vector(child, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
   duckdbBindings.copy_data_to_vector(list, 0, entries.buffer, 0, entries.byteLength);
-  for (let i = at; i < at + n; i++) {
+  for (let i = at; input.options.digest && i < at + n; i++) {
     digest.add({
       id: p.ids[i],
       vector: p.vectors.subarray(p.offsets[i], p.offsets[i + 1]),
@@ -91,20 +90,14 @@ function fill(info: DuckDBTableFunctionInfo, out: DuckDBDataChunk): void {
   parentPort!.postMessage({ kind: 'consumed', rows } satisfies ThreadResult);
 }
 
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 async function main(): Promise<void> {
   const db = await DuckDBInstance.create(':memory:', {
     memory_limit: input.memoryLimit,
     threads: '2',
     temp_directory: input.tempDirectory,
-    // Rows may land in any order within the file (nothing reads a part in order: the digest and
-    // a restore are order-free); kept in order, DuckDB writes from one thread.
-    preserve_insertion_order: 'false',
+    // Unordered, rows may land in any order within the file (a backup part: its digest and its
+    // restore are order-free); kept in order, DuckDB writes from one thread.
+    preserve_insertion_order: String(input.options.ordered),
   });
   const con = await db.connect();
   try {
@@ -117,9 +110,9 @@ async function main(): Promise<void> {
           bind.addResultColumn('payload', VARCHAR);
           bind.addResultColumn('timestamp', BIGINT);
         },
-        // Two of DuckDB's threads write row groups side by side (one wrote
-        // 50,000 × 768-d in ≈ 1.9 s, two in ≈ 0.9 s); each calls in here in turn.
-        initFunction: (init) => init.setMaxThreads(2),
+        // Unordered, two of DuckDB's threads write row groups side by side (one
+        // wrote 50,000 × 768-d in ≈ 1.9 s, two in ≈ 0.9 s); each calls in here in turn.
+        initFunction: (init) => init.setMaxThreads(input.options.ordered ? 1 : 2),
         mainFunction: fill,
       }),
     );
@@ -129,8 +122,8 @@ async function main(): Promise<void> {
       kind: 'done',
       rows,
       bytes: (await stat(input.file)).size,
-      sha256: await sha256File(input.file),
-      digest: digest.hex(),
+      sha256: input.options.hash ? await sha256File(input.file) : '',
+      digest: input.options.digest ? digest.hex() : '',
     };
     parentPort!.postMessage(result);
   } catch (err) {

@@ -1,25 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import {
-  BIGINT,
-  DuckDBDataChunk,
-  type DuckDBListVector,
-  type DuckDBType,
-  type DuckDBValue,
-  FLOAT,
-  LIST,
-  VARCHAR,
-  listValue,
-} from '@duckdb/node-api';
+import type { DuckDBListVector } from '@duckdb/node-api';
 import type { Point } from '../core/types.js';
 import { duckdb, sqlString } from './duckdb.js';
+import { streamParquetPoints } from './parquet-stream.js';
 
 // The Parquet layout of vecflow files: columns id (string), vector (list of float32), payload
-// (JSON string), timestamp (int64), zstd, and key-value metadata describing the model.
-// Rows go into DuckDB a data chunk at a time (per-row appends are ~60x slower), and out with
-// one COPY … (FORMAT PARQUET, COMPRESSION ZSTD).
-const CHUNK = 2048;
+// (JSON string), timestamp (int64), zstd, and key-value metadata describing the model. Written
+// by streamParquetPoints (a thread of its own); read here.
 
 export interface WrittenFile {
   rows: number;
@@ -27,143 +15,25 @@ export interface WrittenFile {
   sha256: string;
 }
 
-/** Writes a Parquet file from batches of points; the file appears (by rename) only when complete. */
+/**
+ * Writes a Parquet file from batches of points, in their order; the file appears (by rename)
+ * only when complete.
+ */
 export async function writeParquet(
   file: string,
   batches: AsyncIterable<Point[]>,
   metadata: Record<string, string>,
 ): Promise<WrittenFile> {
-  return (await stageParquet(file, batches, metadata)).write();
-}
-
-const POINT_COLUMNS: ParquetColumn[] = [
-  { name: 'id', type: VARCHAR, sql: 'VARCHAR' },
-  { name: 'vector', type: LIST(FLOAT), sql: 'FLOAT[]' },
-  { name: 'payload', type: VARCHAR, sql: 'VARCHAR' },
-  { name: 'timestamp', type: BIGINT, sql: 'BIGINT' },
-];
-
-const pointColumns = (points: Point[]): DuckDBValue[][] => [
-  points.map((p) => p.id),
-  // The Float32Array itself: the list vector's flush only indexes it (no copy into a JS array).
-  points.map((p) => listValue(p.vector as unknown as DuckDBValue[])),
-  points.map((p) => JSON.stringify(p.payload)),
-  points.map((p) => p.timestamp),
-];
-
-export interface ParquetColumn {
-  name: string;
-  type: DuckDBType;
-  /** The column's type in DuckDB SQL (its CREATE TABLE). */
-  sql: string;
-}
-
-async function* mapBatches<T>(
-  batches: AsyncIterable<T[]>,
-  columns: (batch: T[]) => DuckDBValue[][],
-): AsyncIterable<DuckDBValue[][]> {
-  for await (const batch of batches) {
-    for (let s = 0; s < batch.length; s += CHUNK) yield columns(batch.slice(s, s + CHUNK));
-  }
-}
-
-/**
- * Writes a zstd Parquet file of the given columns from batches given column by column (each at
- * most CHUNK rows); the file appears (by rename) only when complete.
- */
-export async function writeParquetColumns(
-  file: string,
-  columns: ParquetColumn[],
-  batches: AsyncIterable<DuckDBValue[][]>,
-  metadata: Record<string, string>,
-  /** The SELECT list written (default: every column as appended), e.g. to print vectors as text. */
-  select = '*',
-): Promise<WrittenFile> {
-  return (await stageParquetColumns(file, columns, batches, metadata, select)).write();
-}
-
-/** Rows staged in DuckDB for a Parquet file; `write()` writes it — on DuckDB's threads. */
-export interface StagedParquet {
-  rows: number;
-  write(options?: { hash?: boolean }): Promise<WrittenFile>;
-}
-
-/** Stages the rows of a Parquet file of points (writeParquet's first half). */
-export function stageParquet(
-  file: string,
-  batches: AsyncIterable<Point[]>,
-  metadata: Record<string, string>,
-): Promise<StagedParquet> {
-  return stageParquetColumns(file, POINT_COLUMNS, mapBatches(batches, pointColumns), metadata);
-}
-
-async function stageParquetColumns(
-  file: string,
-  columns: ParquetColumn[],
-  batches: AsyncIterable<DuckDBValue[][]>,
-  metadata: Record<string, string>,
-  select = '*',
-): Promise<StagedParquet> {
-  const con = await duckdb();
-  const name = `part_${createHash('sha1')
-    .update(file + Math.random())
-    .digest('hex')
-    .slice(0, 12)}`;
-  // The rows are staged in a temporary table of the in-memory database: above DuckDB's memory
-  // limit its blocks spill to the temp directory, so a large part does not grow the worker.
-  // (A table in an attached database file instead cost ~60% of the write: its appends
-  // checkpoint and compress to disk.)
-  const table = `temp.main.${name}`;
-  // Unique per call: an attempt retried while an earlier one still runs must not share its file.
-  const tmp = `${file}.${name}.tmp`;
-  const cleanup = async () => {
-    await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
-    con.closeSync();
-    await rm(tmp, { force: true });
-  };
-  let rows = 0;
-  try {
-    await con.run(`CREATE TEMP TABLE ${name} (${columns.map((c) => `"${c.name}" ${c.sql}`).join(', ')})`);
-    const appender = await con.createAppender(name, 'main', 'temp');
-    const types = columns.map((c) => c.type);
-    for await (const batch of batches) {
-      const n = batch[0]?.length ?? 0;
-      if (n === 0) continue;
-      const chunk = DuckDBDataChunk.create(types, n);
-      chunk.setColumns(batch);
-      appender.appendDataChunk(chunk);
-      // Flushed chunk by chunk: one flush of a whole part blocks the event loop (and so the
-      // activity's heartbeats) for tens of seconds.
-      appender.flushSync();
-      rows += n;
-    }
-    appender.closeSync();
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-  const kv = Object.entries(metadata)
-    .map(([k, v]) => `${k}: ${sqlString(v)}`)
-    .join(', ');
-  return {
-    rows,
-    async write({ hash = true } = {}) {
-      try {
-        await con.run(
-          `COPY (SELECT ${select} FROM ${table}) TO ${sqlString(tmp)} (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''})`,
-        );
-        await rename(tmp, file);
-        return { rows, bytes: (await stat(file)).size, sha256: hash ? await sha256File(file) : '' };
-      } finally {
-        await cleanup();
-      }
-    },
-  };
+  const { digest: _digest, ...written } = await streamParquetPoints(file, batches, metadata, {
+    ordered: true,
+    digest: false,
+  });
+  return written;
 }
 
 export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest('hex');
 }
 

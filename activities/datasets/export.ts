@@ -4,7 +4,7 @@ import { parseFilter } from '../../core/filter.js';
 import { JobFiles } from '../../core/job-files.js';
 import type { CollectionRef, Point } from '../../core/types.js';
 import { EXPORT_FILE, type ExportFormat, convertExport } from '../../datafiles/export-formats.js';
-import { stageParquet } from '../../datafiles/parquet.js';
+import { streamParquetPoints } from '../../datafiles/parquet-stream.js';
 import { datasetFilter } from '../../datafiles/rows.js';
 import { type ActivityContext, keepAlive } from '../context.js';
 import { refOf, resolveWriteTargets } from '../write-path.js';
@@ -12,7 +12,10 @@ import { refOf, resolveWriteTargets } from '../write-path.js';
 // Scan pages of 2,000: the embedded store scans 50,000 × 768-d at ≈ 1.25× the rate of pages of
 // 1,000 (fewer COPY calls) and 1.5–1.9× that of pages of 5,000 (measured; larger blobs cost more).
 const PAGE = 2000;
-/** Parts: `part-NNNNNN-1.parquet` and `-2` (one per activity before 2026-12-02: `part-NNNNNN.parquet`). */
+/**
+ * Parts: `part-NNNNNN-1.parquet` (and its `-2` half, written until 2026-12-03; one per activity
+ * before 2026-12-02: `part-NNNNNN.parquet`).
+ */
 const PART = /^part-\d{6}(-[12])?\.parquet$/;
 
 /** Where an export stands: the scan cursor, rows written, the next part number. */
@@ -40,10 +43,9 @@ export function exportActivities(ctx: ActivityContext) {
       }),
 
     /**
-     * Pages up to `maxRows` matching points from a cursor into Parquet parts (the backup's
-     * layout: id, vector, payload, timestamp) — two halves, the second scanned while DuckDB
-     * writes the first's file on its own threads. A part appears by rename when complete, so a
-     * retry simply writes them again from the same cursor.
+     * Pages up to `maxRows` matching points from a cursor into a Parquet part (the backup's
+     * layout: id, vector, payload, timestamp). A part appears by rename when complete, so a
+     * retry simply writes it again from the same cursor.
      */
     exportRows: (input: {
       jobId: string;
@@ -74,26 +76,17 @@ export function exportActivities(ctx: ActivityContext) {
           }
         }
         const name = (half: number) => `part-${String(input.from.part).padStart(6, '0')}-${half}.parquet`;
-        const first = await files.file('export', input.jobId, name(1));
-        const written = [first];
-        const half = Math.min(stop, input.from.rows + Math.ceil(input.maxRows / 2));
-        const meta = { vecflow_export: input.jobId };
-        const firstFile = (await stageParquet(first, pages(half), meta)).write({ hash: false });
-        firstFile.catch(() => undefined); // awaited below
-        if (!at.done && at.rows < stop) {
-          const second = await files.file('export', input.jobId, name(2));
-          written.push(second);
-          const staged = await stageParquet(second, pages(stop), meta).catch(async (err: unknown) => {
-            await firstFile.catch(() => undefined);
-            throw err;
-          });
-          await Promise.all([firstFile, staged.write({ hash: false })]);
-        } else {
-          await firstFile;
-          // An earlier attempt that found more rows (since deleted) must not leave its second half.
-          await files.removeFiles('export', input.jobId, [name(2)]);
-        }
-        for (const f of written) await files.publish(f);
+        const part = await files.file('export', input.jobId, name(1));
+        // In order, on a thread of its own while this one scans (see streamParquetPoints).
+        await streamParquetPoints(
+          part,
+          pages(stop),
+          { vecflow_export: input.jobId },
+          { ordered: true, digest: false, hash: false },
+        );
+        // Parts were written in two halves before: an earlier attempt's second half must not stay.
+        await files.removeFiles('export', input.jobId, [name(2)]);
+        await files.publish(part);
         return at;
       }),
 

@@ -150,6 +150,22 @@ describe('the production build', () => {
     assert.equal(done!.import.status, 'completed', JSON.stringify(done!.import));
     assert.equal(done!.import.successful_rows, 2);
 
+    // An export: its parts are written by a worker thread started from the compiled file.
+    const exported = await api('/api/v1/datasets/prod-rows/export', { format: 'jsonl' });
+    assert.equal(exported.status, 200, JSON.stringify(exported.body));
+    let job: Json = {};
+    await waitUntil(
+      async () => {
+        job = (await api(`/api/v1/export/${exported.body.job_id}`)).body;
+        return job.status !== 'running';
+      },
+      120_000,
+      'the export to end',
+    );
+    assert.equal(job.status, 'completed', JSON.stringify(job));
+    const lines = (await (await fetch(url + job.download_url)).text()).trim().split('\n');
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as Json).id).sort(), ['r1', 'r2']);
+
     assert.ok(!output.includes('Workflow bundle created'), 'the worker loaded the prebuilt bundle instead of bundling');
     assert.ok(!/"level":50|"level":60/.test(output), `no error was logged:\n${output}`);
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -41,15 +41,20 @@ export interface StreamOptions {
   hash?: boolean;
 }
 
-export interface ThreadInput {
+/** A writer thread's own settings (its DuckDB instance). */
+export interface ThreadConfig {
+  memoryLimit: string;
+  tempDirectory: string;
+}
+
+/** One file for a writer thread: its channel (pages in, results out) and its COPY. */
+export interface ThreadJob {
   port: unknown;
   options: Required<StreamOptions>;
   posted: SharedArrayBuffer;
   file: string;
   tmp: string;
   sql: { target: string; options: string };
-  memoryLimit: string;
-  tempDirectory: string;
 }
 
 /** Pages the reader may run ahead of the writer (each ≈ 6 MB at 2,000 × 768-d). */
@@ -69,11 +74,51 @@ export function packPage(points: Point[]): PointPage {
   };
 }
 
-/** The writer thread; from the TypeScript sources (tsx, vitest) it registers tsx's loader first. */
-function startThread(workerData: ThreadInput, transferList: TransferListItem[]): Worker {
+/** Idle writer threads, kept for the next file; one ends after a minute unused. */
+const idle: { worker: Worker; spill: string; timer: NodeJS.Timeout }[] = [];
+const IDLE_MS = 60_000;
+
+/** A writer thread; from the TypeScript sources (tsx, vitest) it registers tsx's loader first. */
+function takeThread(): { worker: Worker; spill: string } {
+  const kept = idle.pop();
+  if (kept) {
+    clearTimeout(kept.timer);
+    kept.worker.ref();
+    return kept;
+  }
+  // Its own spill directory: two DuckDB instances must not share one.
+  const spill = path.join(
+    process.env.VECFLOW_DUCKDB_TEMP ?? os.tmpdir(),
+    `vecflow-duckdb-${process.pid}-${randomBytes(6).toString('hex')}`,
+  );
+  const config: ThreadConfig = {
+    memoryLimit: process.env.VECFLOW_DUCKDB_THREAD_MEMORY ?? '256MB',
+    tempDirectory: spill,
+  };
   const ext = path.extname(fileURLToPath(import.meta.url));
   const url = new URL(ext === '.ts' ? './parquet-thread-tsx.mjs' : './parquet-thread.js', import.meta.url);
-  return new Worker(url, { workerData, transferList });
+  const worker = new Worker(url, { workerData: config });
+  // A thread that fails while idle just leaves the pool (a file's own listeners report failures
+  // while it writes one).
+  worker.on('error', () => undefined);
+  worker.on('exit', () => {
+    const at = idle.findIndex((t) => t.worker === worker);
+    if (at >= 0) clearTimeout(idle.splice(at, 1)[0].timer);
+  });
+  return { worker, spill };
+}
+
+function keepThread(thread: { worker: Worker; spill: string }): void {
+  // Unreferenced while idle: a kept thread does not hold the process open.
+  thread.worker.unref();
+  // Ending it, its exit listener takes it out of `idle`.
+  const timer = setTimeout(() => void endThread(thread), IDLE_MS).unref();
+  idle.push({ ...thread, timer });
+}
+
+async function endThread(thread: { worker: Worker; spill: string }): Promise<void> {
+  await thread.worker.terminate();
+  await rm(thread.spill, { recursive: true, force: true });
 }
 
 /**
@@ -86,19 +131,13 @@ export async function streamParquetPoints(
   metadata: Record<string, string>,
   { ordered = false, digest = true, hash = true }: StreamOptions = {},
 ): Promise<WrittenFile & { digest: string }> {
-  const slug = createHash('sha1')
-    .update(file + Math.random())
-    .digest('hex')
-    .slice(0, 12);
-  const tmp = `${file}.${slug}.tmp`;
-  // Its own spill directory: two DuckDB instances must not share one.
-  const spill = path.join(process.env.VECFLOW_DUCKDB_TEMP ?? os.tmpdir(), `vecflow-duckdb-${process.pid}-${slug}`);
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const kv = Object.entries(metadata)
     .map(([k, v]) => `${k}: ${sqlString(v)}`)
     .join(', ');
   const { port1, port2 } = new MessageChannel();
   const posted = new Int32Array(new SharedArrayBuffer(4));
-  const input: ThreadInput = {
+  const job: ThreadJob = {
     port: port2,
     options: { ordered, digest, hash },
     posted: posted.buffer as SharedArrayBuffer,
@@ -108,10 +147,9 @@ export async function streamParquetPoints(
       target: sqlString(tmp),
       options: `FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''}`,
     },
-    memoryLimit: process.env.VECFLOW_DUCKDB_THREAD_MEMORY ?? '256MB',
-    tempDirectory: spill,
   };
-  const worker = startThread(input, [port2]);
+  const thread = takeThread();
+  thread.worker.postMessage(job, [port2]);
   const send = (m: ThreadMessage, transfer: TransferListItem[] = []) => {
     port1.postMessage(m, transfer);
     Atomics.add(posted, 0, 1);
@@ -119,20 +157,31 @@ export async function streamParquetPoints(
   };
   let consumed = 0;
   let wake: (() => void) | null = null;
+  let reusable = false;
+  let onError: (err: Error) => void = () => undefined;
+  let onExit: (code: number) => void = () => undefined;
   const result = new Promise<WrittenFile & { digest: string }>((resolve, reject) => {
-    worker.on('message', (m: ThreadResult) => {
+    port1.on('message', (m: ThreadResult) => {
       if (m.kind === 'consumed') {
         consumed = m.rows;
         wake?.();
-      } else if (m.kind === 'done') resolve({ rows: m.rows, bytes: m.bytes, sha256: m.sha256, digest: m.digest });
+        return;
+      }
+      reusable = true; // the thread finished this file, and is free for the next
+      if (m.kind === 'done') resolve({ rows: m.rows, bytes: m.bytes, sha256: m.sha256, digest: m.digest });
       else reject(new Error(`writing ${path.basename(file)}: ${m.message}`));
     });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`the Parquet writer thread exited (${code}) before finishing`)));
+    onError = reject;
+    onExit = (code) => reject(new Error(`the Parquet writer thread exited (${code}) before finishing`));
+    thread.worker.on('error', onError).on('exit', onExit);
   });
-  result.catch(() => undefined).finally(() => wake?.());
   let settled = false;
-  void result.finally(() => (settled = true)).catch(() => undefined);
+  void result
+    .finally(() => {
+      settled = true;
+      wake?.();
+    })
+    .catch(() => undefined);
   const sentRows: number[] = [];
   try {
     for await (const points of pages) {
@@ -153,8 +202,9 @@ export async function streamParquetPoints(
   } finally {
     if (!settled) await result.catch(() => undefined);
     port1.close();
-    await worker.terminate();
-    await rm(spill, { recursive: true, force: true });
+    thread.worker.off('error', onError).off('exit', onExit);
+    if (reusable) keepThread(thread);
+    else await endThread(thread);
     if (existsSync(tmp)) await rm(tmp, { force: true });
   }
   return result;

@@ -79,4 +79,16 @@ describe('streamParquetPoints', () => {
     const file = path.join(dir, 'no-such-dir', 'x.parquet');
     await assert.rejects(streamParquetPoints(file, pages(points(100, 8), 50), {}), /writing x\.parquet: /);
   });
+
+  it('after failures, the kept writer threads write files side by side', async () => {
+    const sets = [points(1_200, 16), points(900, 32)];
+    const written = await Promise.all(
+      sets.map((set, i) => streamParquetPoints(path.join(dir, `side-${i}.parquet`), pages(set, 250), {})),
+    );
+    sets.forEach((set, i) => {
+      const digest = new Digest();
+      for (const p of set) digest.add(p);
+      assert.deepEqual([written[i].rows, written[i].digest], [set.length, digest.hex()]);
+    });
+  });
 });

@@ -47,14 +47,15 @@ export interface ThreadConfig {
   tempDirectory: string;
 }
 
-/** One file for a writer thread: its channel (pages in, results out) and its COPY. */
+/** One job for a writer thread: its channel (pages in, results out) and its COPY, if a file. */
 export interface ThreadJob {
   port: unknown;
   options: Required<StreamOptions>;
   posted: SharedArrayBuffer;
-  file: string;
-  tmp: string;
-  sql: { target: string; options: string };
+  /** Null: only the digest is taken. */
+  file: string | null;
+  tmp: string | null;
+  sql: { target: string; options: string } | null;
 }
 
 /** Pages the reader may run ahead of the writer (each ≈ 6 MB at 2,000 × 768-d). */
@@ -135,19 +136,41 @@ export async function streamParquetPoints(
   const kv = Object.entries(metadata)
     .map(([k, v]) => `${k}: ${sqlString(v)}`)
     .join(', ');
+  try {
+    return await runJob(pages, `writing ${path.basename(file)}`, {
+      options: { ordered, digest, hash },
+      file,
+      tmp,
+      sql: {
+        target: sqlString(tmp),
+        options: `FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''}`,
+      },
+    });
+  } finally {
+    if (existsSync(tmp)) await rm(tmp, { force: true });
+  }
+}
+
+/** The count and content digest of points, taken on a writer thread while they are read (no file). */
+export async function digestPoints(pages: AsyncIterable<Point[]>): Promise<{ rows: number; digest: string }> {
+  const { rows, digest } = await runJob(pages, 'digesting points', {
+    options: { ordered: true, digest: true, hash: false },
+    file: null,
+    tmp: null,
+    sql: null,
+  });
+  return { rows, digest };
+}
+
+/** Feeds pages to a writer thread running `spec`; what it reports back when done. */
+async function runJob(
+  pages: AsyncIterable<Point[]>,
+  what: string,
+  spec: Omit<ThreadJob, 'port' | 'posted'>,
+): Promise<WrittenFile & { digest: string }> {
   const { port1, port2 } = new MessageChannel();
   const posted = new Int32Array(new SharedArrayBuffer(4));
-  const job: ThreadJob = {
-    port: port2,
-    options: { ordered, digest, hash },
-    posted: posted.buffer as SharedArrayBuffer,
-    file,
-    tmp,
-    sql: {
-      target: sqlString(tmp),
-      options: `FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''}`,
-    },
-  };
+  const job: ThreadJob = { ...spec, port: port2, posted: posted.buffer as SharedArrayBuffer };
   const thread = takeThread();
   thread.worker.postMessage(job, [port2]);
   const send = (m: ThreadMessage, transfer: TransferListItem[] = []) => {
@@ -167,9 +190,9 @@ export async function streamParquetPoints(
         wake?.();
         return;
       }
-      reusable = true; // the thread finished this file, and is free for the next
+      reusable = true; // the thread finished this job, and is free for the next
       if (m.kind === 'done') resolve({ rows: m.rows, bytes: m.bytes, sha256: m.sha256, digest: m.digest });
-      else reject(new Error(`writing ${path.basename(file)}: ${m.message}`));
+      else reject(new Error(`${what}: ${m.message}`));
     });
     onError = reject;
     onExit = (code) => reject(new Error(`the Parquet writer thread exited (${code}) before finishing`));
@@ -205,7 +228,6 @@ export async function streamParquetPoints(
     thread.worker.off('error', onError).off('exit', onExit);
     if (reusable) keepThread(thread);
     else await endThread(thread);
-    if (existsSync(tmp)) await rm(tmp, { force: true });
   }
   return result;
 }

@@ -55,12 +55,12 @@ class FileJob {
     return this.job.options.digest ? this.digest.hex() : '';
   }
 
-  /** Fills `out` with up to 2,048 rows of the current page; a row count of 0 ends the scan. */
-  fill(info: DuckDBTableFunctionInfo, out: DuckDBDataChunk): void {
-    if (!this.finished && (!this.page || this.at >= this.page.ids.length)) {
+  /** Makes sure a page with rows left is at hand; false once the pages ended (or were aborted). */
+  readPage(info?: DuckDBTableFunctionInfo): boolean {
+    while (!this.finished && (!this.page || this.at >= this.page.ids.length)) {
       const m = this.nextMessage();
       if (m.kind === 'abort') {
-        info.setError(m.reason);
+        info?.setError(m.reason);
         this.finished = true;
       } else if (m.kind === 'end') this.finished = true;
       else {
@@ -68,11 +68,37 @@ class FileJob {
         this.at = 0;
       }
     }
-    if (this.finished || !this.page) {
+    return !this.finished;
+  }
+
+  /** Takes rows [at, at + n) of the current page: into the digest, and as read. */
+  private take(n: number): void {
+    const p = this.page!;
+    for (let i = this.at; this.job.options.digest && i < this.at + n; i++) {
+      this.digest.add({
+        id: p.ids[i],
+        vector: p.vectors.subarray(p.offsets[i], p.offsets[i + 1]),
+        payload: JSON.parse(p.payloads[i]) as Record<string, unknown>,
+      });
+    }
+    this.at += n;
+    this.rows += n;
+    this.post({ kind: 'consumed', rows: this.rows });
+  }
+
+  /** Takes the rest of the current page (a digest-only job). */
+  digestPage(): void {
+    this.take(this.page!.ids.length - this.at);
+  }
+
+  /** Fills `out` with up to 2,048 rows of the current page; a row count of 0 ends the scan. */
+  fill(info: DuckDBTableFunctionInfo, out: DuckDBDataChunk): void {
+    if (!this.readPage(info)) {
       out.rowCount = 0;
       return;
     }
-    const { page: p, at } = this;
+    const p = this.page!;
+    const at = this.at;
     const n = Math.min(2048, p.ids.length - at);
     out.rowCount = n;
     out.setColumnValues(0, p.ids.slice(at, at + n));
@@ -94,16 +120,7 @@ class FileJob {
     const child = duckdbBindings.list_vector_get_child(list);
     duckdbBindings.copy_data_to_vector(child, 0, bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
     duckdbBindings.copy_data_to_vector(list, 0, entries.buffer, 0, entries.byteLength);
-    for (let i = at; this.job.options.digest && i < at + n; i++) {
-      this.digest.add({
-        id: p.ids[i],
-        vector: p.vectors.subarray(p.offsets[i], p.offsets[i + 1]),
-        payload: JSON.parse(p.payloads[i]) as Record<string, unknown>,
-      });
-    }
-    this.at += n;
-    this.rows += n;
-    this.post({ kind: 'consumed', rows: this.rows });
+    this.take(n);
   }
 }
 
@@ -137,7 +154,16 @@ const db = (async () => {
   return instance;
 })();
 
+/** A digest-only job: every page read and digested, nothing written. */
+function digestOnly(job: ThreadJob): void {
+  const file = new FileJob(job);
+  while (file.readPage()) file.digestPage();
+  // An aborted job's caller has its own error; it only waits for the thread to be free.
+  file.post({ kind: 'done', rows: file.rows, bytes: 0, sha256: '', digest: file.digestHex() });
+}
+
 async function write(job: ThreadJob): Promise<void> {
+  if (!job.file || !job.tmp || !job.sql) return digestOnly(job);
   const file = (current = new FileJob(job));
   const con = await (await db).connect();
   try {

@@ -4,8 +4,8 @@ import { Context } from '@temporalio/activity';
 import { type BackupLocation, type Manifest, MANIFEST, parseBackupFileName } from '../../core/backup.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { nameOfStem } from '../../core/langchain-backup.js';
-import type { Distance, PhysicalSpec } from '../../core/types.js';
-import { Digest } from '../../datafiles/digest.js';
+import type { Distance, PhysicalSpec, Point } from '../../core/types.js';
+import { digestPoints } from '../../datafiles/parquet-stream.js';
 import { parquetInfo, readParquet, sha256File } from '../../datafiles/parquet.js';
 import { type ActivityContext, keepAlive } from '../context.js';
 import { type LangchainRestorePlan, backupKind, planLangchainRestore } from '../langchain/restore-plan.js';
@@ -297,17 +297,21 @@ export function restoreActivities(ctx: ActivityContext) {
 
     /** Count and content digest of a physical collection as stored now. */
     async measureCollection(input: { spec: PhysicalSpec }): Promise<{ count: number; digest: string }> {
-      const digest = new Digest();
-      let count = 0;
-      let cursor: string | null = null;
-      do {
-        const page = await ctx.store.scan(input.spec, { cursor, limit: 2000, withVectors: true });
-        for (const p of page.points) digest.add(p);
-        count += page.points.length;
-        cursor = page.next;
-        Context.current().heartbeat(count);
-      } while (cursor);
-      return { count, digest: digest.hex() };
+      const activity = Context.current();
+      async function* pages(): AsyncGenerator<Point[]> {
+        let count = 0;
+        let cursor: string | null = null;
+        do {
+          const page = await ctx.store.scan(input.spec, { cursor, limit: 2000, withVectors: true });
+          count += page.points.length;
+          cursor = page.next;
+          activity.heartbeat(count);
+          yield page.points;
+        } while (cursor);
+      }
+      // Digested on another thread while this one scans.
+      const { rows, digest } = await digestPoints(pages());
+      return { count: rows, digest };
     },
   };
 }

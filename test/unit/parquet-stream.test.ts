@@ -6,7 +6,7 @@ import { afterAll, describe, it } from 'vitest';
 import type { Point } from '../../core/types.js';
 import { Digest } from '../../datafiles/digest.js';
 import { parquetInfo, readParquet, sha256File } from '../../datafiles/parquet.js';
-import { streamParquetPoints } from '../../datafiles/parquet-stream.js';
+import { digestPoints, streamParquetPoints } from '../../datafiles/parquet-stream.js';
 
 // A backup part is written by a thread of its own while its points are scanned: what it writes
 // must be exactly the points it was given (any order), its digest theirs, its sha256 the file's;
@@ -90,5 +90,14 @@ describe('streamParquetPoints', () => {
       for (const p of set) digest.add(p);
       assert.deepEqual([written[i].rows, written[i].digest], [set.length, digest.hex()]);
     });
+  });
+
+  it('digests points without a file, and a failing source rejects with its error', async () => {
+    const all = points(2_345, 12);
+    const digest = new Digest();
+    for (const p of all) digest.add(p);
+    assert.deepEqual(await digestPoints(pages(all, 400)), { rows: all.length, digest: digest.hex() });
+    await assert.rejects(digestPoints(pages(all, 400, 800)), /the scan broke/);
+    assert.deepEqual(await digestPoints(pages([], 10)), { rows: 0, digest: new Digest().hex() });
   });
 });

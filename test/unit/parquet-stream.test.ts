@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, it } from 'vitest';
 import type { Point } from '../../core/types.js';
 import { Digest } from '../../datafiles/digest.js';
@@ -99,5 +101,20 @@ describe('streamParquetPoints', () => {
     assert.deepEqual(await digestPoints(pages(all, 400)), { rows: all.length, digest: digest.hex() });
     await assert.rejects(digestPoints(pages(all, 400, 800)), /the scan broke/);
     assert.deepEqual(await digestPoints(pages([], 10)), { rows: 0, digest: new Digest().hex() });
+  });
+
+  it('a process that wrote a file exits by itself: a kept writer thread does not hold it open', async () => {
+    const file = path.join(dir, 'from-a-process.parquet');
+    const script = `
+      const { streamParquetPoints } = await import(${JSON.stringify(path.resolve('datafiles/parquet-stream.ts'))});
+      async function* one() { yield [{ id: 'a', vector: Float32Array.of(1, 2), payload: {}, timestamp: 1n }]; }
+      const written = await streamParquetPoints(${JSON.stringify(file)}, one(), {});
+      console.log(written.rows);`;
+    const entry = path.join(dir, 'write-one.mjs');
+    writeFileSync(entry, script);
+    // Without the thread unreferenced, the child would never exit and the timeout would kill it.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', entry], { timeout: 60_000 });
+    assert.equal(stdout.trim(), '1');
+    assert.ok(existsSync(file));
   });
 });

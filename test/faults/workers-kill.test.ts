@@ -109,6 +109,16 @@ describe('several workers sharing the embedded store, one SIGKILLed mid-reindex'
     const pid = Number(victim!.split('@')[0]);
     assert.ok(processesRunning('worker/main').includes(pid), `${victim} is one of the workers`);
     process.kill(pid, 'SIGKILL');
+    // Whether the kill cut an activity short: Temporal still has one running on the victim (the
+    // one named above can also have completed between the look and the kill, and no other started).
+    let interrupted = false;
+    for (let shard = 0; shard < 6; shard++) {
+      const d = await temporal.workflow
+        .getHandle(`${TASK}/shard-${shard}`)
+        .describe()
+        .catch(() => null); // a shard not started yet
+      interrupted ||= (d?.raw.pendingActivities ?? []).some((a) => a.lastWorkerIdentity === victim);
+    }
 
     const done = await waitFor(
       `/api/v1/internal/reindex-tasks/${TASK}`,
@@ -137,7 +147,11 @@ describe('several workers sharing the embedded store, one SIGKILLed mid-reindex'
     // (The victim need not appear among the identities: Temporal records an activity's start
     // when it ends, with its last attempt's worker — if the killed activity was the victim's
     // first, only its retry elsewhere is in the history. Temporal named it running one above.)
-    assert.ok(resumedElsewhere > 0, "the killed worker's activity resumed on another worker");
+    if (interrupted) assert.ok(resumedElsewhere > 0, "the killed worker's activity resumed on another worker");
+    else
+      console.log(
+        `[workers] no activity was running on the victim when it was killed (retries elsewhere: ${resumedElsewhere})`,
+      );
 
     // The new blue holds every item once: an export of the collection counts them.
     const exp = await api('/api/v1/datasets/items/export', { format: 'jsonl' });

@@ -63,9 +63,9 @@ export function classified<T extends Record<string, (...args: never[]) => Promis
  * Runs a long step that has no checkpoint of its own (planning a file, converting one) with a
  * heartbeat every few seconds, so the heartbeat timeout still notices a dead worker quickly.
  */
-export async function keepAlive<T>(step: () => Promise<T>): Promise<T> {
+export async function keepAlive<T>(step: () => Promise<T>, details?: () => unknown): Promise<T> {
   const activity = Context.current();
-  const beat = setInterval(() => activity.heartbeat(), 5_000);
+  const beat = setInterval(() => activity.heartbeat(details?.()), 5_000);
   try {
     return await step();
   } finally {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,7 +146,7 @@ export async function streamParquetPoints(
       },
     });
   } finally {
-    if (existsSync(tmp)) await rm(tmp, { force: true });
+    await rm(tmp, { force: true });
   }
 }
 

@@ -152,13 +152,16 @@ export function backupActivities(ctx: ActivityContext) {
       }
       // Written (and digested) on a thread of its own while this one scans. Heartbeats go on
       // after the scan too: the file's last row groups and its sha256 (a part may be large).
-      const beat = setInterval(() => activity.heartbeat({ rows }), 5_000);
-      const { digest, ...written } = await streamParquetPoints(partial, pages(), {
-        vecflow_collection: input.spec.collection,
-        vecflow_model: input.spec.model,
-        vecflow_dimension: String(input.spec.dimension),
-        vecflow_distance: input.spec.distance,
-      }).finally(() => clearInterval(beat));
+      const { digest, ...written } = await keepAlive(
+        () =>
+          streamParquetPoints(partial, pages(), {
+            vecflow_collection: input.spec.collection,
+            vecflow_model: input.spec.model,
+            vecflow_dimension: String(input.spec.dimension),
+            vecflow_distance: input.spec.distance,
+          }),
+        () => ({ rows }),
+      );
       // A part that ended exactly on the last point must not announce another (empty) one.
       if (
         next !== null &&

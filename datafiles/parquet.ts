@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { DuckDBListVector } from '@duckdb/node-api';
 import type { Point } from '../core/types.js';
 import { duckdb, sqlString } from './duckdb.js';
+import { listFloat32 } from './list-vectors.js';
 import { streamParquetPoints } from './parquet-stream.js';
 
 // The Parquet layout of vecflow files: columns id (string), vector (list of float32), payload
@@ -87,7 +88,7 @@ export async function* readParquet(
       for (let i = 0; i < chunk.rowCount; i++) {
         batch.push({
           id: String(ids[i]),
-          vector: listFloats(vectors, i),
+          vector: listFloat32(vectors, i) ?? new Float32Array(0),
           payload: payloads[i] === null ? {} : JSON.parse(String(payloads[i])),
           timestamp: (stamps[i] as bigint | null) ?? 0n,
         });
@@ -101,23 +102,6 @@ export async function* readParquet(
   } finally {
     con.closeSync();
   }
-}
-
-/**
- * Row `i` of a FLOAT[] column as a Float32Array, copied straight from DuckDB's flat child
- * vector (materialising it as JS numbers first cost most of a restore's reading time).
- */
-function listFloats(list: DuckDBListVector, i: number): Float32Array {
-  const offset = list.getEntryOffset(i);
-  const length = list.getEntryLength(i);
-  const child = list.childVector;
-  // DuckDBFloatVector keeps its values in a Float32Array over DuckDB's memory (not public API:
-  // checked, with the public per-item path as the fallback).
-  const items = (child as unknown as { items?: unknown }).items;
-  if (items instanceof Float32Array) return items.slice(offset, offset + length);
-  const out = new Float32Array(length);
-  for (let j = 0; j < length; j++) out[j] = child.getItem(offset + j) as number;
-  return out;
 }
 
 function seedSelect(file: string, columns: string[]): string {

@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { duckdb, sqlString } from './duckdb.js';
 import { MAX_RECORD_BYTES, boundedLines, csvSplitter } from './lines.js';
 
 // Reading import files row by row, each row with its position for error reports and a cursor
@@ -47,7 +46,7 @@ export async function detectFormat(file: string, name = file): Promise<ImportFor
 /** Read size for streamed formats: large reads make long lines cheap to skip. */
 const CHUNK = 1024 * 1024;
 
-const truncated = (text: string) => (text.length > 2000 ? `${text.slice(0, 2000)}…` : text);
+export const truncated = (text: string) => (text.length > 2000 ? `${text.slice(0, 2000)}…` : text);
 
 /**
  * JSONL: one object per line; blank lines are skipped, lines are numbered from 1, each capped at
@@ -125,56 +124,4 @@ export async function* csvRows(file: string, header: string[], from: Cursor): As
     }
     yield { index, row: Object.fromEntries(header.map((h, i) => [h, record[i]])), next };
   }
-}
-
-function plain(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (v && typeof v === 'object' && 'items' in v && Array.isArray((v as { items: unknown[] }).items))
-    return (v as { items: unknown[] }).items.map(plain);
-  if (v && typeof v === 'object' && 'entries' in v && typeof (v as { entries: unknown }).entries === 'object') {
-    return Object.fromEntries(
-      Object.entries((v as { entries: Record<string, unknown> }).entries).map(([k, x]) => [k, plain(x)]),
-    );
-  }
-  return v;
-}
-
-/**
- * Rows of a normalized table (a Parquet file with a `__row` number, see sources.ts) after
- * `from.pos`. A table with one `json` column (JSON arrays, as imports planned by versions before
- * 2026-12-02 normalized them) has each element's JSON text, parsed here.
- */
-export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_SAFE_INTEGER): AsyncGenerator<ReadRow> {
-  const con = await duckdb();
-  try {
-    const result = await con.stream(
-      `SELECT * FROM ${normalizedTable(file)} WHERE __row > ${Math.floor(from.pos)} AND __row <= ${Math.floor(from.pos + limit)} ORDER BY __row`,
-    );
-    const names = result.columnNames();
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      for (const r of chunk.getRowObjects(names)) {
-        const { __row, ...rest } = r;
-        const index = Number(__row);
-        const next = { pos: index, index };
-        if (names.length === 2 && 'json' in rest) {
-          try {
-            yield { index, row: JSON.parse(String(rest.json)), next };
-          } catch (err) {
-            yield { index, error: `Invalid JSON: ${(err as Error).message}`, data: truncated(String(rest.json)), next };
-          }
-        } else {
-          yield { index, row: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, plain(v)])), next };
-        }
-      }
-    }
-  } finally {
-    con.closeSync();
-  }
-}
-
-/** A normalized table's rows with their number in the file, `__row`, counted from 1. */
-export function normalizedTable(file: string): string {
-  return `(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)}, file_row_number = true))`;
 }

@@ -91,13 +91,26 @@ export function rowToPoint(
       throw new RowError(`Invalid JSON in values: ${(err as Error).message}`);
     }
   }
-  if (!Array.isArray(values)) throw new RowError('values must be an array of numbers');
-  const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  // Typed arrays: vectors DuckDB read from Parquet or parsed from text (table-rows.ts).
+  const typed = values instanceof Float32Array || values instanceof Float64Array ? values : null;
+  if (!typed && !Array.isArray(values)) throw new RowError('values must be an array of numbers');
+  const numbers = values as ArrayLike<unknown>;
+  const bad = typed ? firstNonFinite(typed) : (values as unknown[]).findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) throw new RowError(`values[${bad}] is not a finite number`);
-  if (dimension !== null && values.length !== dimension)
-    throw new RowError(`Vector dimension mismatch: expected ${dimension}, got ${values.length}`);
-  if (values.length < 2) throw new RowError('values must have at least 2 numbers');
-  return { id, vector: Float32Array.from(values as number[]), payload: stored ?? payloadOf(row), timestamp };
+  if (dimension !== null && numbers.length !== dimension)
+    throw new RowError(`Vector dimension mismatch: expected ${dimension}, got ${numbers.length}`);
+  if (numbers.length < 2) throw new RowError('values must have at least 2 numbers');
+  const vector = values instanceof Float32Array ? values : Float32Array.from(numbers as ArrayLike<number>);
+  // Vectors are float32: a finite double beyond its range would be stored as infinity.
+  const over = firstNonFinite(vector);
+  if (over >= 0) throw new RowError(`values[${over}] is outside the float32 range`);
+  return { id, vector, payload: stored ?? payloadOf(row), timestamp };
+}
+
+/** Index of the first NaN or infinity, or -1 (a loop: findIndex's callback per element costs). */
+function firstNonFinite(values: Float32Array | Float64Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
 }
 
 function payloadOf(row: Record<string, unknown>): Record<string, unknown> {

@@ -1,16 +1,9 @@
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdb, sqlString } from './duckdb.js';
 import { IdCollector, findDuplicates } from './duplicates.js';
-import {
-  type Cursor,
-  type ImportFormat,
-  type ReadRow,
-  csvHeader,
-  csvRows,
-  jsonlRows,
-  normalizedTable,
-  tableRows,
-} from './readers.js';
+import { type Cursor, type ImportFormat, type ReadRow, csvHeader, csvRows, jsonlRows } from './readers.js';
+import { PARSED_VECTOR, normalizedTable, tableRows } from './table-rows.js';
 import { jsonArrayToLines } from './json-array.js';
 import { type ImportLimits, assertParquetWithin } from './parquet-limits.js';
 import { RowError, rowToPoint } from './rows.js';
@@ -115,6 +108,30 @@ async function planStream(
   return plan;
 }
 
+// A JSON array of numbers, exactly as JSON.parse reads one (DuckDB's list cast alone also takes
+// `+1`, `.5`, `nan`, quoted numbers…): only text matching it is parsed by DuckDB.
+const JSON_NUMBER = '-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?';
+const JSON_SPACE = '[ \\t\\n\\r]*';
+const JSON_NUMBERS = `${JSON_SPACE}\\[${JSON_SPACE}(${JSON_NUMBER}${JSON_SPACE}(,${JSON_SPACE}${JSON_NUMBER}${JSON_SPACE})*)?\\]${JSON_SPACE}`;
+
+/**
+ * The rows of `source`, with vector text (a VARCHAR `values`) parsed by DuckDB into DOUBLE[]
+ * `__vector` — on DuckDB's threads, instead of JSON.parse on the thread that writes to the
+ * store. Text that is not a plain JSON array of numbers (or does not parse) stays in `values`,
+ * where the chunk reports it as before. Doubles, as JSON.parse reads them: the vector is
+ * rounded to float32 once, like every other import's.
+ */
+async function withParsedVectors(con: DuckDBConnection, source: string): Promise<string> {
+  const columns = (await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${source})`))
+    .getRows()
+    .map(([name, type]) => ({ name: String(name), type: String(type) }));
+  const values = columns.find((c) => c.name === 'values');
+  if (values?.type !== 'VARCHAR' || columns.some((c) => c.name === PARSED_VECTOR || c.name === '__parsed'))
+    return `SELECT * FROM ${source}`;
+  const parsed = `CASE WHEN regexp_full_match("values", ${sqlString(JSON_NUMBERS)}) THEN TRY_CAST("values" AS DOUBLE[]) END`;
+  return `SELECT * EXCLUDE (__parsed) REPLACE (CASE WHEN __parsed IS NULL THEN "values" END AS "values"), __parsed AS ${PARSED_VECTOR} FROM (SELECT *, ${parsed} AS __parsed FROM ${source})`;
+}
+
 /** Parquet and well-formed CSV: normalized by DuckDB into a row-numbered Parquet file. */
 async function planTable(
   file: string,
@@ -129,7 +146,9 @@ async function planTable(
     if (format === 'parquet' && limits) await assertParquetWithin(con, file, limits);
     // Rows keep their order (DuckDB preserves insertion order) and are numbered when read
     // (normalizedTable): a row_number() window here would hold the whole file in memory.
-    await con.run(`COPY (SELECT * FROM ${source}) TO ${sqlString(normalized)} (FORMAT parquet, ROW_GROUP_SIZE 4096)`);
+    await con.run(
+      `COPY (${await withParsedVectors(con, source)}) TO ${sqlString(normalized)} (FORMAT parquet, ROW_GROUP_SIZE 4096)`,
+    );
     const src = normalizedTable(normalized);
     const total = Number((await con.runAndReadAll(`SELECT count(*) FROM ${src}`)).getRows()[0][0]);
     const columns = (await con.runAndReadAll(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`))

@@ -50,6 +50,14 @@ interface Checkpoint extends ImportChunkResult {
   deadBytes: number;
 }
 
+/** A row as its report shows it: a vector read as a typed array (table-rows.ts) as a JSON array. */
+function jsonRow(data: unknown): unknown {
+  const values = (data as { values?: unknown } | null)?.values;
+  return values instanceof Float32Array || values instanceof Float64Array
+    ? { ...(data as object), values: Array.from(values) }
+    : data;
+}
+
 /** A row for the status list: long vectors shortened (the dead-letter file keeps everything). */
 function shortData(data: unknown): unknown {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
@@ -137,7 +145,8 @@ export function importChunkActivities(ctx: ActivityContext) {
       let pending: PendingRow[] = [];
       let lines: string[] = [];
 
-      const fail = (index: number, error: string, data: unknown) => {
+      const fail = (index: number, error: string, row: unknown) => {
+        const data = jsonRow(row);
         state.failed++;
         lines.push(JSON.stringify({ [key]: index, error, data }));
         if (state.errors.length < input.maxErrors) state.errors.push({ [key]: index, error, data: shortData(data) });

@@ -114,6 +114,21 @@ describe('import errors, dead letters, cleanup and metrics', () => {
         [3, 'Expected 2 columns (id,values), found 3'],
       ],
     );
+    assert.deepEqual(
+      csv.errors[0].data,
+      { id: 'c2', values: '[1,2,3,4,5]' },
+      'the cell as the streaming reader read it',
+    );
+    // A well-formed CSV is planned by DuckDB, which parses its vectors: a row's report still shows a JSON array.
+    const parsed = await importAndWait(stack, 'errs', {
+      name: 'w.csv',
+      content: 'id,values\nw1,"[1,2,3,4]"\nw2,"[1,2,3,4,5]"\n',
+    });
+    jobs.push(parsed.job_id);
+    assert.deepEqual(
+      parsed.errors.map((e: Json) => [e.row, e.error, e.data]),
+      [[2, 'Vector dimension mismatch: expected 4, got 5', { id: 'w2', values: [1, 2, 3, 4, 5] }]],
+    );
     const json = await importAndWait(stack, 'errs', {
       name: 'x.json',
       content: JSON.stringify([
@@ -180,7 +195,7 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     assert.equal(value(/vecflow_rows_total\{kind="import",format="jsonl",result="failed"\} (\d+)/), 8 + 2);
     assert.equal(value(/vecflow_rows_total\{kind="import",format="jsonl",result="successful"\} (\d+)/), 2 + 1);
     assert.equal(value(/vecflow_rows_total\{kind="import",format="dead-letter",result="failed"\} (\d+)/), 7);
-    assert.equal(value(/vecflow_rows_total\{kind="import",format="csv",result="successful"\} (\d+)/), 1);
+    assert.equal(value(/vecflow_rows_total\{kind="import",format="csv",result="successful"\} (\d+)/), 1 + 1);
     assert.equal(
       value(/vecflow_rows_total\{kind="export",format="csv",result="exported"\} (\d+)/),
       exp.job.exported_vectors,
@@ -200,9 +215,9 @@ describe('import errors, dead letters, cleanup and metrics', () => {
     );
     const stats = await stack.api('/api/v1/stats');
     assert.equal(stats.status, 200);
-    assert.deepEqual(stats.body.jobs.import, { running: 0, completed: 1, completed_with_errors: 4, failed: 2 });
+    assert.deepEqual(stats.body.jobs.import, { running: 0, completed: 1, completed_with_errors: 5, failed: 2 });
     assert.equal(stats.body.jobs.export.completed, 1);
-    assert.equal(stats.body.datasets.find((d: Json) => d.dataset_id === 'errs')?.vectors, 5);
+    assert.equal(stats.body.datasets.find((d: Json) => d.dataset_id === 'errs')?.vectors, 6);
   });
 
   it('cleanup removes finished jobs (records and files); the retention schedule runs it', async () => {

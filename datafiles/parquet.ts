@@ -84,11 +84,11 @@ export async function* readParquet(
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       const [ids, payloads, stamps] = [0, 2, 3].map((c) => chunk.getColumnValues(c));
-      const vectors = chunk.getColumnVector(1) as DuckDBListVector;
+      const vector = listFloat32(chunk.getColumnVector(1) as DuckDBListVector);
       for (let i = 0; i < chunk.rowCount; i++) {
         batch.push({
           id: String(ids[i]),
-          vector: listFloat32(vectors, i) ?? new Float32Array(0),
+          vector: vector(i) ?? new Float32Array(0),
           payload: payloads[i] === null ? {} : JSON.parse(String(payloads[i])),
           timestamp: (stamps[i] as bigint | null) ?? 0n,
         });

@@ -94,15 +94,20 @@ export function rowToPoint(
   // Typed arrays: vectors DuckDB read from Parquet or parsed from text (table-rows.ts).
   const typed = values instanceof Float32Array || values instanceof Float64Array ? values : null;
   if (!typed && !Array.isArray(values)) throw new RowError('values must be an array of numbers');
-  const numbers = values as ArrayLike<unknown>;
-  const bad = typed ? firstNonFinite(typed) : (values as unknown[]).findIndex((x) => !Number.isFinite(x));
-  if (bad >= 0) throw new RowError(`values[${bad}] is not a finite number`);
+  const numbers = values as ArrayLike<number>;
+  // A typed vector is checked in one pass over its float32s; the element checks only run on failure.
+  let vector = typed && (typed instanceof Float32Array ? typed : Float32Array.from(typed));
+  const clean = vector !== null && firstNonFinite(vector) < 0;
+  if (!clean) {
+    const bad = typed ? firstNonFinite(typed) : (values as unknown[]).findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new RowError(`values[${bad}] is not a finite number`);
+  }
   if (dimension !== null && numbers.length !== dimension)
     throw new RowError(`Vector dimension mismatch: expected ${dimension}, got ${numbers.length}`);
   if (numbers.length < 2) throw new RowError('values must have at least 2 numbers');
-  const vector = values instanceof Float32Array ? values : Float32Array.from(numbers as ArrayLike<number>);
+  vector ??= Float32Array.from(numbers);
   // Vectors are float32: a finite double beyond its range would be stored as infinity.
-  const over = firstNonFinite(vector);
+  const over = clean ? -1 : firstNonFinite(vector);
   if (over >= 0) throw new RowError(`values[${over}] is outside the float32 range`);
   return { id, vector, payload: stored ?? payloadOf(row), timestamp };
 }

@@ -1,6 +1,6 @@
 import type { DuckDBListVector } from '@duckdb/node-api';
 import { duckdb, sqlString } from './duckdb.js';
-import { isFloatList, listNumbers } from './list-vectors.js';
+import { isFloatList, listReader } from './list-vectors.js';
 import { type Cursor, type ReadRow, truncated } from './readers.js';
 
 // Rows of a normalized table: a Parquet file that planning wrote (sources.ts), numbered by row.
@@ -43,12 +43,13 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
       if (!chunk || chunk.rowCount === 0) break;
       const columns = names.map((_, c) => (typed[c] ? null : chunk.getColumnValues(c)));
       const lists = names.map((_, c) => (typed[c] ? (chunk.getColumnVector(c) as DuckDBListVector) : null));
+      const readers = lists.map((list) => list && listReader(list));
       for (let i = 0; i < chunk.rowCount; i++) {
         const row: Record<string, unknown> = {};
         for (let c = 0; c < names.length; c++) {
-          const list = lists[c];
+          const read = readers[c];
           // A list with a NULL element is read as numbers and nulls, so its error names the element.
-          row[names[c]] = list ? (listNumbers(list, i) ?? plain(list.getItem(i))) : plain(columns[c]![i]);
+          row[names[c]] = read ? (read(i) ?? plain(lists[c]!.getItem(i))) : plain(columns[c]![i]);
         }
         const index = Number(row.__row);
         delete row.__row;

@@ -108,18 +108,21 @@ async function planStream(
   return plan;
 }
 
-// A JSON array of numbers, exactly as JSON.parse reads one (DuckDB's list cast alone also takes
-// `+1`, `.5`, `nan`, quoted numbers…): only text matching it is parsed by DuckDB.
-const JSON_NUMBER = '-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?';
+// A JSON array of numbers, exactly as JSON.parse reads one (DuckDB's list cast also takes `+1`,
+// `.5`, `nan`, quoted numbers…; its JSON reader, yyjson, reads a bare `-0` as 0): only text
+// matching it is parsed by DuckDB. Its JSON reader parses ≈ 5× faster than its list cast.
+const JSON_FRACTION = '\\.[0-9]+';
+const JSON_EXPONENT = '[eE][+-]?[0-9]+';
+const JSON_NUMBER = `(-?[1-9][0-9]*(${JSON_FRACTION})?(${JSON_EXPONENT})?|-?0${JSON_FRACTION}(${JSON_EXPONENT})?|-?0${JSON_EXPONENT}|0)`;
 const JSON_SPACE = '[ \\t\\n\\r]*';
 const JSON_NUMBERS = `${JSON_SPACE}\\[${JSON_SPACE}(${JSON_NUMBER}${JSON_SPACE}(,${JSON_SPACE}${JSON_NUMBER}${JSON_SPACE})*)?\\]${JSON_SPACE}`;
 
 /**
  * The rows of `source`, with vector text (a VARCHAR `values`) parsed by DuckDB into DOUBLE[]
  * `__vector` — on DuckDB's threads, instead of JSON.parse on the thread that writes to the
- * store. Text that is not a plain JSON array of numbers (or does not parse) stays in `values`,
- * where the chunk reports it as before. Doubles, as JSON.parse reads them: the vector is
- * rounded to float32 once, like every other import's.
+ * store. Text that is not a plain JSON array of numbers stays in `values`, where the chunk
+ * reports it as before. Doubles, as JSON.parse reads them: the vector is rounded to float32
+ * once, like every other import's.
  */
 async function withParsedVectors(con: DuckDBConnection, source: string): Promise<string> {
   const columns = (await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${source})`))
@@ -128,7 +131,7 @@ async function withParsedVectors(con: DuckDBConnection, source: string): Promise
   const values = columns.find((c) => c.name === 'values');
   if (values?.type !== 'VARCHAR' || columns.some((c) => c.name === PARSED_VECTOR || c.name === '__parsed'))
     return `SELECT * FROM ${source}`;
-  const parsed = `CASE WHEN regexp_full_match("values", ${sqlString(JSON_NUMBERS)}) THEN TRY_CAST("values" AS DOUBLE[]) END`;
+  const parsed = `CASE WHEN regexp_full_match("values", ${sqlString(JSON_NUMBERS)}) THEN from_json("values", '["DOUBLE"]') END`;
   return `SELECT * EXCLUDE (__parsed) REPLACE (CASE WHEN __parsed IS NULL THEN "values" END AS "values"), __parsed AS ${PARSED_VECTOR} FROM (SELECT *, ${parsed} AS __parsed FROM ${source})`;
 }
 

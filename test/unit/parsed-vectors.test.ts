@@ -35,6 +35,8 @@ const CELLS = [
   '[0.1,0.2,0.3]',
   '[ 1 ,\n 2, 3e-2 ]',
   '[-0, 1E5, 2.5e+3]',
+  '[-0.0, -0e1, 0]',
+  '[12345678901234567890, 1e-400, 4.9e-324]',
   '[0.30000001192092896, -0.1, 3.4028234663852886e38]',
   '[1e39, 1, 2]',
   '[1e400, 1, 2]',
@@ -61,14 +63,15 @@ describe('vectors parsed by DuckDB while planning', () => {
     assert.equal(plan.table, true, 'a well-formed CSV is normalized by DuckDB');
     assert.equal(rows.length, CELLS.length);
     const parsed = rows.filter((r) => r.row?.values instanceof Float64Array).length;
-    assert.equal(parsed, 8, 'the plain JSON arrays of numbers come back parsed, the rest as their text');
+    assert.equal(parsed, 9, 'the plain JSON arrays of numbers come back parsed, the rest as their text');
     rows.forEach((r, i) => {
       assert.ok(r.row, `row ${i + 1} is read`);
       assert.equal(r.index, i + 1);
       assert.deepEqual(outcome(r.row), outcome({ id: `r${i}`, values: CELLS[i] }), `cell ${JSON.stringify(CELLS[i])}`);
     });
-    assert.equal(outcome(rows[4].row!), 'values[0] is outside the float32 range');
-    assert.equal(outcome(rows[5].row!), 'values[0] is not a finite number');
+    assert.equal(outcome(rows[6].row!), 'values[0] is outside the float32 range');
+    assert.equal(outcome(rows[7].row!), 'values[0] is not a finite number');
+    assert.ok(Object.is(rowToPoint(rows[2].row!, 3, 0n).vector[0], -0), 'a bare -0 keeps its sign');
   });
 
   it('Parquet vectors come out as typed arrays; a NULL element is named; text vectors are parsed as in CSV', async () => {

@@ -38,26 +38,26 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
     const types = result.columnTypes();
     const typed = names.map((n, c) => (n === 'values' || n === PARSED_VECTOR) && isFloatList(types[c]));
     const legacyJson = names.length === 2 && names.includes('json');
+    const rowAt = names.indexOf('__row');
+    const parsedAt = names.indexOf(PARSED_VECTOR);
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       const columns = names.map((_, c) => (typed[c] ? null : chunk.getColumnValues(c)));
       const lists = names.map((_, c) => (typed[c] ? (chunk.getColumnVector(c) as DuckDBListVector) : null));
       const readers = lists.map((list) => list && listReader(list));
+      // A list with a NULL element is read as numbers and nulls, so its error names the element.
+      const value = (c: number, i: number) => {
+        const read = readers[c];
+        return read ? (read(i) ?? plain(lists[c]!.getItem(i))) : plain(columns[c]![i]);
+      };
       for (let i = 0; i < chunk.rowCount; i++) {
         const row: Record<string, unknown> = {};
-        for (let c = 0; c < names.length; c++) {
-          const read = readers[c];
-          // A list with a NULL element is read as numbers and nulls, so its error names the element.
-          row[names[c]] = read ? (read(i) ?? plain(lists[c]!.getItem(i))) : plain(columns[c]![i]);
-        }
-        const index = Number(row.__row);
-        delete row.__row;
+        for (let c = 0; c < names.length; c++) if (c !== rowAt && c !== parsedAt) row[names[c]] = value(c, i);
+        const parsed = parsedAt < 0 ? null : value(parsedAt, i);
+        if (parsed !== null) row.values = parsed;
+        const index = Number(columns[rowAt]![i]);
         const next = { pos: index, index };
-        if (PARSED_VECTOR in row) {
-          if (row[PARSED_VECTOR] !== null) row.values = row[PARSED_VECTOR];
-          delete row[PARSED_VECTOR];
-        }
         if (legacyJson) {
           try {
             yield { index, row: JSON.parse(String(row.json)), next };

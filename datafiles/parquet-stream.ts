@@ -54,7 +54,8 @@ export interface ThreadJob {
   /** Null: only the digest is taken. */
   file: string | null;
   tmp: string | null;
-  sql: { target: string; options: string } | null;
+  /** The rows (from the table function `vecflow_points` or `vecflow_parsed_rows`), the file, its options. */
+  sql: { select: string; target: string; options: string } | null;
 }
 
 /** Pages the reader may run ahead of the writer (each ≈ 6 MB at 2,000 × 768-d). */
@@ -136,11 +137,12 @@ export async function streamParquetPoints(
     .map(([k, v]) => `${k}: ${sqlString(v)}`)
     .join(', ');
   try {
-    return await runJob(pages, `writing ${path.basename(file)}`, {
+    return await runJob(packPages(pages), `writing ${path.basename(file)}`, {
       options: { ordered, digest, hash },
       file,
       tmp,
       sql: {
+        select: 'SELECT * FROM vecflow_points()',
         target: sqlString(tmp),
         options: `FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''}`,
       },
@@ -152,7 +154,7 @@ export async function streamParquetPoints(
 
 /** The count and content digest of points, taken on a writer thread while they are read (no file). */
 export async function digestPoints(pages: AsyncIterable<Point[]>): Promise<{ rows: number; digest: string }> {
-  const { rows, digest } = await runJob(pages, 'digesting points', {
+  const { rows, digest } = await runJob(packPages(pages), 'digesting points', {
     options: { ordered: true, digest: true, hash: false },
     file: null,
     tmp: null,
@@ -161,9 +163,13 @@ export async function digestPoints(pages: AsyncIterable<Point[]>): Promise<{ row
   return { rows, digest };
 }
 
+async function* packPages(pages: AsyncIterable<Point[]>): AsyncGenerator<PointPage> {
+  for await (const points of pages) yield packPage(points);
+}
+
 /** Feeds pages to a writer thread running `spec`; what it reports back when done. */
-async function runJob(
-  pages: AsyncIterable<Point[]>,
+export async function runJob(
+  pages: AsyncIterable<PointPage>,
   what: string,
   spec: Omit<ThreadJob, 'port' | 'posted'>,
 ): Promise<WrittenFile & { digest: string }> {
@@ -206,12 +212,11 @@ async function runJob(
     .catch(() => undefined);
   const sentRows: number[] = [];
   try {
-    for await (const points of pages) {
+    for await (const page of pages) {
       if (settled) break;
-      if (points.length === 0) continue;
-      const page = packPage(points);
+      if (page.ids.length === 0) continue;
       send({ kind: 'page', page }, [page.vectors.buffer as ArrayBuffer]);
-      sentRows.push((sentRows.at(-1) ?? 0) + points.length);
+      sentRows.push((sentRows.at(-1) ?? 0) + page.ids.length);
       // Backpressure: at most AHEAD pages in flight.
       while (!settled && sentRows.length > AHEAD && consumed < sentRows[sentRows.length - 1 - AHEAD])
         await new Promise<void>((r) => (wake = r));

@@ -133,23 +133,25 @@ const db = (async () => {
     threads: '2',
     temp_directory: config.tempDirectory,
   });
-  // Registered once, in the instance's catalog: every connection sees it.
+  // Registered once, in the instance's catalog: every connection sees them. Both read the same
+  // pages; the second names their columns as an import's parsed rows (import-table.ts).
   const con = await instance.connect();
-  con.registerTableFunction(
+  const pages = (name: string, [text, vector, other, integer]: string[]) =>
     DuckDBTableFunction.create({
-      name: 'vecflow_points',
+      name,
       bindFunction: (bind) => {
-        bind.addResultColumn('id', VARCHAR);
-        bind.addResultColumn('vector', LIST(FLOAT));
-        bind.addResultColumn('payload', VARCHAR);
-        bind.addResultColumn('timestamp', BIGINT);
+        bind.addResultColumn(text, VARCHAR);
+        bind.addResultColumn(vector, LIST(FLOAT));
+        bind.addResultColumn(other, VARCHAR);
+        bind.addResultColumn(integer, BIGINT);
       },
       // Unordered, two of DuckDB's threads write row groups side by side (one wrote
       // 50,000 × 768-d in ≈ 1.9 s, two in ≈ 0.9 s); each calls in here in turn.
       initFunction: (init) => init.setMaxThreads(current?.job.options.ordered ? 1 : 2),
       mainFunction: (info, out) => current!.fill(info, out),
-    }),
-  );
+    });
+  con.registerTableFunction(pages('vecflow_points', ['id', 'vector', 'payload', 'timestamp']));
+  con.registerTableFunction(pages('vecflow_parsed_rows', ['__json', '__vector', '__error', '__line']));
   con.closeSync();
   return instance;
 })();
@@ -170,7 +172,7 @@ async function write(job: ThreadJob): Promise<void> {
     // Unordered, rows may land in any order within the file (a backup part: its digest and its
     // restore are order-free); kept in order, DuckDB writes from one thread.
     await con.run(`SET preserve_insertion_order = ${job.options.ordered}`);
-    await con.run(`COPY (SELECT * FROM vecflow_points()) TO ${job.sql.target} (${job.sql.options})`);
+    await con.run(`COPY (${job.sql.select}) TO ${job.sql.target} (${job.sql.options})`);
     await rename(job.tmp, job.file);
     file.post({
       kind: 'done',

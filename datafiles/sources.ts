@@ -1,9 +1,11 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdb, sqlString } from './duckdb.js';
 import { IdCollector, findDuplicates } from './duplicates.js';
 import { type Cursor, type ImportFormat, type ReadRow, csvHeader, csvRows, jsonlRows } from './readers.js';
 import { PARSED_VECTOR, normalizedTable, tableRows } from './table-rows.js';
+import { parsedRow, writeParsedRows } from './import-table.js';
 import { jsonArrayToLines } from './json-array.js';
 import { type ImportLimits, assertParquetWithin } from './parquet-limits.js';
 import { RowError, rowToPoint } from './rows.js';
@@ -34,6 +36,7 @@ export interface SourcePlan {
 const DUPLICATES = 'duplicates.parquet';
 const NORMALIZED = 'rows.parquet';
 const ARRAY_LINES = 'rows.jsonl';
+const PARSED = 'parsed.parquet';
 
 /** Reads the rows of a planned source from a cursor (the start, or a chunk's checkpoint). */
 export function readSource(plan: SourcePlan, from: Cursor, limit?: number): AsyncGenerator<ReadRow> {
@@ -71,7 +74,24 @@ function dimensionOf(row: Record<string, unknown>): number | null {
   }
 }
 
-/** One pass over a streamed source: rows, repeated ids, first dimension. */
+/** Groups rows into pages of `size`. */
+async function* pagesOf<T, U>(rows: AsyncIterable<T>, size: number, map: (r: T) => U): AsyncGenerator<U[]> {
+  let page: U[] = [];
+  for await (const r of rows) {
+    page.push(map(r));
+    if (page.length >= size) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
+}
+
+/**
+ * One pass over a streamed source: rows, repeated ids, first dimension. JSON Lines and JSON
+ * arrays are parsed here once: what was parsed goes to a normalized table that the chunks read
+ * (import-table.ts); a malformed CSV and a dead-letter file are read again by the chunks.
+ */
 async function planStream(
   file: string,
   format: 'jsonl' | 'json' | 'csv' | 'dead-letter',
@@ -90,14 +110,23 @@ async function planStream(
     dimension: null,
   };
   const ids = await IdCollector.open();
-  try {
+  async function* rows(): AsyncGenerator<ReadRow> {
     for await (const r of readSource(plan, { pos: 0, index: 0 })) {
       plan.total++;
-      if ('error' in r) continue;
-      if (plan.dimension === null && r.row && typeof r.row === 'object') plan.dimension = dimensionOf(r.row);
-      const id = (r.row as { id?: unknown } | null)?.id;
-      if (id !== undefined && id !== null && id !== '') ids.add(r.index, String(id));
+      if (!('error' in r)) {
+        if (plan.dimension === null && r.row && typeof r.row === 'object') plan.dimension = dimensionOf(r.row);
+        const id = (r.row as { id?: unknown } | null)?.id;
+        if (id !== undefined && id !== null && id !== '') ids.add(r.index, String(id));
+      }
+      yield r;
     }
+  }
+  try {
+    if (format === 'jsonl' || format === 'json') {
+      const table = path.join(workDir, PARSED);
+      await writeParsedRows(table, pagesOf(rows(), 1000, parsedRow));
+      Object.assign(plan, { file: table, table: true });
+    } else for await (const _ of rows());
   } catch (err) {
     await ids.close();
     throw err;
@@ -210,7 +239,10 @@ export function planSource(
 ): Promise<SourcePlan> {
   if (format === 'json') {
     const lines = path.join(workDir, ARRAY_LINES);
-    return jsonArrayToLines(file, lines).then(() => planStream(lines, 'json', workDir));
+    // The lines are only read by the planning pass: the chunks read its parsed table.
+    return jsonArrayToLines(file, lines)
+      .then(() => planStream(lines, 'json', workDir))
+      .finally(() => rm(lines, { force: true }));
   }
   if (format === 'parquet') return planTable(file, format, workDir, `read_parquet(${sqlString(file)})`, limits);
   return format === 'csv' ? planCsv(file, workDir) : planStream(file, format, workDir);

@@ -3,7 +3,8 @@ import { duckdb, sqlString } from './duckdb.js';
 import { isFloatList, listReader } from './list-vectors.js';
 import { type Cursor, type ReadRow, truncated } from './readers.js';
 
-// Rows of a normalized table: a Parquet file that planning wrote (sources.ts), numbered by row.
+// Rows of a normalized table: a Parquet file that planning wrote (sources.ts), numbered by row
+// (JSON Lines: by line, import-table.ts).
 // Vectors come out as typed arrays: a `values` column of FLOAT[]/DOUBLE[] (Parquet imports) and
 // `__vector`, the vector text of a CSV or Parquet row that DuckDB parsed while normalizing
 // (the row's `values` text is kept only where it did not parse, for its error report).
@@ -23,6 +24,13 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+/** A parsed row with its vector put back (a row that is not an object is left as it is, for its error). */
+function withVector(row: unknown, vector: unknown): unknown {
+  if (vector !== null && row && typeof row === 'object' && !Array.isArray(row))
+    (row as Record<string, unknown>).values = vector;
+  return row;
+}
+
 /**
  * Rows of a normalized table after `from.pos`. A table with one `json` column (JSON arrays, as
  * imports planned by versions before 2026-12-02 normalized them) has each element's JSON text,
@@ -40,6 +48,7 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
     const legacyJson = names.length === 2 && names.includes('json');
     const rowAt = names.indexOf('__row');
     const parsedAt = names.indexOf(PARSED_VECTOR);
+    const parsedLines = names.includes('__json');
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
@@ -55,9 +64,19 @@ export async function* tableRows(file: string, from: Cursor, limit = Number.MAX_
         const row: Record<string, unknown> = {};
         for (let c = 0; c < names.length; c++) if (c !== rowAt && c !== parsedAt) row[names[c]] = value(c, i);
         const parsed = parsedAt < 0 ? null : value(parsedAt, i);
-        if (parsed !== null) row.values = parsed;
-        const index = Number(columns[rowAt]![i]);
-        const next = { pos: index, index };
+        if (parsed !== null && !parsedLines) row.values = parsed;
+        const pos = Number(columns[rowAt]![i]);
+        if (parsedLines) {
+          // A JSON Lines row as planning parsed it (import-table.ts): numbered by its line.
+          const index = Number(row.__line);
+          const next = { pos, index };
+          if (row.__error !== null) yield { index, error: String(row.__error), data: row.__json, next };
+          else
+            yield { index, row: withVector(JSON.parse(String(row.__json)), parsed) as Record<string, unknown>, next };
+          continue;
+        }
+        const index = pos;
+        const next = { pos, index };
         if (legacyJson) {
           try {
             yield { index, row: JSON.parse(String(row.json)), next };

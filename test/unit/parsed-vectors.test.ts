@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'vitest';
 import { duckdb, sqlString } from '../../datafiles/duckdb.js';
 import { RowError, rowToPoint } from '../../datafiles/rows.js';
+import { type Cursor, type ReadRow, jsonlRows } from '../../datafiles/readers.js';
 import { planSource, readSource } from '../../datafiles/sources.js';
 
 // Vector text in CSV (and text columns of Parquet) is parsed by DuckDB while the import is
@@ -12,19 +13,20 @@ import { planSource, readSource } from '../../datafiles/sources.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vf-parsed-'));
 let n = 0;
 
-async function planAndRead(file: string, format: 'csv' | 'parquet') {
+async function planAndRead(file: string, format: 'csv' | 'parquet' | 'jsonl') {
   const work = path.join(dir, `work-${n++}`);
   mkdirSync(work);
   const plan = await planSource(file, format, work);
-  const rows: Array<{ index: number; row?: Record<string, unknown>; error?: string }> = [];
+  const rows: Array<{ index: number; row?: Record<string, unknown>; error?: string; next: Cursor }> = [];
   for await (const r of readSource(plan, { pos: 0, index: 0 })) rows.push(r);
   return { plan, rows };
 }
 
-/** What an import does with a row: its vector, or its error message. */
-function outcome(row: Record<string, unknown>, dimension = 3): number[] | string {
+/** What an import does with a row: its vector (and payload), or its error message. */
+function outcome(row: Record<string, unknown>, dimension = 3, withPayload = false): unknown {
   try {
-    return Array.from(rowToPoint(row, dimension, 0n).vector);
+    const p = rowToPoint(row, dimension, 0n);
+    return withPayload ? { id: p.id, vector: Array.from(p.vector), payload: p.payload } : Array.from(p.vector);
   } catch (err) {
     assert.ok(err instanceof RowError, String(err));
     return err.message;
@@ -100,5 +102,43 @@ describe('vectors parsed by DuckDB while planning', () => {
         'Invalid JSON in values: ' + String(outcome({ id: 'x', values: '[1, nan, 3]' })).slice(24),
       ],
     );
+  });
+
+  it('JSON Lines parsed once by planning give the rows, points and errors that parsing each line gives', async () => {
+    const lines = [
+      '{"id": "a", "values": [0.1, 0.2, 0.3], "metadata": {"k": -0}, "content": "x"}',
+      '{"id": "b", "values": [1, "2", 3]}',
+      '{"id": "c", "values": [1e39, 1, 2]}',
+      '{"id": "d", "values": [1, null, 3]}',
+      '{"id": "e", "values": []}',
+      '{"id": "f", "values": [1, 2]}',
+      '{"id": "g", "content": "only text"}',
+      '',
+      '{"id": "h", "values": [1, 2, 3], "values": [4, 5, 6]}',
+      '{"id": "i", "vector": [1, 2, 3], "payload": {"p": 1}}',
+      '{"id": "j", "values": [1, 2, 3], "__proto__": {"x": 1}, "chunk_index": "2"}',
+      '[1, 2, 3]',
+      '"text"',
+      '{"id": "k", "values": [1, 2, 3',
+      '{"id": "l", "values": "[1, 2, 3]", "metadata": "{\\"m\\": 1}"}',
+      '{"id": "m", "values": {"0": 1}}',
+    ];
+    const file = path.join(dir, 'lines.jsonl');
+    writeFileSync(file, `\uFEFF${lines.join('\n')}\r\n`);
+    const { plan, rows } = await planAndRead(file, 'jsonl');
+    assert.equal(plan.table, true);
+    const direct: ReadRow[] = [];
+    for await (const r of jsonlRows(file, { pos: 0, index: 0 })) direct.push(r);
+    // Payloads as the store receives them, JSON text (a payload's -0 is written as 0 either way).
+    const seen = (r: { index: number; row?: unknown; error?: string; data?: unknown }) =>
+      r.error !== undefined
+        ? [r.index, r.error, r.data]
+        : [r.index, JSON.stringify(outcome(r.row as Record<string, unknown>, 3, true))];
+    assert.deepEqual(rows.map(seen), direct.map(seen));
+    assert.equal(rows.filter((r) => r.row?.values instanceof Float32Array).length, 4, 'clean vectors come back typed');
+    // A chunk that starts after a row reads exactly the rows after it.
+    const rest: unknown[] = [];
+    for await (const r of readSource(plan, rows[3].next)) rest.push(seen(r));
+    assert.deepEqual(rest, direct.slice(4).map(seen));
   });
 });

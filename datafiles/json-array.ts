@@ -1,5 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 
 // A JSON array file turned into JSON Lines, one element per line, in one streaming pass over its
 // bytes — no element is parsed here. Imports then read it as they read JSONL: with bounded
@@ -130,20 +129,13 @@ export class JsonArraySplitter {
   }
 }
 
-/** Writes the elements of the JSON array in `source` to `out`, one per line; returns how many. */
-export async function jsonArrayToLines(source: string, out: string): Promise<number> {
+/**
+ * The elements of the JSON array in `source` as JSON Lines, one per line, chunk by chunk (never
+ * the whole file); throws where the file stops being one array.
+ */
+export async function* jsonArrayLines(source: string): AsyncGenerator<Buffer> {
   const splitter = new JsonArraySplitter();
-  const file = createWriteStream(out);
-  const closed = once(file, 'close');
-  closed.catch(() => undefined); // awaited below; a write error rejects it (and 'drain')
-  try {
-    for await (const chunk of createReadStream(source, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      if (!file.write(splitter.push(chunk))) await once(file, 'drain');
-    }
-    splitter.end();
-  } finally {
-    file.end();
-    await closed;
-  }
-  return splitter.elements;
+  for await (const chunk of createReadStream(source, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
+    yield splitter.push(chunk);
+  splitter.end();
 }

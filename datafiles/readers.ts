@@ -52,9 +52,17 @@ export const truncated = (text: string) => (text.length > 2000 ? `${text.slice(0
  * JSONL: one object per line; blank lines are skipped, lines are numbered from 1, each capped at
  * MAX_RECORD_BYTES. Errors name a record a `line` (those of a JSON array, split into lines, a `row`).
  */
-export async function* jsonlRows(file: string, from: Cursor, noun: 'line' | 'row' = 'line'): AsyncGenerator<ReadRow> {
+export function jsonlRows(file: string, from: Cursor, noun: 'line' | 'row' = 'line'): AsyncGenerator<ReadRow> {
+  return lineRows(createReadStream(file, { start: from.pos, highWaterMark: CHUNK }), from, noun);
+}
+
+/** JSON Lines rows from a stream of bytes that starts at `from` (a file, or a JSON array's elements). */
+export async function* lineRows(
+  source: AsyncIterable<Buffer>,
+  from: Cursor,
+  noun: 'line' | 'row' = 'line',
+): AsyncGenerator<ReadRow> {
   let index = from.index;
-  const source = createReadStream(file, { start: from.pos, highWaterMark: CHUNK }) as AsyncIterable<Buffer>;
   for await (const line of boundedLines(source, MAX_RECORD_BYTES, from.pos)) {
     const next = { pos: line.end, index: ++index };
     if ('tooLong' in line) {

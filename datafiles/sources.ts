@@ -1,12 +1,11 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdb, sqlString } from './duckdb.js';
 import { IdCollector, findDuplicates } from './duplicates.js';
-import { type Cursor, type ImportFormat, type ReadRow, csvHeader, csvRows, jsonlRows } from './readers.js';
+import { type Cursor, type ImportFormat, type ReadRow, csvHeader, csvRows, jsonlRows, lineRows } from './readers.js';
 import { PARSED_VECTOR, normalizedTable, tableRows } from './table-rows.js';
 import { parsedRow, writeParsedRows } from './import-table.js';
-import { jsonArrayToLines } from './json-array.js';
+import { jsonArrayLines } from './json-array.js';
 import { type ImportLimits, assertParquetWithin } from './parquet-limits.js';
 import { RowError, rowToPoint } from './rows.js';
 
@@ -35,7 +34,6 @@ export interface SourcePlan {
 
 const DUPLICATES = 'duplicates.parquet';
 const NORMALIZED = 'rows.parquet';
-const ARRAY_LINES = 'rows.jsonl';
 const PARSED = 'parsed.parquet';
 
 /** Reads the rows of a planned source from a cursor (the start, or a chunk's checkpoint). */
@@ -110,8 +108,10 @@ async function planStream(
     dimension: null,
   };
   const ids = await IdCollector.open();
+  // A JSON array's elements come straight from its splitter, one per line.
+  const source = format === 'json' ? lineRows(jsonArrayLines(file), { pos: 0, index: 0 }, 'row') : null;
   async function* rows(): AsyncGenerator<ReadRow> {
-    for await (const r of readSource(plan, { pos: 0, index: 0 })) {
+    for await (const r of source ?? readSource(plan, { pos: 0, index: 0 })) {
       plan.total++;
       if (!('error' in r)) {
         if (plan.dimension === null && r.row && typeof r.row === 'object') plan.dimension = dimensionOf(r.row);
@@ -237,13 +237,6 @@ export function planSource(
   workDir: string,
   limits?: ImportLimits,
 ): Promise<SourcePlan> {
-  if (format === 'json') {
-    const lines = path.join(workDir, ARRAY_LINES);
-    // The lines are only read by the planning pass: the chunks read its parsed table.
-    return jsonArrayToLines(file, lines)
-      .then(() => planStream(lines, 'json', workDir))
-      .finally(() => rm(lines, { force: true }));
-  }
   if (format === 'parquet') return planTable(file, format, workDir, `read_parquet(${sqlString(file)})`, limits);
   return format === 'csv' ? planCsv(file, workDir) : planStream(file, format, workDir);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'vitest';
@@ -136,6 +136,20 @@ describe('import rows', () => {
     );
     const p = rowToPoint((prow[0] as { row: Record<string, unknown> }).row, 2, 1n);
     assert.deepEqual([p.id, Array.from(p.vector), p.payload], ['p1', [1, 0.5], { metadata: { k: 1 }, chunk_index: 1 }]);
+  });
+
+  it('a JSON file that is not one array fails its planning where it breaks, leaving no table', async () => {
+    for (const [content, reason] of [
+      ['[{"id": "a", "values": [1, 2]}, {"id": "b"', /^not a JSON array: it ends before its closing \] \(byte \d+\)$/],
+      ['[{"id": "a", "values": [1, 2]}] trailing', /^not a JSON array/],
+    ] as const) {
+      const file = path.join(dir, `broken-${n}.json`);
+      writeFileSync(file, content);
+      const work = path.join(dir, `work-${n++}`);
+      mkdirSync(work);
+      await assert.rejects(planSource(file, 'json', work), { message: reason });
+      assert.deepEqual(readdirSync(work), [], 'nothing is left behind');
+    }
   });
 
   it('resumes CSV and JSONL from the byte offset after a row, with multi-line cells and non-ASCII text', async () => {

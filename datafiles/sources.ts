@@ -13,8 +13,9 @@ import { RowError, rowToPoint } from './rows.js';
 // the rows (for progress), finds ids repeated within the file (the first occurrence wins, the
 // others are reported) and the vector dimension of the first valid row (for a new dataset).
 // Parquet (and well-formed CSV) is normalized by DuckDB into a row-numbered Parquet file, which
-// chunks then read by row range; JSONL and CSV are read in place from byte offsets, and a JSON
-// array is first turned into JSON Lines (json-array.ts) and read as those.
+// chunks then read by row range; JSON Lines, and a JSON array split into lines as it streams
+// (json-array.ts), are parsed once here into such a table (import-table.ts); a malformed CSV is
+// read in place, from byte offsets.
 export type SourceFormat = ImportFormat | 'dead-letter';
 
 export interface SourcePlan {

@@ -1,8 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { sqlString } from './duckdb.js';
-import { type PointPage, runJob } from './parquet-stream.js';
+import { packPages, packRows, writeThroughThread } from './parquet-stream.js';
 import type { ReadRow } from './readers.js';
 
 // JSON Lines (and JSON arrays, split into lines) are parsed once, by the planning pass, which
@@ -42,42 +38,20 @@ export function parsedRow(r: ReadRow): ParsedRow {
   return { line: r.index, json: JSON.stringify(row), vector: null, error: null };
 }
 
-function packParsed(rows: ParsedRow[]): PointPage {
-  const offsets = new Int32Array(rows.length + 1);
-  for (let i = 0; i < rows.length; i++) offsets[i + 1] = offsets[i] + (rows[i].vector?.length ?? 0);
-  const vectors = new Float32Array(offsets[rows.length]);
-  for (let i = 0; i < rows.length; i++) if (rows[i].vector) vectors.set(rows[i].vector!, offsets[i]);
-  // The writer's page layout; its table function `vecflow_parsed_rows` names the columns.
-  return {
-    ids: rows.map((r) => r.json),
-    vectors,
-    offsets,
-    payloads: rows.map((r) => r.error ?? ''),
-    timestamps: BigInt64Array.from(rows, (r) => BigInt(r.line)),
-  };
-}
-
-async function* packAll(pages: AsyncIterable<ParsedRow[]>): AsyncGenerator<PointPage> {
-  for await (const rows of pages) yield packParsed(rows);
-}
-
 /** Writes pages of parsed rows, in order, to the Parquet table `file` (appears when complete). */
 export async function writeParsedRows(file: string, pages: AsyncIterable<ParsedRow[]>): Promise<number> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const { rows } = await runJob(packAll(pages), `writing ${path.basename(file)}`, {
-      options: { ordered: true, digest: false, hash: false },
-      file,
-      tmp,
-      sql: {
-        // Empty vectors and errors cross as empty values: NULL in the table.
-        select: `SELECT __line, CASE WHEN len(__vector) > 0 THEN __vector END AS __vector, __json, NULLIF(__error, '') AS __error FROM vecflow_parsed_rows()`,
-        target: sqlString(tmp),
-        options: 'FORMAT PARQUET, ROW_GROUP_SIZE 4096, COMPRESSION uncompressed',
-      },
-    });
-    return rows;
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  // The writer's page layout; its table function `vecflow_parsed_rows` names the columns.
+  const pack = (rows: ParsedRow[]) =>
+    packRows(rows.map((r) => ({ text: r.json, vector: r.vector, other: r.error ?? '', integer: BigInt(r.line) })));
+  const { rows } = await writeThroughThread(
+    file,
+    packPages(pages, pack),
+    { ordered: true, digest: false, hash: false },
+    {
+      // Empty vectors and errors cross as empty values: NULL in the table.
+      select: `SELECT __line, CASE WHEN len(__vector) > 0 THEN __vector END AS __vector, __json, NULLIF(__error, '') AS __error FROM vecflow_parsed_rows()`,
+      options: 'FORMAT PARQUET, ROW_GROUP_SIZE 4096, COMPRESSION uncompressed',
+    },
+  );
+  return rows;
 }

@@ -61,18 +61,33 @@ export interface ThreadJob {
 /** Pages the reader may run ahead of the writer (each ≈ 6 MB at 2,000 × 768-d). */
 const AHEAD = 4;
 
-export function packPage(points: Point[]): PointPage {
-  const offsets = new Int32Array(points.length + 1);
-  for (let i = 0; i < points.length; i++) offsets[i + 1] = offsets[i] + points[i].vector.length;
-  const vectors = new Float32Array(offsets[points.length]);
-  for (let i = 0; i < points.length; i++) vectors.set(points[i].vector, offsets[i]);
+/** One row as the writer's page carries it (vecflow_points: id, vector, payload, timestamp). */
+export interface PageRow {
+  text: string;
+  vector: Float32Array | null;
+  other: string;
+  integer: bigint;
+}
+
+/** Rows → a page: their vectors packed into one transferable buffer. */
+export function packRows(rows: PageRow[]): PointPage {
+  const offsets = new Int32Array(rows.length + 1);
+  for (let i = 0; i < rows.length; i++) offsets[i + 1] = offsets[i] + (rows[i].vector?.length ?? 0);
+  const vectors = new Float32Array(offsets[rows.length]);
+  for (let i = 0; i < rows.length; i++) if (rows[i].vector) vectors.set(rows[i].vector!, offsets[i]);
   return {
-    ids: points.map((p) => p.id),
+    ids: rows.map((r) => r.text),
     vectors,
     offsets,
-    payloads: points.map((p) => JSON.stringify(p.payload)),
-    timestamps: BigInt64Array.from(points, (p) => p.timestamp),
+    payloads: rows.map((r) => r.other),
+    timestamps: BigInt64Array.from(rows, (r) => r.integer),
   };
+}
+
+export function packPage(points: Point[]): PointPage {
+  return packRows(
+    points.map((p) => ({ text: p.id, vector: p.vector, other: JSON.stringify(p.payload), integer: p.timestamp })),
+  );
 }
 
 /** Idle writer threads, kept for the next file; one ends after a minute unused. */
@@ -132,20 +147,37 @@ export async function streamParquetPoints(
   metadata: Record<string, string>,
   { ordered = false, digest = true, hash = true }: StreamOptions = {},
 ): Promise<WrittenFile & { digest: string }> {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const kv = Object.entries(metadata)
     .map(([k, v]) => `${k}: ${sqlString(v)}`)
     .join(', ');
+  return writeThroughThread(
+    file,
+    packPages(pages, packPage),
+    { ordered, digest, hash },
+    {
+      select: 'SELECT * FROM vecflow_points()',
+      options: `FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''}`,
+    },
+  );
+}
+
+/**
+ * Writes `file` on a writer thread from `select` over its table functions, fed `pages`; the
+ * file appears (by rename) only when complete.
+ */
+export async function writeThroughThread(
+  file: string,
+  pages: AsyncIterable<PointPage>,
+  options: Required<StreamOptions>,
+  sql: { select: string; options: string },
+): Promise<WrittenFile & { digest: string }> {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    return await runJob(packPages(pages), `writing ${path.basename(file)}`, {
-      options: { ordered, digest, hash },
+    return await runJob(pages, `writing ${path.basename(file)}`, {
+      options,
       file,
       tmp,
-      sql: {
-        select: 'SELECT * FROM vecflow_points()',
-        target: sqlString(tmp),
-        options: `FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 2048${kv ? `, KV_METADATA {${kv}}` : ''}`,
-      },
+      sql: { ...sql, target: sqlString(tmp) },
     });
   } finally {
     await rm(tmp, { force: true });
@@ -154,7 +186,7 @@ export async function streamParquetPoints(
 
 /** The count and content digest of points, taken on a writer thread while they are read (no file). */
 export async function digestPoints(pages: AsyncIterable<Point[]>): Promise<{ rows: number; digest: string }> {
-  const { rows, digest } = await runJob(packPages(pages), 'digesting points', {
+  const { rows, digest } = await runJob(packPages(pages, packPage), 'digesting points', {
     options: { ordered: true, digest: true, hash: false },
     file: null,
     tmp: null,
@@ -163,12 +195,16 @@ export async function digestPoints(pages: AsyncIterable<Point[]>): Promise<{ row
   return { rows, digest };
 }
 
-async function* packPages(pages: AsyncIterable<Point[]>): AsyncGenerator<PointPage> {
-  for await (const points of pages) yield packPage(points);
+/** Pages of any rows, packed for the writer thread as they come. */
+export async function* packPages<T>(
+  pages: AsyncIterable<T[]>,
+  pack: (rows: T[]) => PointPage,
+): AsyncGenerator<PointPage> {
+  for await (const rows of pages) yield pack(rows);
 }
 
 /** Feeds pages to a writer thread running `spec`; what it reports back when done. */
-export async function runJob(
+async function runJob(
   pages: AsyncIterable<PointPage>,
   what: string,
   spec: Omit<ThreadJob, 'port' | 'posted'>,

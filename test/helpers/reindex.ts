@@ -20,3 +20,22 @@ export async function allIds(stack: TestStack, ref: { collection: string; model:
   } while (cursor);
   return ids.sort();
 }
+
+/**
+ * What is still running on the test's Temporal (every stack's): each open workflow's id, task
+ * queue and pending activities — printed when a reindex does not end, to show where it waits.
+ */
+export async function openWorkflows(stack: TestStack): Promise<string> {
+  const lines: string[] = [];
+  for await (const wf of stack.client.workflow.list({ query: "ExecutionStatus='Running'" })) {
+    const desc = await stack.client.workflow.getHandle(wf.workflowId, wf.runId).describe();
+    const pending = (desc.raw.pendingActivities ?? []).map(
+      (a) =>
+        `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? 0}${a.lastFailure ? `: ${a.lastFailure.message}` : ''}`,
+    );
+    lines.push(
+      `${wf.workflowId} [${wf.taskQueue}${wf.taskQueue === stack.taskQueue ? ', this stack' : ''}] ${pending.join('; ')}`,
+    );
+  }
+  return lines.join('\n') || 'no open workflow';
+}

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { allIds, REINDEX, startReindex } from '../helpers/reindex.js';
+import { allIds, openWorkflows, REINDEX, startReindex } from '../helpers/reindex.js';
 import { seedTextItems } from '../helpers/seed.js';
 import { startStack, type TestStack } from '../helpers/stack.js';
 import { DELETES, UPSERTS, waitForTask } from '../helpers/tasks.js';
@@ -268,7 +268,12 @@ describe('reindex between embedding models', () => {
 
   it('runs from the CLI with a progress bar, and exits non-zero on failure', async () => {
     await seedTextItems(stack.store, { collection: 'categories', model: 'hash-384' }, 300, 'cat');
-    const cli = (args: string[]) => runCli(stack.workerEnv, ['reindex', ...args]);
+    // A CLI that fails or hangs (killed by runCli) shows what it printed and what Temporal still runs.
+    const cli = async (args: string[]) => {
+      const r = await runCli(stack.workerEnv, ['reindex', ...args]);
+      if (r.code !== 0 && r.code !== 2) r.stderr += `\n[open workflows]\n${await openWorkflows(stack)}`;
+      return r;
+    };
     const ok = await cli([
       '--source',
       'hash-384',
@@ -284,7 +289,7 @@ describe('reindex between embedding models', () => {
     assert.deepEqual([final.status, final.count, final.switched], ['done', 300, true]);
     assert.equal(await stack.store.getBlue('categories'), 'hash-256');
     const bar = await cli(['--source', 'hash-256', '--dest', 'hash-256b', '--collection', 'categories']);
-    assert.equal(bar.code, 0);
+    assert.equal(bar.code, 0, bar.stderr);
     assert.match(bar.stderr, /done/);
     // The API's own checks, before anything starts: no workflow is left behind.
     const bad = await cli([

@@ -5,11 +5,25 @@
 /** The task queue the worker polls and jobs start on, unless VECFLOW_TASK_QUEUE names another. */
 export const DEFAULT_TASK_QUEUE = 'vecflow';
 
-/** Provisioning of one (collection, model): asking twice joins the same run. */
-export const provisionWorkflowId = (collection: string, model: string) => `provision-${collection}-${model}`;
+/**
+ * Deployments sharing a Temporal namespace each run on a task queue of their own, with stores of
+ * their own: the ids of what belongs to a collection name that only they know (its lock, its
+ * provisioning) carry the queue, else two deployments would share them. `/` cannot be in a
+ * collection or model name, so no two (collection, model, queue) give the same id. The default
+ * queue keeps the ids it always had.
+ */
+const onQueue = (id: string, taskQueue: string) => (taskQueue === DEFAULT_TASK_QUEUE ? id : `${id}/${taskQueue}`);
 
-/** The per-collection reindex lock; at most one reindex holds it. */
-export const reindexLockWorkflowId = (collection: string) => `reindex-lock-${collection}`;
+/** Provisioning of one (collection, model): asking twice joins the same run. */
+export const provisionWorkflowId = (collection: string, model: string, taskQueue: string) =>
+  onQueue(`provision-${collection}/${model}`, taskQueue);
+
+/**
+ * The per-collection reindex lock; at most one reindex holds it. Without a queue: the id before
+ * locks were per queue (reindexes started by that version release it).
+ */
+export const reindexLockWorkflowId = (collection: string, taskQueue = DEFAULT_TASK_QUEUE) =>
+  onQueue(`reindex-lock-${collection}`, taskQueue);
 
 /** Shard `shard` of reindex `taskId` (a child workflow). */
 export const reindexShardWorkflowId = (taskId: string, shard: number) => `${taskId}/shard-${shard}`;

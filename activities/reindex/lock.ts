@@ -16,9 +16,15 @@ function client(ctx: ActivityContext) {
 export function lockActivities(ctx: ActivityContext) {
   return {
     /** Asks for the lock; the answer comes back as a lockGranted / lockRefused signal. */
-    async requestReindexLock(input: { collection: string; taskId: string; wait: boolean }): Promise<void> {
+    async requestReindexLock(input: {
+      collection: string;
+      taskId: string;
+      wait: boolean;
+      /** Absent when scheduled by a reindex started before locks were per task queue. */
+      lockId?: string;
+    }): Promise<void> {
       await client(ctx).workflow.signalWithStart(reindexLockWorkflow, {
-        workflowId: reindexLockWorkflowId(input.collection),
+        workflowId: input.lockId ?? reindexLockWorkflowId(input.collection),
         taskQueue: Context.current().info.taskQueue,
         args: [{ collection: input.collection }],
         signal: acquireLockSignal,

@@ -48,7 +48,11 @@ export class CollectionService {
     }
     const entry = await this.deps.temporal.workflow.execute(provisionCollectionWorkflow, {
       taskQueue: this.deps.config.env.VECFLOW_TASK_QUEUE,
-      workflowId: provisionWorkflowId(body.collection, body.embedding_model_id),
+      workflowId: provisionWorkflowId(
+        body.collection,
+        body.embedding_model_id,
+        this.deps.config.env.VECFLOW_TASK_QUEUE,
+      ),
       workflowIdConflictPolicy: 'USE_EXISTING',
       args: [body],
     });

@@ -15,6 +15,7 @@ import {
   valdWriteWorkflow,
 } from '../../workflows/index.js';
 import type { ImportInput } from '../../workflows/datasets/import.js';
+import { reindexLockWorkflowId } from '../../workflows/ids.js';
 
 // Workflow runs whose histories are kept in test/histories/ and replayed by test/integration/replay.test.ts,
 // so a change that breaks determinism for runs already in flight fails the suite. Record (after
@@ -115,7 +116,7 @@ export const SCENARIOS: ReplayScenario[] = [
       });
       const done = await waitForTask(stack, REINDEX, 'replay-reindex');
       if (done.status !== 'done') throw new Error(`replay reindex ${done.status}`);
-      const lock = 'reindex-lock-categories';
+      const lock = reindexLockWorkflowId('categories', stack.taskQueue);
       await stack.client.workflow.getHandle(lock).result();
       return ['replay-reindex', done.children[0], lock];
     },

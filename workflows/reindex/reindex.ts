@@ -5,6 +5,7 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -71,7 +72,11 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
   });
   labelJob('reindex', input.collection, 'pending');
 
-  await requestReindexLock({ collection: input.collection, taskId, wait: input.wait_on_conflict });
+  // The lock is per task queue (workflows/ids.ts); a run started before that keeps the old id.
+  const lockId = patched('reindex-lock-per-task-queue')
+    ? reindexLockWorkflowId(input.collection, workflowInfo().taskQueue)
+    : reindexLockWorkflowId(input.collection);
+  await requestReindexLock({ collection: input.collection, taskId, wait: input.wait_on_conflict, lockId });
   await condition(() => lock !== 'waiting');
   if (lock === 'refused') {
     setStatus('refused');
@@ -173,7 +178,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
     throw err;
   } finally {
     await CancellationScope.nonCancellable(() =>
-      getExternalWorkflowHandle(reindexLockWorkflowId(input.collection))
+      getExternalWorkflowHandle(lockId)
         .signal(releaseLockSignal, { taskId })
         .catch(() => undefined),
     );

@@ -63,7 +63,7 @@ export async function npmStart(
       waitUntil(
         async () => (await fetch(`${url}/ready`).catch(() => null))?.status === 200,
         timeoutMs,
-        `/ready to answer 200; output so far:\n${out}`,
+        () => `/ready to answer 200; output so far:\n${out}`,
       ),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

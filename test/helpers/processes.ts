@@ -36,11 +36,13 @@ export function alive(pid: number): boolean {
 export async function waitUntil(
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
-  what: string,
+  /** What is awaited; a function is asked at the timeout (e.g. for the output so far). */
+  what: string | (() => string),
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

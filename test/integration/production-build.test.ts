@@ -114,7 +114,7 @@ describe('the production build', () => {
     await waitUntil(
       async () => (await fetch(`${url}/ready`).catch(() => null))?.status === 200 && output.includes('worker running'),
       120_000,
-      `the compiled stack to be ready; output so far:\n${output}`,
+      () => `the compiled stack to be ready; output so far:\n${output}`,
     );
 
     // A workflow, an embedding upsert task, and an import through busboy and DuckDB.

@@ -9,8 +9,8 @@ export const DEFAULT_TASK_QUEUE = 'vecflow';
  * Deployments sharing a Temporal namespace each run on a task queue of their own, with stores of
  * their own: the ids of what belongs to a collection name that only they know (its lock, its
  * provisioning) carry the queue, else two deployments would share them. `/` cannot be in a
- * collection or model name, so no two (collection, model, queue) give the same id. The default
- * queue keeps the ids it always had.
+ * collection or model name, so no two (collection, model, queue) give the same id. On the default
+ * queue the queue is left out (a lock there keeps the id it always had).
  */
 const onQueue = (id: string, taskQueue: string) => (taskQueue === DEFAULT_TASK_QUEUE ? id : `${id}/${taskQueue}`);
 

@@ -13,16 +13,24 @@ interface Entry {
   ts: bigint;
 }
 
-const PAGE = 500;
+/** Ids and timestamps per scan: small rows, so large pages (each query has a fixed cost). */
+const SCAN_PAGE = 5000;
+/** Deletes and copies per write, as the copy's pages. */
+const WRITE_BATCH = 500;
 
-/** Ids and timestamps of a range in internal-id order, page by page. */
+/** Ids and timestamps of a range in internal-id order, page by page; the next page is read ahead. */
 async function* entries(store: VectorStore, ref: CollectionRef, range: IdRange): AsyncGenerator<Entry> {
-  let cursor: string | null = null;
-  do {
-    const page = await store.scan(ref, { range, cursor, limit: PAGE, withVectors: false, withPayload: false });
-    for (const p of page.points) yield { id: p.id, pid: internalId(p.id), ts: p.timestamp };
-    cursor = page.next;
-  } while (cursor);
+  const scan = (cursor: string | null) => {
+    const page = store.scan(ref, { range, cursor, limit: SCAN_PAGE, withVectors: false, withPayload: false });
+    page.catch(() => undefined); // awaited below; not unhandled if the merge stops first
+    return page;
+  };
+  for (let page = scan(null); ;) {
+    const { points, next } = await page;
+    if (next) page = scan(next);
+    for (const p of points) yield { id: p.id, pid: internalId(p.id), ts: p.timestamp };
+    if (!next) return;
+  }
 }
 
 /**
@@ -78,6 +86,9 @@ export async function reconcileShard(
     activity.heartbeat(state);
   };
 
+  // The position is heartbeated every SCAN_PAGE ids even where nothing differs, so a long clean
+  // shard stays within the heartbeat timeout and a retry resumes near where it stopped.
+  let merged = 0;
   while (!s.done || !d.done) {
     let position: string;
     if (d.done || (!s.done && s.value.pid < d.value.pid)) {
@@ -94,7 +105,7 @@ export async function reconcileShard(
       s = await src.next();
       d = await dst.next();
     }
-    if (stale.length + recopy.length >= PAGE) await flush(position);
+    if (stale.length + recopy.length >= WRITE_BATCH || ++merged % SCAN_PAGE === 0) await flush(position);
   }
   await flush(null);
   const { after: _after, ...result } = state;

@@ -52,8 +52,10 @@ try {
   if (done.status !== 'done') throw new Error(`reindex ${done.status}: ${done.detail}`);
   // Where the workflow's time went: activity seconds by type, summed over the shards' histories.
   const busy: Record<string, number> = {};
+  const between: number[] = [];
   for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'reindexShardWorkflow'` })) {
     const scheduled = new Map<string, { type: string; at: number }>();
+    let [shardBusy, first, last] = [0, undefined as number | undefined, 0];
     for (const e of (await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? []) {
       const at = Number(e.eventTime?.seconds ?? 0) + (e.eventTime?.nanos ?? 0) / 1e9;
       const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
@@ -61,7 +63,12 @@ try {
       const done = e.activityTaskCompletedEventAttributes?.scheduledEventId;
       const begun = done ? scheduled.get(String(done)) : undefined;
       if (begun) busy[begun.type] = (busy[begun.type] ?? 0) + at - begun.at;
+      if (begun) shardBusy += at - begun.at;
+      first ??= type ? at : undefined;
+      if (begun) last = at;
     }
+    // A shard's time between its activities (workflow tasks, signals, scheduling).
+    if (first !== undefined) between.push(last - first - shardBusy);
   }
   // The parent's timeline: before the first shard started, the shards, after the last one.
   const parent = (await stack.client.workflow.getHandle('bench').fetchHistory()).events ?? [];
@@ -81,7 +88,7 @@ try {
   console.log(
     `activity seconds over all shards (4 run at once): ${Object.entries(busy)
       .map(([type, secs]) => `${type} ${secs.toFixed(1)} s`)
-      .join(', ')}`,
+      .join(', ')}; between a shard's activities ${between.map((b) => b.toFixed(1)).join(' / ')} s (per shard run)`,
   );
   console.log(
     `reindex ${N} items 384-d → 256-d: workflow ${Math.round(workflowRate)} items/s (copy + reconcile), direct script ${Math.round(directRate)} items/s (copy only); ratio ${(workflowRate / directRate).toFixed(2)}`,

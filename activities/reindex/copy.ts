@@ -4,7 +4,7 @@ import { convertPoints } from './points.js';
 import { type CopyPagesInput, type CopyPagesResult, MAX_FAILURES_KEPT } from './types.js';
 
 /**
- * Copies up to `pages` pages (or `budgetMs` worth) of a shard from source to destination, heartbeating the cursor and
+ * Copies up to `pages` pages of a shard from source to destination, heartbeating the cursor and
  * the counts after every page: a retry (say, after the worker died) resumes from the last
  * heartbeat, so nothing is counted twice. Writes use 'newer', so a concurrent write to the
  * destination is never overwritten by an older copy.
@@ -15,7 +15,6 @@ export async function copyShardPages(ctx: ActivityContext, input: CopyPagesInput
   const state: CopyPagesResult = resumed ?? { next: input.cursor, copied: 0, failed: 0, failures: [] };
   const source = { collection: input.collection, model: input.source };
   const dest = { collection: input.collection, model: input.dest };
-  const started = Date.now();
   for (let page = 0; page < input.pages; page++) {
     const { points, next } = await ctx.store.scan(source, {
       range: input.range,
@@ -41,7 +40,7 @@ export async function copyShardPages(ctx: ActivityContext, input: CopyPagesInput
     }
     state.next = next;
     activity.heartbeat(state);
-    if (next === null || Date.now() - started >= (input.budgetMs ?? Infinity)) break;
+    if (next === null) break;
   }
   return state;
 }

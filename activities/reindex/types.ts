@@ -22,8 +22,6 @@ export interface CopyPagesInput extends ShardScope {
   cursor: string | null;
   pages: number;
   pageSize: number;
-  /** Stop after the page that passes this many ms, even short of `pages`. */
-  budgetMs?: number;
 }
 
 export interface CopyPagesResult {

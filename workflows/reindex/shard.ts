@@ -1,7 +1,6 @@
 import {
   continueAsNew,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -42,12 +41,7 @@ export interface ShardResult {
   recopied: number;
 }
 
-// Each activity is a round of workflow tasks (result, progress signal, next schedule) that waits
-// for the worker's event loop, which the store's own work keeps busy: ≈ 0.6 s a round on 2 cores,
-// 15 % of a 100,000-item reindex at 10 pages a round. An activity now copies for ≈ 10 s (the
-// parent's progress moves as often), and the progress signal goes out with the next schedule.
-const PAGES_PER_ACTIVITY = 100;
-const ACTIVITY_BUDGET_MS = 10_000;
+const PAGES_PER_ACTIVITY = 10;
 
 /** One shard of a reindex: copy its id range page by page, then reconcile it with the source. */
 export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResult> {
@@ -70,18 +64,14 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
   let skipped = input.skipped ?? 0;
   let skips = input.skips ?? [];
   const parent = getExternalWorkflowHandle(input.parentId);
-  // Runs recorded before await each signal before the next schedule (as they did).
-  const signalAlongside = patched('shard-progress-alongside-next-copy');
-  let progress: Promise<void> = Promise.resolve();
   let first = input.cursor === undefined;
   while (first || state.cursor !== null) {
     first = false;
     const r = await copyShardPages({
       ...scope,
       cursor: state.cursor,
-      pages: signalAlongside ? PAGES_PER_ACTIVITY : 10,
+      pages: PAGES_PER_ACTIVITY,
       pageSize: input.pageSize,
-      ...(signalAlongside ? { budgetMs: ACTIVITY_BUDGET_MS } : {}),
     });
     state.copied += r.copied;
     state.failed += r.failed;
@@ -89,11 +79,8 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
     state.cursor = r.next;
     skipped += r.skipped ?? 0;
     skips = [...skips, ...(r.skips ?? [])].slice(0, MAX_FAILURES_KEPT);
-    await progress; // the last one, long delivered: signals reach the parent in order
-    progress = parent.signal(shardProgressSignal, { shard: input.shard, copied: state.copied, failed: state.failed });
-    if (!signalAlongside) await progress;
+    await parent.signal(shardProgressSignal, { shard: input.shard, copied: state.copied, failed: state.failed });
     if (state.cursor !== null && workflowInfo().continueAsNewSuggested) {
-      await progress;
       await continueAsNew<typeof reindexShardWorkflow>({
         ...input,
         cursor: state.cursor,
@@ -105,7 +92,6 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
       });
     }
   }
-  await progress;
   state.phase = 'reconciling';
   const rec = await reconcileShard({ ...scope, startedNs: input.startedNs });
   state.phase = 'done';

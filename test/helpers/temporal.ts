@@ -56,6 +56,8 @@ export function runInBackground(worker: Worker): () => Promise<void> {
   };
 }
 
+let queues = 0;
+/** A task queue no other stack uses, even one started in the same millisecond by this process. */
 export function uniqueQueue(name: string): string {
-  return `${name}-${process.pid}-${Date.now().toString(36)}`;
+  return `${name}-${process.pid}-${Date.now().toString(36)}-${++queues}`;
 }

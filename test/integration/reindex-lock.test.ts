@@ -17,6 +17,7 @@ describe('reindex locks of deployments sharing a Temporal namespace', () => {
   const collection = 'categories';
   beforeAll(async () => {
     [one, two] = await Promise.all([startStack(), startStack()]);
+    assert.notEqual(one.taskQueue, two.taskQueue);
     for (const s of [one, two]) await seedTextItems(s.store, { collection, model: 'hash-384' }, 50, 'lk');
   });
   afterAll(async () => Promise.all([one?.stop(), two?.stop()]));

@@ -55,20 +55,21 @@ try {
   const between: number[] = [];
   for await (const wf of stack.client.workflow.list({ query: `WorkflowType = 'reindexShardWorkflow'` })) {
     const scheduled = new Map<string, { type: string; at: number }>();
-    let [shardBusy, first, last] = [0, undefined as number | undefined, 0];
+    // A shard run's span from its first schedule to its last completion, less its activities'
+    // time: the time between them (workflow tasks, signals, scheduling).
+    let [active, firstAt, lastAt] = [0, Infinity, 0];
     for (const e of (await stack.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? []) {
       const at = Number(e.eventTime?.seconds ?? 0) + (e.eventTime?.nanos ?? 0) / 1e9;
       const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
       if (type) scheduled.set(String(e.eventId), { type, at });
       const done = e.activityTaskCompletedEventAttributes?.scheduledEventId;
       const begun = done ? scheduled.get(String(done)) : undefined;
-      if (begun) busy[begun.type] = (busy[begun.type] ?? 0) + at - begun.at;
-      if (begun) shardBusy += at - begun.at;
-      first ??= type ? at : undefined;
-      if (begun) last = at;
+      if (!begun) continue;
+      busy[begun.type] = (busy[begun.type] ?? 0) + at - begun.at;
+      active += at - begun.at;
+      [firstAt, lastAt] = [Math.min(firstAt, begun.at), at];
     }
-    // A shard's time between its activities (workflow tasks, signals, scheduling).
-    if (first !== undefined) between.push(last - first - shardBusy);
+    if (lastAt > 0) between.push(lastAt - firstAt - active);
   }
   // The parent's timeline: before the first shard started, the shards, after the last one.
   const parent = (await stack.client.workflow.getHandle('bench').fetchHistory()).events ?? [];

@@ -84,7 +84,7 @@ export function packRows(rows: PageRow[]): PointPage {
   };
 }
 
-export function packPage(points: Point[]): PointPage {
+function packPage(points: Point[]): PointPage {
   return packRows(
     points.map((p) => ({ text: p.id, vector: p.vector, other: JSON.stringify(p.payload), integer: p.timestamp })),
   );

@@ -7,7 +7,8 @@ const N = Number(process.env.BENCH_ROWS ?? 5000);
 const DIM = Number(process.env.BENCH_DIM ?? 768);
 const BATCH = 250;
 
-const pglite = await startTestPglite();
+// On disk, as `npm start` keeps the store (in memory PGlite copies a table file as it grows).
+const pglite = await startTestPglite({ persistent: true });
 try {
   for (const poolSize of [1, 4, 8]) {
     const store = await pglite.openStore(poolSize);

@@ -5,7 +5,7 @@
  * ago (activities/write-path.ts); after registering a destination, a reindex waits twice this long
  * before reading the source, so every write made with older targets is in it by then.
  */
-export const WRITE_TARGETS_TTL_MS = 1_000;
+export const WRITE_TARGETS_TTL_MS = 500;
 export const WRITE_TARGET_GRACE_MS = 2 * WRITE_TARGETS_TTL_MS;
 
 export interface FailureThreshold {

@@ -57,6 +57,24 @@ export interface ScanPage {
   next: string | null;
 }
 
+export interface DiffOptions {
+  range?: IdRange;
+  /** Resume after this cursor (from a previous page's `next`). */
+  cursor?: string | null;
+  /** At most this many ids of either collection are compared per page. */
+  limit: number;
+}
+
+/** Where a destination differs from its source, over the part of the range one page covers. */
+export interface DiffPage {
+  /** Ids the destination lacks or holds an older version of (by timestamp). */
+  missing: string[];
+  /** Ids only the destination holds. */
+  extra: string[];
+  /** Cursor to resume from, or null when the range is exhausted. */
+  next: string | null;
+}
+
 export interface SearchOptions {
   k: number;
   filter?: FilterNode;
@@ -97,6 +115,11 @@ export interface VectorStore {
   count(ref: CollectionRef, filter?: FilterNode): Promise<number>;
   /** Pages through points in internal-id order. */
   scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage>;
+  /**
+   * Compares two physical collections of one store over a range, page by page in internal-id
+   * order (a reindex's reconcile): only the differences come back.
+   */
+  diff(source: CollectionRef, dest: CollectionRef, options: DiffOptions): Promise<DiffPage>;
   /** Nearest neighbours; `exact` asks an approximate index (Qdrant's HNSW) for an exact search. */
   search(ref: CollectionRef, vector: Float32Array, options: SearchOptions): Promise<SearchHit[]>;
 

@@ -58,9 +58,13 @@ export function reindexActivities(ctx: ActivityContext) {
       const dest = { collection: input.collection, model: input.dest };
       await ctx.store.ensureCollection({ ...dest, dimension: model.dimension, distance: model.distance });
       await ctx.store.setWriteTarget(dest, true);
-      // Writes made with targets read before this registration land within the lease.
-      await new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS));
-      return { total: await ctx.store.count({ collection: input.collection, model: input.source }), mode };
+      // Writes made with targets read before this registration land within the lease; the size
+      // (an estimate for progress, replaced by the shards' counts at the end) is read meanwhile.
+      const [total] = await Promise.all([
+        ctx.store.count({ collection: input.collection, model: input.source }),
+        new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS)),
+      ]);
+      return { total, mode };
     },
 
     copyShardPages: (input: CopyPagesInput) => copyShardPages(ctx, input),

@@ -76,7 +76,7 @@ export async function countUnembeddable(
   const out = { count: 0, examples: [] as string[] };
   let cursor: string | null = null;
   do {
-    const page = await ctx.store.scan({ collection, model: source }, { cursor, limit: 1000, withVectors: false });
+    const page = await ctx.store.scan({ collection, model: source }, { cursor, limit: 5000, withVectors: false });
     for (const p of page.points)
       if (!pointText(ctx, collection, p).trim()) {
         out.count++;

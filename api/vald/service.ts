@@ -36,7 +36,7 @@ export class ValdService {
     return { config: this.deps.config, store: await this.deps.store.get(), embedders: this.embedders };
   }
 
-  /** The collection's blue and write targets (read at most every CATALOG_TTL_MS); NotFound when unknown. */
+  /** The collection's blue and write targets (kept for half the write-target lease); NotFound when unknown. */
   private async targets(collection: string): Promise<WriteTargets> {
     const hit = this.known.get(collection);
     // Within the write-target lease (write-path.ts): a reindex waits it out before it reads.

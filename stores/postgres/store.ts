@@ -1,9 +1,10 @@
 import type { FilterNode } from '../../core/filter.js';
-import type { IdRange } from '../../core/id-space.js';
-import { UUID_TEXT, internalId } from '../../core/point-id.js';
+import { internalId } from '../../core/point-id.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { CollectionRef, Point } from '../../core/types.js';
 import type {
+  DiffOptions,
+  DiffPage,
   ScanOptions,
   ScanPage,
   SearchHit,
@@ -18,6 +19,7 @@ import { BulkPath } from './bulk.js';
 import type { CopyRunner } from './copy-runner.js';
 import { type Db, quoteIdent } from './db.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
+import { diffTables, rangeConditions } from './ranges.js';
 import { prepareBatch } from '../batch.js';
 import { CatalogBackedStore } from '../catalog-store.js';
 import { decodeVectorSend, payloadJson, vectorBinary, vectorLiteral } from './vectors.js';
@@ -206,6 +208,13 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     return { points: rows.filter((r) => r.hit).map((r) => this.toPoint(r)), next };
   }
 
+  async diff(source: CollectionRef, dest: CollectionRef, options: DiffOptions): Promise<DiffPage> {
+    const [from, to] = await Promise.all(
+      [source, dest].map(async (ref) => (await this.catalogBackend.resolve(ref)).table),
+    );
+    return this.run(source, () => diffTables(this.db, from, to, options));
+  }
+
   async search(
     ref: CollectionRef,
     vector: Float32Array,
@@ -265,19 +274,4 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
       throw err;
     }
   }
-}
-
-function rangeConditions(range: IdRange | undefined, cursor: string | null, params: SqlParams): string[] {
-  for (const [field, v] of [
-    ['range.start', range?.start],
-    ['range.end', range?.end],
-    ['cursor', cursor],
-  ] as const) {
-    if (v && !UUID_TEXT.test(v)) throw new ValidationError(`${field} is not a UUID: ${JSON.stringify(v)}`, { field });
-  }
-  const where: string[] = [];
-  if (range?.start) where.push(`pid >= ${params.add(range.start, 'uuid')}`);
-  if (range?.end) where.push(`pid < ${params.add(range.end, 'uuid')}`);
-  if (cursor) where.push(`pid > ${params.add(cursor, 'uuid')}`);
-  return where;
 }

@@ -5,6 +5,8 @@ import { inRange } from '../../core/id-space.js';
 import { internalId } from '../../core/point-id.js';
 import type { CollectionRef, Point } from '../../core/types.js';
 import type {
+  DiffOptions,
+  DiffPage,
   ScanOptions,
   ScanPage,
   SearchHit,
@@ -15,6 +17,7 @@ import type {
   WriteMode,
 } from '../port.js';
 import { prepareBatch } from '../batch.js';
+import { diffByScans } from '../diff.js';
 import { CatalogBackedStore } from '../catalog-store.js';
 import { QdrantCatalog, physicalName } from './catalog.js';
 import { RESERVED, decodePoint, decodeTimestamp, encodePayload, olderThan, timestampFilter } from './codec.js';
@@ -192,6 +195,10 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
       points: points.map((p) => decodePoint(p.payload as Payload, p.vector)),
       next: beyond || next === null || next === undefined || !inRange(String(next), range) ? null : String(next),
     };
+  }
+
+  diff(source: CollectionRef, dest: CollectionRef, options: DiffOptions): Promise<DiffPage> {
+    return diffByScans(this, source, dest, options);
   }
 
   async search(ref: CollectionRef, vector: Float32Array, options: SearchOptions): Promise<SearchHit[]> {

@@ -7,6 +7,7 @@ import type { CollectionRef, Point } from '../../core/types.js';
 import type { VectorStore } from '../../stores/port.js';
 import { bytesOf, makePoint, rng, uniqueName } from '../helpers/data.js';
 import { filterCases } from './filter-cases.js';
+import { diffConformance } from './store-diff.conformance.js';
 
 /**
  * The store conformance suite: every adapter must pass it unchanged. `open` gives a store that
@@ -315,6 +316,11 @@ export function storeConformance(
         }
         assert.deepEqual(seen, order, 'shards partition the collection in order');
       });
+
+      diffConformance(
+        () => store,
+        (dimension, model, collection) => fresh(dimension, 'cosine', model, collection),
+      );
 
       it('scans with a payload filter, still covering the whole range', async () => {
         const ref = await fresh(4);

@@ -49,6 +49,14 @@ export const EnvSchema = z.object({
    * connect to the store process serving `<data dir>/run` (several workers, `npm run store`).
    */
   VECFLOW_EMBEDDED_STORE: z.preprocess(unset, z.enum(['own', 'shared'], { error: 'own or shared' }).default('own')),
+  /**
+   * Embedded store: Postgres's shared buffers (PGlite's default 128MB). Larger keeps more of a
+   * collection's pages in memory; the embedded database's memory grows by up to the difference.
+   */
+  VECFLOW_EMBEDDED_SHARED_BUFFERS: optional.refine(
+    (v) => v === undefined || /^[1-9]\d*(kB|MB|GB)$/.test(v),
+    'a size such as 512MB or 1GB (kB, MB or GB)',
+  ),
   VECFLOW_TASK_MAX_ATTEMPTS: positive(8),
   VECFLOW_TEMPORAL_PORT: port(7233),
   VECFLOW_TEMPORAL_UI_PORT: port(8233),

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     embedded = owned = await startEmbeddedPostgres({
       dataDir: path.join(config.dataDir, 'pglite'),
       socketDir: target.socketDir,
+      sharedBuffers: config.env.VECFLOW_EMBEDDED_SHARED_BUFFERS,
     });
     // The API's batches (Vald Multi and Stream) take the bulk path through it.
     bulkService = await serveBulk(owned);

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const embedded = await startEmbeddedPostgres({
     dataDir: path.join(config.dataDir, 'pglite'),
     socketDir: target.socketDir,
+    sharedBuffers: config.env.VECFLOW_EMBEDDED_SHARED_BUFFERS,
   });
   const bulk = await serveBulk(embedded);
   log.info({ store: describeTarget(target) }, 'store ready (shared by the workers, bulk path served)');

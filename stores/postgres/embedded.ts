@@ -7,6 +7,13 @@ import { Mutex } from 'async-mutex';
 import type { BlobResult, BlobStatement, CopyRunner } from './copy-runner.js';
 import { isolateStatementNames } from './statement-names.js';
 
+/** PGlite's own start parameters (a static its types leave out): settings are added to them. */
+function pgliteStartParams(settings: Record<string, string>): string[] {
+  const defaults = (PGlite as unknown as { defaultStartParams?: unknown }).defaultStartParams;
+  if (!Array.isArray(defaults)) throw new Error('this PGlite does not expose its start parameters to add settings to');
+  return [...(defaults as string[]), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+}
+
 // The embedded default store: PGlite (WASM Postgres) with pgvector, persisted under the data
 // dir and served over the Postgres wire protocol on a Unix socket, so the ordinary pg adapter
 // talks to it exactly as to a real server. The process that runs this owns the database.
@@ -80,13 +87,19 @@ export async function startEmbeddedPostgres(options: {
   dataDir?: string;
   socketDir: string;
   maxConnections?: number;
+  /** Postgres's shared_buffers (e.g. `512MB`); PGlite's default when absent. */
+  sharedBuffers?: string;
 }): Promise<EmbeddedPostgres> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   await mkdir(options.socketDir, { recursive: true });
   const socketPath = path.join(options.socketDir, `.s.PGSQL.${EMBEDDED_SOCKET_PORT}`);
   // A socket file left by a killed owner would make listen() fail with EADDRINUSE.
   await rm(socketPath, { force: true });
-  const db = await PGlite.create({ dataDir: options.dataDir, extensions: { vector } });
+  const db = await PGlite.create({
+    dataDir: options.dataDir,
+    extensions: { vector },
+    ...(options.sharedBuffers ? { startParams: pgliteStartParams({ shared_buffers: options.sharedBuffers }) } : {}),
+  });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
   // The pool needs more than one connection; PGlite multiplexes them onto one session.
   const lock = new Mutex();

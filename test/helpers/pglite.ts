@@ -8,7 +8,7 @@ import { postgresPool } from '../../stores/index.js';
 import { provided } from './servers.js';
 
 /** A throwaway PGlite served on a Unix socket in a temp dir, as the worker serves it. */
-export async function startTestPglite(options: { persistent?: boolean } = {}): Promise<{
+export async function startTestPglite(options: { persistent?: boolean; sharedBuffers?: string } = {}): Promise<{
   embedded: EmbeddedPostgres;
   dir: string;
   /** A store over the socket; with `bulk`, one that also takes this process's COPY bulk path. */
@@ -19,6 +19,7 @@ export async function startTestPglite(options: { persistent?: boolean } = {}): P
   const embedded = await startEmbeddedPostgres({
     dataDir: options.persistent ? path.join(dir, 'data') : undefined,
     socketDir: path.join(dir, 'run'),
+    sharedBuffers: options.sharedBuffers,
   });
   const opened: PostgresStore[] = [];
   return {

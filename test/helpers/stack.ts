@@ -56,7 +56,11 @@ export async function startStack(
   } = {},
 ): Promise<TestStack> {
   const taskQueue = uniqueQueue('test');
-  const pglite = await startTestPglite({ persistent: options.persistentStore });
+  const pglite = await startTestPglite({
+    persistent: options.persistentStore,
+    // As the worker would be started (benches set it in their environment).
+    sharedBuffers: env.VECFLOW_EMBEDDED_SHARED_BUFFERS ?? (process.env.VECFLOW_EMBEDDED_SHARED_BUFFERS || undefined),
+  });
   const temporal = await testTemporal(options.temporalAddress);
   const config = loadConfig({
     VECFLOW_TASK_QUEUE: taskQueue,

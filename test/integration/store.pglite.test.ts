@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'vitest';
 import { Db } from '../../stores/postgres/db.js';
 import { PostgresStore } from '../../stores/postgres/store.js';
 import { postgresPool } from '../../stores/index.js';
@@ -27,4 +29,21 @@ storeConformance('postgres adapter on PGlite (in-process bulk path)', async () =
     await pglite.stop();
   };
   return store;
+});
+
+describe('the embedded store', () => {
+  it('starts with the shared buffers VECFLOW_EMBEDDED_SHARED_BUFFERS asks for, keeping PGlite’s own settings', async () => {
+    const pglite = await startTestPglite({ sharedBuffers: '48MB' });
+    try {
+      const show = async (name: string) =>
+        Object.values((await pglite.embedded.db.query<Record<string, string>>(`SHOW ${name}`)).rows[0])[0];
+      assert.equal(await show('shared_buffers'), '48MB');
+      assert.equal(await show('max_worker_processes'), '0', 'PGlite’s start parameters are kept');
+      const store = await pglite.openStore(2, { bulk: true });
+      await store.ensureCollection({ collection: 'sb', model: 'm', dimension: 2, distance: 'cosine' });
+      assert.equal(await store.count({ collection: 'sb', model: 'm' }), 0);
+    } finally {
+      await pglite.stop();
+    }
+  });
 });

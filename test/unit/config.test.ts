@@ -45,6 +45,14 @@ describe('configuration', () => {
     assert.equal(loadConfig({ VECFLOW_UPLOAD_LIMIT: '500mb' }, tmp()).env.VECFLOW_UPLOAD_LIMIT, '500mb');
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }, tmp()), /LOG_LEVEL/);
     assert.throws(
+      () => loadConfig({ VECFLOW_EMBEDDED_SHARED_BUFFERS: 'lots' }, tmp()),
+      /VECFLOW_EMBEDDED_SHARED_BUFFERS/,
+    );
+    assert.equal(
+      loadConfig({ VECFLOW_EMBEDDED_SHARED_BUFFERS: '512MB' }, tmp()).env.VECFLOW_EMBEDDED_SHARED_BUFFERS,
+      '512MB',
+    );
+    assert.throws(
       () => loadConfig({ DATABASE_URL: 'postgres://x', QDRANT_URL: 'http://q' }, tmp()),
       /either DATABASE_URL or QDRANT_URL/,
     );

@@ -65,6 +65,11 @@ async function mirrorTargets(ctx: WriteContext, written: WriteTargets): Promise<
   return [...all.values()];
 }
 
+/** A target dropped since it was read (a refused reindex removes its destination) takes no more writes. */
+function droppedTarget(err: unknown): void {
+  if (!(err instanceof NotFoundError)) throw err;
+}
+
 /** Writes to blue with `mode`, then mirrors what blue accepted into every other target. */
 export async function writeToTargets(
   ctx: WriteContext,
@@ -88,7 +93,7 @@ export async function writeToTargets(
     if (withText.length === 0) continue;
     const vectors = await embedder.embed(withText.map((w) => w.text!));
     const points = withText.map((w, i) => ({ ...w.point, vector: vectors[i] }));
-    await ctx.store.upsert(refOf(targets, target), points, 'newer');
+    await ctx.store.upsert(refOf(targets, target), points, 'newer').catch(droppedTarget);
   }
   return { written: result.written, skipped: result.skipped, targetErrors };
 }
@@ -114,5 +119,5 @@ export async function deleteFromMirrors(
 ): Promise<void> {
   if (ids.length === 0) return;
   for (const target of await mirrorTargets(ctx, targets))
-    await ctx.store.delete(refOf(targets, target), ids, { notNewerThan });
+    await ctx.store.delete(refOf(targets, target), ids, { notNewerThan }).catch(droppedTarget);
 }

@@ -42,28 +42,32 @@ export function reindexActivities(ctx: ActivityContext) {
         throw new NotFoundError(`collection ${input.collection} has no model ${input.source} to reindex from`);
       }
       const mode = copyMode(ctx, input.source, input.dest);
-      // Planned first: items that cannot be re-embedded refuse the reindex before anything is
-      // created or registered, unless the caller accepts leaving them out.
-      if (mode === 'embed' && !input.skip_unembeddable) {
-        const { count, examples } = await countUnembeddable(ctx, input.collection, input.source);
-        if (count > 0) {
-          const fields = textSettings(ctx.config, input.collection).text_fields;
-          throw new ValidationError(
-            `${count} item(s) of ${input.collection} cannot be re-embedded with ${input.dest}: no text under ${fields ? `the text fields ${fields.join(', ')}` : 'any string field of their payload'} (e.g. ${examples.join(', ')}; items written with only a vector keep no text). Pass skip_unembeddable: true (CLI --skip-unembeddable) to reindex the others and list these`,
-            { field: 'skip_unembeddable' },
-          );
-        }
-      }
       const model = ctx.embedders.get(input.dest);
       const dest = { collection: input.collection, model: input.dest };
+      const existed = entry.models.some((m) => m.model === input.dest);
       await ctx.store.ensureCollection({ ...dest, dimension: model.dimension, distance: model.distance });
       await ctx.store.setWriteTarget(dest, true);
-      // Writes made with targets read before this registration land within the lease; the size
-      // (an estimate for progress, replaced by the shards' counts at the end) is read meanwhile.
-      const [total] = await Promise.all([
+      // Writes made with targets read before this registration land within the lease. Meanwhile:
+      // the size (an estimate for progress, replaced by the shards' counts at the end) and, when
+      // re-embedding, the items that cannot be (no text), which refuse the reindex unless the
+      // caller accepts leaving them out.
+      const [total, unembeddable] = await Promise.all([
         ctx.store.count({ collection: input.collection, model: input.source }),
+        mode === 'embed' && !input.skip_unembeddable
+          ? countUnembeddable(ctx, input.collection, input.source)
+          : { count: 0, examples: [] },
         new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS)),
       ]);
+      if (unembeddable.count > 0) {
+        // Refused: a destination this created is removed (writes mirrored to it meanwhile skip
+        // a dropped target); the workflow unregisters one that existed before.
+        if (!existed) await ctx.store.dropCollection(dest);
+        const fields = textSettings(ctx.config, input.collection).text_fields;
+        throw new ValidationError(
+          `${unembeddable.count} item(s) of ${input.collection} cannot be re-embedded with ${input.dest}: no text under ${fields ? `the text fields ${fields.join(', ')}` : 'any string field of their payload'} (e.g. ${unembeddable.examples.join(', ')}; items written with only a vector keep no text). Pass skip_unembeddable: true (CLI --skip-unembeddable) to reindex the others and list these`,
+          { field: 'skip_unembeddable' },
+        );
+      }
       return { total, mode };
     },
 

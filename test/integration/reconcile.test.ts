@@ -5,11 +5,8 @@ import { reconcileShard } from '../../activities/reindex/reconcile.js';
 import type { ReconcileResult } from '../../activities/reindex/types.js';
 import type { ActivityContext } from '../../activities/context.js';
 import { splitIdSpace } from '../../core/id-space.js';
-import { loadConfig } from '../../core/config.js';
-import { createLogger } from '../../core/logger.js';
 import type { PostgresStore } from '../../stores/postgres/store.js';
-import { prepareContext } from '../../worker/context.js';
-import { startTestPglite } from '../helpers/pglite.js';
+import { activityContextOnPglite } from '../helpers/activity-context.js';
 import { seedTextItems } from '../helpers/seed.js';
 
 // The reconcile activity of a reindex shard, run by Temporal's activity test environment (which
@@ -22,14 +19,7 @@ describe("a reindex shard's reconcile", () => {
   const dest = { collection: 'items', model: 'copy-384' };
   const N = 12_000;
   beforeAll(async () => {
-    const pglite = await startTestPglite();
-    store = await pglite.openStore(2);
-    stop = async () => {
-      await store.close();
-      await pglite.stop();
-    };
-    const config = loadConfig({ VECFLOW_DATA_DIR: pglite.dir, LOG_LEVEL: 'warn' });
-    ctx = await prepareContext(config, store, createLogger('test', 'warn'));
+    ({ store, ctx, stop } = await activityContextOnPglite());
     await store.ensureCollection({ ...dest, dimension: 384, distance: 'cosine' });
     // The destination as a finished copy would leave it: every item, same timestamps.
     await seedTextItems(store, source, N, 'rc');

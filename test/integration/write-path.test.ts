@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { deleteFromTargets, resolveWriteTargets, writeToTargets } from '../../activities/write-path.js';
 import type { ActivityContext } from '../../activities/context.js';
-import { loadConfig } from '../../core/config.js';
-import { createLogger } from '../../core/logger.js';
 import type { PostgresStore } from '../../stores/postgres/store.js';
-import { prepareContext } from '../../worker/context.js';
-import { startTestPglite } from '../helpers/pglite.js';
+import { activityContextOnPglite } from '../helpers/activity-context.js';
 
 // The write path on the real embedded store: a reindex destination dropped after a writer read
 // its targets (a refused reindex removes the destination it created) takes no more writes, and
@@ -18,17 +15,7 @@ describe('the write path', () => {
   const blue = { collection: 'wp', model: 'hash-384' };
   const dest = { collection: 'wp', model: 'hash-256' };
   beforeAll(async () => {
-    const pglite = await startTestPglite();
-    store = await pglite.openStore(2, { bulk: true });
-    stop = async () => {
-      await store.close();
-      await pglite.stop();
-    };
-    ctx = await prepareContext(
-      loadConfig({ VECFLOW_DATA_DIR: pglite.dir, LOG_LEVEL: 'warn' }),
-      store,
-      createLogger('test', 'warn'),
-    );
+    ({ store, ctx, stop } = await activityContextOnPglite({ bulk: true }));
     await store.ensureCollection({ ...blue, dimension: 384, distance: 'cosine' });
     await store.setBlue(blue);
   });

@@ -3,7 +3,7 @@
 /**
  * The write-target lease: writers may use a collection's write targets read at most this long
  * ago (activities/write-path.ts); after registering a destination, a reindex waits twice this long
- * before reading the source, so every write made with older targets is in it by then.
+ * before copying the source, so every write made with older targets is in it by then.
  */
 export const WRITE_TARGETS_TTL_MS = 500;
 export const WRITE_TARGET_GRACE_MS = 2 * WRITE_TARGETS_TTL_MS;

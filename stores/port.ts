@@ -71,7 +71,7 @@ export interface DiffPage {
   missing: string[];
   /** Ids only the destination holds. */
   extra: string[];
-  /** Cursor to resume from, or null when the range is exhausted. */
+  /** The last internal id this page covered, to resume after; null when the range is exhausted. */
   next: string | null;
 }
 

@@ -50,12 +50,12 @@ export function reindexActivities(ctx: ActivityContext) {
       // Writes made with targets read before this registration land within the lease. Meanwhile:
       // the size (an estimate for progress, replaced by the shards' counts at the end) and, when
       // re-embedding, the items that cannot be (no text), which refuse the reindex unless the
-      // caller accepts leaving them out.
-      const [total, unembeddable] = await Promise.all([
-        ctx.store.count({ collection: input.collection, model: input.source }),
+      // caller accepts leaving them out — one pass over the source gives both.
+      const source = { collection: input.collection, model: input.source };
+      const [unembeddable] = await Promise.all([
         mode === 'embed' && !input.skip_unembeddable
           ? countUnembeddable(ctx, input.collection, input.source)
-          : { count: 0, examples: [] },
+          : ctx.store.count(source).then((scanned) => ({ count: 0, examples: [] as string[], scanned })),
         new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS)),
       ]);
       if (unembeddable.count > 0) {
@@ -68,7 +68,7 @@ export function reindexActivities(ctx: ActivityContext) {
           { field: 'skip_unembeddable' },
         );
       }
-      return { total, mode };
+      return { total: unembeddable.scanned, mode };
     },
 
     copyShardPages: (input: CopyPagesInput) => copyShardPages(ctx, input),

@@ -66,17 +66,19 @@ export async function convertPoints(
 
 /**
  * Items of the source that cannot be re-embedded (no text under the collection's text fields):
- * their count and the first few ids. Read before a reindex starts, so it refuses up front.
+ * their count and the first few ids, and how many points were read. Read before a reindex
+ * copies anything, so it refuses up front.
  */
 export async function countUnembeddable(
   ctx: ActivityContext,
   collection: string,
   source: string,
-): Promise<{ count: number; examples: string[] }> {
-  const out = { count: 0, examples: [] as string[] };
+): Promise<{ count: number; examples: string[]; scanned: number }> {
+  const out = { count: 0, examples: [] as string[], scanned: 0 };
   let cursor: string | null = null;
   do {
     const page = await ctx.store.scan({ collection, model: source }, { cursor, limit: 5000, withVectors: false });
+    out.scanned += page.points.length;
     for (const p of page.points)
       if (!pointText(ctx, collection, p).trim()) {
         out.count++;

@@ -51,11 +51,12 @@ export function reindexActivities(ctx: ActivityContext) {
       // the size (an estimate for progress, replaced by the shards' counts at the end) and, when
       // re-embedding, the items that cannot be (no text), which refuse the reindex unless the
       // caller accepts leaving them out — one pass over the source gives both.
-      const source = { collection: input.collection, model: input.source };
       const [unembeddable] = await Promise.all([
         mode === 'embed' && !input.skip_unembeddable
           ? countUnembeddable(ctx, input.collection, input.source)
-          : ctx.store.count(source).then((scanned) => ({ count: 0, examples: [] as string[], scanned })),
+          : ctx.store
+              .count({ collection: input.collection, model: input.source })
+              .then((scanned) => ({ count: 0, examples: [] as string[], scanned })),
         new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS)),
       ]);
       if (unembeddable.count > 0) {

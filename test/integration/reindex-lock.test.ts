@@ -62,5 +62,23 @@ describe('reindex locks of deployments sharing a Temporal namespace', () => {
     await lock.result();
     const again = await startReindex(one, body(`lk-again-${one.taskQueue}`));
     assert.equal((await waitForTask(one, REINDEX, again.id as string)).status, 'done');
+
+    // A reindex that lets go is closing: the lock's watch of it ends by itself, not cancelled
+    // (a cancelled watch still finishing for a closed lock was a warning in the worker's log).
+    for (const stack of [one, two]) {
+      const handle = stack.client.workflow.getHandle(reindexLockWorkflowId(collection, stack.taskQueue));
+      await handle.result();
+      const events = (await handle.fetchHistory()).events ?? [];
+      const count = (has: (e: (typeof events)[number]) => unknown) => events.filter(has).length;
+      assert.deepEqual(
+        [
+          count((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitWorkflowClose'),
+          count((e) => e.activityTaskCompletedEventAttributes),
+          count((e) => e.activityTaskCancelRequestedEventAttributes),
+        ],
+        [1, 1, 0],
+        `${stack.taskQueue}: one watch, completed, none cancelled`,
+      );
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -62,8 +63,16 @@ export async function reindexLockWorkflow(input: LockInput): Promise<void> {
       ).catch(() => undefined);
     }
     if (watching && watching.id !== holder) {
-      watching.scope.cancel();
-      await watching.done;
+      // A holder that let go is closing, and its watch ends by itself a moment later: cancelling
+      // the watch at once let this workflow complete while the activity still finished, which the
+      // worker logged as a warning ("Activity not found on completion") after every reindex.
+      const watch = watching;
+      let closed = false;
+      const settle = () => (closed = true);
+      void watch.done.then(settle, settle);
+      if (patched('lock-waits-for-closing-holder')) await condition(() => closed, '2 seconds');
+      if (!closed) watch.scope.cancel();
+      await watch.done;
       watching = null;
     }
     if (holder === null && queue.length) {

@@ -111,6 +111,8 @@ export const SCENARIOS: ReplayScenario[] = [
         source: { embedding_model_id: 'hash-384' },
         dest: { embedding_model_id: 'hash-256' },
         shards: 2,
+        // Pages of 10: each shard runs two copy activities (a progress signal between them).
+        page_size: 10,
         deploy_as_blue: true,
         quality_gate: { sample_size: 5, k: 10, min_pass_ratio: 0.5 },
       });

@@ -1,6 +1,7 @@
 import {
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -64,6 +65,8 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
   let skipped = input.skipped ?? 0;
   let skips = input.skips ?? [];
   const parent = getExternalWorkflowHandle(input.parentId);
+  const overlap = patched('shard-progress-with-next-activity');
+  let progress: Promise<void> = Promise.resolve();
   let first = input.cursor === undefined;
   while (first || state.cursor !== null) {
     first = false;
@@ -79,8 +82,15 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
     state.cursor = r.next;
     skipped += r.skipped ?? 0;
     skips = [...skips, ...(r.skips ?? [])].slice(0, MAX_FAILURES_KEPT);
-    await parent.signal(shardProgressSignal, { shard: input.shard, copied: state.copied, failed: state.failed });
+    // The progress signal goes out with the next activity, in the same workflow task (awaiting
+    // it first cost a workflow task per activity); the last one is awaited before going on, so a
+    // failed signal still fails the shard.
+    await progress;
+    progress = parent.signal(shardProgressSignal, { shard: input.shard, copied: state.copied, failed: state.failed });
+    progress.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+    if (!overlap) await progress;
     if (state.cursor !== null && workflowInfo().continueAsNewSuggested) {
+      await progress;
       await continueAsNew<typeof reindexShardWorkflow>({
         ...input,
         cursor: state.cursor,
@@ -92,6 +102,7 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
       });
     }
   }
+  await progress;
   state.phase = 'reconciling';
   const rec = await reconcileShard({ ...scope, startedNs: input.startedNs });
   state.phase = 'done';

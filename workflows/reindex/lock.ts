@@ -27,7 +27,8 @@ export interface LockInput {
 /**
  * One per collection (id `reindex-lock-<collection>`, plus `/<task queue>` off the default queue:
  * workflows/ids.ts): at most one reindex holds it. A waiting
- * reindex is queued and handed the lock by signal the moment the holder lets go; a holder that
+ * reindex is queued and handed the lock by signal when the holder lets go and closes (at most
+ * 2 s after letting go, if it has not closed by then); a holder that
  * ends in any way — even terminated, with no chance to release — is noticed by an activity
  * long-polling its result, so the lock never outlives it. Completes when idle.
  */

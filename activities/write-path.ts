@@ -12,9 +12,10 @@ export type WriteContext = Pick<ActivityContext, 'config' | 'store' | 'embedders
 // registered, so nothing written during a reindex is missed by the new model.
 //
 // Targets are a lease (WRITE_TARGETS_TTL_MS): a write may use targets read at most that long
-// before it lands; one that lands later reads them again before mirroring. A reindex waits twice
-// the lease after registering its destination before it reads the source (prepareReindex), so a
-// write made with targets from before the registration is in the source by then.
+// before it lands; one that lands later reads them again before mirroring. A write made with
+// targets from before a reindex registered its destination is in the source twice the lease
+// after the registration; the reindex's shards reconcile after that (prepareReindex), and so
+// carry it over even when their copy had gone past it.
 export interface WriteTargets {
   collection: string;
   blue: CatalogModel;

@@ -8,8 +8,10 @@ import { pointText } from '../activities/reindex/points.js';
 
 // `npm run bench:reindex`: a reindex workflow (hash-384 → hash-256, 4 shards, 4 at once) against
 // a direct script doing the same reads, embeddings and writes over the same 4 ranges, on the
-// embedded stack, at 100,000 items: the workflow has a fixed start (the write-target lease grace,
-// ≈ 1 s, printed as "shards from") that a small N would let dominate. Prints items/s for both.
+// embedded stack, at 100,000 items: before its shards start (printed as "shards from") the
+// workflow reads the source once (its size, and its items without text), and no shard reconciles
+// within 1 s of the destination's registration (the write-target grace), costs a small N would
+// let dominate. Prints items/s for both.
 // The store is on disk, as `npm start` keeps it: in memory, PGlite's file system copies a whole
 // table file each time Postgres extends it, a cost that production does not pay. The two run in
 // turns (BENCH_RUNS rounds, default 3), each against a fresh destination, and the median ratio

@@ -2,8 +2,8 @@
 
 /**
  * The write-target lease: writers may use a collection's write targets read at most this long
- * ago (activities/write-path.ts); after registering a destination, a reindex waits twice this long
- * before copying the source, so every write made with older targets is in it by then.
+ * ago (activities/write-path.ts). Twice this long after a reindex registers its destination,
+ * every write made with older targets is in the source: the shards' reconcile starts after that.
  */
 export const WRITE_TARGETS_TTL_MS = 500;
 export const WRITE_TARGET_GRACE_MS = 2 * WRITE_TARGETS_TTL_MS;

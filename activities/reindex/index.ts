@@ -8,7 +8,7 @@ import { countUnembeddable } from './points.js';
 import { qualityGate } from './gate.js';
 import { lockActivities } from './lock.js';
 import { reconcileShard } from './reconcile.js';
-import type { CopyMode, CopyPagesInput, GateInput, ShardScope } from './types.js';
+import type { CopyMode, CopyPagesInput, GateInput, ReconcileTimes, ShardScope } from './types.js';
 
 /** Same embedding function under another id: vectors can be copied instead of re-embedded. */
 function copyMode(ctx: ActivityContext, source: string, dest: string): CopyMode {
@@ -27,15 +27,19 @@ export function reindexActivities(ctx: ActivityContext) {
 
     /**
      * Checks the request, creates the destination and registers it as a write target — before
-     * any copying, so every write from now on also reaches it. Returns the source size and how
-     * points are carried over.
+     * any copying, so every write from now on also reaches it. Returns the source size, how
+     * points are carried over and, when the caller copies during the write-target grace, when
+     * the grace ends (`settledAt`, ms): writes made with targets read before the registration
+     * land in the source only, until then, and the shards' reconcile (which starts after it)
+     * carries them over. Callers from before that wait out the grace here instead.
      */
     async prepareReindex(input: {
       collection: string;
       source: string;
       dest: string;
       skip_unembeddable?: boolean;
-    }): Promise<{ total: number; mode: CopyMode }> {
+      copyDuringGrace?: boolean;
+    }): Promise<{ total: number; mode: CopyMode; settledAt?: number }> {
       if (input.source === input.dest) throw new ValidationError('source and dest are the same model');
       const [entry] = await ctx.store.catalog(input.collection);
       if (!entry?.models.some((m) => m.model === input.source)) {
@@ -47,8 +51,9 @@ export function reindexActivities(ctx: ActivityContext) {
       const existed = entry.models.some((m) => m.model === input.dest);
       await ctx.store.ensureCollection({ ...dest, dimension: model.dimension, distance: model.distance });
       await ctx.store.setWriteTarget(dest, true);
-      // Writes made with targets read before this registration land within the lease. Meanwhile:
-      // the size (an estimate for progress, replaced by the shards' counts at the end) and, when
+      // Writes made with targets read before this registration land within the lease.
+      const settledAt = Date.now() + WRITE_TARGET_GRACE_MS;
+      // The size (an estimate for progress, replaced by the shards' counts at the end) and, when
       // re-embedding, the items that cannot be (no text), which refuse the reindex unless the
       // caller accepts leaving them out — one pass over the source gives both.
       const [unembeddable] = await Promise.all([
@@ -57,7 +62,7 @@ export function reindexActivities(ctx: ActivityContext) {
           : ctx.store
               .count({ collection: input.collection, model: input.source })
               .then((scanned) => ({ count: 0, examples: [] as string[], scanned })),
-        new Promise((r) => setTimeout(r, WRITE_TARGET_GRACE_MS)),
+        input.copyDuringGrace ? null : new Promise((r) => setTimeout(r, settledAt - Date.now())),
       ]);
       if (unembeddable.count > 0) {
         // Refused: a destination this created is removed (writes mirrored to it meanwhile skip
@@ -69,11 +74,11 @@ export function reindexActivities(ctx: ActivityContext) {
           { field: 'skip_unembeddable' },
         );
       }
-      return { total: unembeddable.scanned, mode };
+      return { total: unembeddable.scanned, mode, ...(input.copyDuringGrace ? { settledAt } : {}) };
     },
 
     copyShardPages: (input: CopyPagesInput) => copyShardPages(ctx, input),
-    reconcileShard: (input: ShardScope & { startedNs: string }) => reconcileShard(ctx, input),
+    reconcileShard: (input: ShardScope & ReconcileTimes) => reconcileShard(ctx, input),
     qualityGate: (input: GateInput) => qualityGate(ctx, input),
 
     async setWriteTarget(input: CollectionRef & { on: boolean }): Promise<void> {

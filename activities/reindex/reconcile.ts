@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityContext } from '../context.js';
 import { convertPoints } from './points.js';
-import { MAX_FAILURES_KEPT, type ReconcileResult, type ShardScope } from './types.js';
+import { MAX_FAILURES_KEPT, type ReconcileResult, type ReconcileTimes, type ShardScope } from './types.js';
 
 /** Ids compared per diff page (the store returns only the differences). */
 const DIFF_PAGE = 5000;
@@ -10,24 +10,28 @@ const WRITE_BATCH = 500;
 
 /**
  * Makes a shard of the destination match the source: ids only in the destination are deleted
- * (unless written after `startedNs`, i.e. by a write racing this check), ids missing from the
+ * (unless written after `settledNs`, i.e. by a write racing this check), ids missing from the
  * destination or older there are copied again. The store compares the two page by page
  * (`diff`: on Postgres one join in the database) and the position is heartbeated so a retry
- * resumes.
+ * resumes. It starts once the source is settled: a write made with targets from before the
+ * destination's registration (so not mirrored to it) may land in the source until then, after
+ * the copy went past its page; this comparison is what carries it over.
  */
 export async function reconcileShard(
   ctx: ActivityContext,
-  scope: ShardScope & { startedNs: string },
+  scope: ShardScope & ReconcileTimes,
 ): Promise<ReconcileResult> {
   const activity = Context.current();
+  const settledNs = BigInt(scope.settledNs ?? scope.startedNs);
+  const untilSettled = Number(settledNs / 1_000_000n) - Date.now();
+  if (untilSettled > 0) await activity.sleep(untilSettled);
   const resumed = activity.info.heartbeatDetails as (ReconcileResult & { after: string | null }) | undefined;
   const state = resumed ?? { removed: 0, recopied: 0, failed: 0, failures: [], after: null };
   const source = { collection: scope.collection, model: scope.source };
   const dest = { collection: scope.collection, model: scope.dest };
 
   const write = async (stale: string[], recopy: string[]) => {
-    if (stale.length)
-      state.removed += (await ctx.store.delete(dest, stale, { notNewerThan: BigInt(scope.startedNs) })).length;
+    if (stale.length) state.removed += (await ctx.store.delete(dest, stale, { notNewerThan: settledNs })).length;
     if (recopy.length) {
       const points = await ctx.store.get(source, recopy, scope.mode === 'copy');
       const { converted, failures } = await convertPoints(

@@ -33,6 +33,19 @@ export interface CopyPagesResult {
   skips?: ReindexFailure[];
 }
 
+/** What a shard's reconcile needs besides its scope (times in ns since the epoch, as strings). */
+export interface ReconcileTimes {
+  /** When the copy began: a point written before it was tried (and counted) by the copy. */
+  startedNs: string;
+  /**
+   * When every write made with write targets read before the destination's registration is in
+   * the source (the lease, twice over): the comparison starts after it, and a destination point
+   * newer than it is a write racing the comparison, spared. Absent (runs from before it was
+   * passed), `startedNs`, which was taken after that wait.
+   */
+  settledNs?: string;
+}
+
 export interface ReconcileResult {
   removed: number;
   recopied: number;

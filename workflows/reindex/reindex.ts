@@ -87,15 +87,20 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
   try {
     setStatus('processing');
     state.phase = 'preparing';
-    const { total, mode } = await prepareReindex({
+    // The shards copy during the write-target grace instead of after it (≈ 1 s sooner): their
+    // reconcile starts after it and carries over the writes that landed in the source meanwhile.
+    const copyDuringGrace = patched('reindex-copies-during-write-target-grace');
+    const { total, mode, settledAt } = await prepareReindex({
       collection: input.collection,
       source: input.source.embedding_model_id,
       dest: dest.model,
       ...(input.skip_unembeddable ? { skip_unembeddable: true } : {}),
+      ...(copyDuringGrace ? { copyDuringGrace } : {}),
     });
     state.total = total;
     state.mode = mode;
     const startedNs = (BigInt(Date.now()) * 1_000_000n).toString();
+    const settledNs = settledAt === undefined ? undefined : (BigInt(settledAt) * 1_000_000n).toString();
     const ranges = splitIdSpace(input.shards ?? defaultShardCount(total));
     state.children = ranges.map((_, i) => reindexShardWorkflowId(taskId, i));
     state.phase = 'copying';
@@ -117,6 +122,7 @@ export async function reindexWorkflow(input: ReindexInput): Promise<ReindexState
               ...(input.skip_unembeddable ? { skip_unembeddable: true } : {}),
               pageSize: input.page_size ?? REINDEX_DEFAULTS.page_size,
               startedNs,
+              ...(settledNs ? { settledNs } : {}),
             },
           ],
         });

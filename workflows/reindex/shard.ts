@@ -7,7 +7,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
-import { MAX_FAILURES_KEPT, type ReindexFailure, type ShardScope } from '../../activities/reindex/types.js';
+import {
+  MAX_FAILURES_KEPT,
+  type ReconcileTimes,
+  type ReindexFailure,
+  type ShardScope,
+} from '../../activities/reindex/types.js';
 import { type ShardState, shardProgressSignal, shardStateQuery } from '../defs.js';
 
 const { copyShardPages, reconcileShard } = proxyActivities<activities.Activities>({
@@ -17,12 +22,10 @@ const { copyShardPages, reconcileShard } = proxyActivities<activities.Activities
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 20 },
 });
 
-export interface ShardInput extends ShardScope {
+export interface ShardInput extends ShardScope, ReconcileTimes {
   parentId: string;
   shard: number;
   pageSize: number;
-  /** When the reindex started copying (ns): reconciliation spares destination writes after it. */
-  startedNs: string;
   cursor?: string | null;
   copied?: number;
   failed?: number;
@@ -104,7 +107,11 @@ export async function reindexShardWorkflow(input: ShardInput): Promise<ShardResu
   }
   await progress;
   state.phase = 'reconciling';
-  const rec = await reconcileShard({ ...scope, startedNs: input.startedNs });
+  const rec = await reconcileShard({
+    ...scope,
+    startedNs: input.startedNs,
+    ...(input.settledNs ? { settledNs: input.settledNs } : {}),
+  });
   state.phase = 'done';
   return {
     shard: input.shard,

@@ -57,6 +57,14 @@ export interface ScanPage {
   next: string | null;
 }
 
+export interface TextlessOptions {
+  /** The payload fields that hold an item's text; null: every top-level field. */
+  fields: string[] | null;
+  /** Resume after this cursor (from a previous page's `next`). */
+  cursor?: string | null;
+  limit: number;
+}
+
 export interface DiffOptions {
   range?: IdRange;
   /** Resume after this cursor (from a previous page's `next`). */
@@ -115,6 +123,14 @@ export interface VectorStore {
   count(ref: CollectionRef, filter?: FilterNode): Promise<number>;
   /** Pages through points in internal-id order. */
   scan(ref: CollectionRef, options: ScanOptions): Promise<ScanPage>;
+  /**
+   * The points that may have no text to embed (a reindex refuses to re-embed those), with
+   * payloads, without vectors, in internal-id order: at least every point with no string that
+   * holds a letter or digit under `fields`, and every point whose id has a `#` (a chunk's text
+   * is its object's). An adapter may return more (Qdrant returns every point): callers check
+   * each one.
+   */
+  scanTextless(ref: CollectionRef, options: TextlessOptions): Promise<ScanPage>;
   /**
    * Compares two physical collections of one store over a range, page by page in internal-id
    * order (a reindex's reconcile): only the differences come back.

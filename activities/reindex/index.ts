@@ -55,13 +55,12 @@ export function reindexActivities(ctx: ActivityContext) {
       const settledAt = Date.now() + WRITE_TARGET_GRACE_MS;
       // The size (an estimate for progress, replaced by the shards' counts at the end) and, when
       // re-embedding, the items that cannot be (no text), which refuse the reindex unless the
-      // caller accepts leaving them out — one pass over the source gives both.
-      const [unembeddable] = await Promise.all([
+      // caller accepts leaving them out.
+      const [total, unembeddable] = await Promise.all([
+        ctx.store.count({ collection: input.collection, model: input.source }),
         mode === 'embed' && !input.skip_unembeddable
           ? countUnembeddable(ctx, input.collection, input.source)
-          : ctx.store
-              .count({ collection: input.collection, model: input.source })
-              .then((scanned) => ({ count: 0, examples: [] as string[], scanned })),
+          : { count: 0, examples: [] },
         input.copyDuringGrace ? null : new Promise((r) => setTimeout(r, settledAt - Date.now())),
       ]);
       if (unembeddable.count > 0) {
@@ -74,7 +73,7 @@ export function reindexActivities(ctx: ActivityContext) {
           { field: 'skip_unembeddable' },
         );
       }
-      return { total: unembeddable.scanned, mode, ...(input.copyDuringGrace ? { settledAt } : {}) };
+      return { total, mode, ...(input.copyDuringGrace ? { settledAt } : {}) };
     },
 
     copyShardPages: (input: CopyPagesInput) => copyShardPages(ctx, input),

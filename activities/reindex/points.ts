@@ -66,19 +66,21 @@ export async function convertPoints(
 
 /**
  * Items of the source that cannot be re-embedded (no text under the collection's text fields):
- * their count and the first few ids, and how many points were read. Read before a reindex
- * copies anything, so it refuses up front.
+ * their count and the first few ids. Read before a reindex copies anything, so it refuses up
+ * front. The store returns only the points that may lack text (on Postgres a filter in the
+ * database); each is checked here as the copy would embed it.
  */
 export async function countUnembeddable(
   ctx: ActivityContext,
   collection: string,
   source: string,
-): Promise<{ count: number; examples: string[]; scanned: number }> {
-  const out = { count: 0, examples: [] as string[], scanned: 0 };
+): Promise<{ count: number; examples: string[] }> {
+  const ref = { collection, model: source };
+  const fields = textSettings(ctx.config, collection).text_fields ?? null;
+  const out = { count: 0, examples: [] as string[] };
   let cursor: string | null = null;
   do {
-    const page = await ctx.store.scan({ collection, model: source }, { cursor, limit: 5000, withVectors: false });
-    out.scanned += page.points.length;
+    const page = await ctx.store.scanTextless(ref, { fields, cursor, limit: 5000 });
     for (const p of page.points)
       if (!pointText(ctx, collection, p).trim()) {
         out.count++;

@@ -9,6 +9,7 @@ import type {
   ScanPage,
   SearchHit,
   SearchOptions,
+  TextlessOptions,
   TimestampCondition,
   UpsertResult,
   VectorStore,
@@ -20,6 +21,7 @@ import type { CopyRunner } from './copy-runner.js';
 import { type Db, quoteIdent } from './db.js';
 import { SqlParams, filterToSql } from './filter-sql.js';
 import { diffTables, rangeConditions } from './ranges.js';
+import { textlessRows } from './textless.js';
 import { prepareBatch } from '../batch.js';
 import { CatalogBackedStore } from '../catalog-store.js';
 import { decodeVectorSend, payloadJson, vectorBinary, vectorLiteral } from './vectors.js';
@@ -206,6 +208,15 @@ export class PostgresStore extends CatalogBackedStore<PostgresCatalog> implement
     );
     const next = rows.length === options.limit ? rows[rows.length - 1].pid : null;
     return { points: rows.filter((r) => r.hit).map((r) => this.toPoint(r)), next };
+  }
+
+  async scanTextless(ref: CollectionRef, options: TextlessOptions): Promise<ScanPage> {
+    const { table } = await this.catalogBackend.resolve(ref);
+    const rows = await this.run(ref, () => textlessRows(this.db, table, options));
+    return {
+      points: rows.map((r) => this.toPoint(r)),
+      next: rows.length === options.limit ? rows[rows.length - 1].pid : null,
+    };
   }
 
   async diff(source: CollectionRef, dest: CollectionRef, options: DiffOptions): Promise<DiffPage> {

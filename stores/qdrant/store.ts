@@ -11,6 +11,7 @@ import type {
   ScanPage,
   SearchHit,
   SearchOptions,
+  TextlessOptions,
   TimestampCondition,
   UpsertResult,
   VectorStore,
@@ -195,6 +196,11 @@ export class QdrantStore extends CatalogBackedStore<QdrantCatalog> implements Ve
       points: points.map((p) => decodePoint(p.payload as Payload, p.vector)),
       next: beyond || next === null || next === undefined || !inRange(String(next), range) ? null : String(next),
     };
+  }
+
+  /** Every point: Qdrant's filters cannot say "a string with a letter in any field". */
+  scanTextless(ref: CollectionRef, options: TextlessOptions): Promise<ScanPage> {
+    return this.scan(ref, { cursor: options.cursor, limit: options.limit, withVectors: false });
   }
 
   diff(source: CollectionRef, dest: CollectionRef, options: DiffOptions): Promise<DiffPage> {

@@ -8,6 +8,7 @@ import type { VectorStore } from '../../stores/port.js';
 import { bytesOf, makePoint, rng, uniqueName } from '../helpers/data.js';
 import { filterCases } from './filter-cases.js';
 import { diffConformance } from './store-diff.conformance.js';
+import { textlessConformance } from './store-textless.conformance.js';
 
 /**
  * The store conformance suite: every adapter must pass it unchanged. `open` gives a store that
@@ -320,6 +321,10 @@ export function storeConformance(
       diffConformance(
         () => store,
         (dimension, model, collection) => fresh(dimension, 'cosine', model, collection),
+      );
+      textlessConformance(
+        () => store,
+        () => fresh(4),
       );
 
       it('scans with a payload filter, still covering the whole range', async () => {

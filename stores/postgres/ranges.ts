@@ -25,31 +25,32 @@ export function rangeConditions(range: IdRange | undefined, cursor: string | nul
  * The store port's `diff` in the database: both tables are keyed by the internal id, so one
  * full join over a page's id interval returns only what differs — no id or timestamp of an
  * unchanged point leaves the database (the reindex reconcile read them all before). The page
- * ends at the lower of the two tables' `limit`-th ids, as in `diffByScans`.
+ * ends at the lower of the two tables' `limit`-th ids, as in `diffByScans`. One statement reads
+ * each side's next `limit` rows once (finding the bound first, then joining the interval, read
+ * both sides twice); a row past the bound is read again by the next page.
  */
 export async function diffTables(db: Db, source: string, dest: string, options: DiffOptions): Promise<DiffPage> {
-  const conditions = (params: SqlParams) =>
-    rangeConditions(options.range, options.cursor ?? null, params).join(' AND ') || 'TRUE';
-  const first = new SqlParams();
-  const where = conditions(first);
-  const offset = first.add(options.limit - 1, 'int');
-  const nth = (table: string) =>
-    `(SELECT pid FROM ${quoteIdent(table)} WHERE ${where} ORDER BY pid OFFSET ${offset} LIMIT 1)`;
-  const [{ bound }] = await db.query<{ bound: string | null }>(
-    `SELECT least(${nth(source)}, ${nth(dest)})::text AS bound`,
-    first.values,
+  const params = new SqlParams();
+  const where = rangeConditions(options.range, options.cursor ?? null, params).join(' AND ') || 'TRUE';
+  const limit = params.add(options.limit, 'int');
+  const last = params.add(options.limit - 1, 'int');
+  const side = (table: string) =>
+    `SELECT pid, id, ts FROM ${quoteIdent(table)} WHERE ${where} ORDER BY pid LIMIT ${limit}`;
+  // A side that ran out (fewer than `limit` rows) does not bound the page: least() skips NULLs.
+  const full = (name: string) => `(SELECT pid FROM ${name} ORDER BY pid OFFSET ${last} LIMIT 1)`;
+  const rows = await db.query<{ bound: boolean; sid: string | null; did: string | null }>(
+    `WITH s AS MATERIALIZED (${side(source)}), d AS MATERIALIZED (${side(dest)}),
+          b AS (SELECT least(${full('s')}, ${full('d')}) AS pid)
+     SELECT true AS bound, (SELECT pid::text FROM b) AS sid, NULL AS did
+     UNION ALL
+     SELECT false, s.id, d.id FROM s FULL JOIN d ON s.pid = d.pid CROSS JOIN b
+     WHERE (b.pid IS NULL OR COALESCE(s.pid, d.pid) <= b.pid) AND (s.pid IS NULL OR d.pid IS NULL OR s.ts > d.ts)`,
+    params.values,
   );
-  const second = new SqlParams();
-  const within = conditions(second) + (bound === null ? '' : ` AND pid <= ${second.add(bound, 'uuid')}`);
-  const side = (table: string) => `(SELECT pid, id, ts FROM ${quoteIdent(table)} WHERE ${within})`;
-  const rows = await db.query<{ sid: string | null; did: string | null }>(
-    `SELECT s.id AS sid, d.id AS did FROM ${side(source)} s FULL JOIN ${side(dest)} d ON s.pid = d.pid
-     WHERE s.pid IS NULL OR d.pid IS NULL OR s.ts > d.ts`,
-    second.values,
-  );
+  const diffs = rows.filter((r) => !r.bound);
   return {
-    missing: rows.filter((r) => r.sid !== null).map((r) => r.sid!),
-    extra: rows.filter((r) => r.sid === null).map((r) => r.did!),
-    next: bound,
+    missing: diffs.filter((r) => r.sid !== null).map((r) => r.sid!),
+    extra: diffs.filter((r) => r.sid === null).map((r) => r.did!),
+    next: rows.find((r) => r.bound)?.sid ?? null,
   };
 }

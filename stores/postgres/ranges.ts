@@ -26,8 +26,9 @@ export function rangeConditions(range: IdRange | undefined, cursor: string | nul
  * full join over a page's id interval returns only what differs — no id or timestamp of an
  * unchanged point leaves the database (the reindex reconcile read them all before). The page
  * ends at the lower of the two tables' `limit`-th ids, as in `diffByScans`. One statement reads
- * each side's next `limit` rows once (finding the bound first, then joining the interval, read
- * both sides twice); a row past the bound is read again by the next page.
+ * each side's next `limit` rows once and joins them up to that bound (two statements, one for
+ * the bound and one joining its interval, read each side twice); the rows past the bound are
+ * read again by the next page.
  */
 export async function diffTables(db: Db, source: string, dest: string, options: DiffOptions): Promise<DiffPage> {
   const params = new SqlParams();
